@@ -1,0 +1,76 @@
+"""The store layer: the only package that knows a SPARQL engine.
+
+Views and the build talk to a :class:`Store`; ``open_store(settings)`` picks the embedded engine
+(pyoxigraph over the published build) or a remote SPARQL 1.1 endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
+
+from rdflib.term import Identifier, Node
+
+if TYPE_CHECKING:
+    from publisher.settings import Settings
+
+Row = Mapping[str, Node]
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    variables: tuple[str, ...]
+    rows: tuple[Row, ...]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class ProtocolResult:
+    """A user query's answer, already serialized in the negotiated media type."""
+
+    body: bytes
+    media_type: str
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """A query as received over the SPARQL protocol, with its dataset (graph IRIs) and output format."""
+
+    text: str
+    media_type: str
+    default_graph_uris: Sequence[str] = ()
+    named_graph_uris: Sequence[str] = ()
+
+
+class Store(Protocol):
+    """Read-only access to the published graph.
+
+    ``select``/``ask``/``construct`` are for the publisher's own fixed queries (from ``publisher/queries``)
+    with values bound through ``bindings``, never spliced into text. ``run_user_query`` is for untrusted
+    queries from the endpoint: policy-checked, time-limited, size-capped, and serialized in the store.
+    The default graph is the union of all named graphs.
+    """
+
+    def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult: ...
+
+    def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool: ...
+
+    def construct(
+        self, query: str, bindings: Mapping[str, Identifier] | None = None
+    ) -> list[tuple[Node, Node, Node]]: ...
+
+    def run_user_query(self, query: UserQuery) -> ProtocolResult: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(settings: "Settings") -> Store:
+    """The embedded store over the current build, or a remote endpoint when ``store_url`` is set."""
+    if settings.store_url:
+        from publisher.store.remote import RemoteStore
+
+        return RemoteStore(settings)
+    from publisher.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings)
