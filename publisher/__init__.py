@@ -1,0 +1,29 @@
+"""kgpub: a linked-data publisher for university news.
+
+``create_app`` is the only place where the parts are connected: tests, the CLI and the WSGI server all
+build the application through it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from publisher.settings import Settings
+
+__version__ = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build a publisher app over the current build (or a remote store); nothing else wires parts."""
+    from publisher.app_state import Publisher
+    from publisher.store import open_store
+    from publisher.web import errors, harvest, home, ontology, resources, sparql
+
+    settings = settings or Settings.load()
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.extensions["kgpub"] = Publisher.open(settings, open_store(settings))
+    for module in (sparql, harvest, ontology, home, resources):  # resources last: it owns the catch-all
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    return app
