@@ -20,22 +20,19 @@ class Publisher:
     settings: Settings
     store: Store
     manifest: dict[str, Any] = field(default_factory=dict)
+    build_dir: Path | None = None  # the release behind ``current``, resolved once at start-up
 
     @classmethod
     def open(cls, settings: Settings, store: Store) -> "Publisher":
         manifest_path = settings.current_build / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-        return cls(settings=settings, store=store, manifest=manifest)
+        build_dir = settings.current_build.resolve() if manifest else None
+        return cls(settings=settings, store=store, manifest=manifest, build_dir=build_dir)
 
     @property
     def namespace(self) -> str:
         """The namespace the served data was minted in (the build's, which wins over settings)."""
         return self.manifest.get("namespace", self.settings.namespace)
-
-    @property
-    def build_dir(self) -> Path:
-        """The release folder behind ``current`` (resolved once, so a swap mid-request is harmless)."""
-        return self.settings.current_build.resolve()
 
     @property
     def build_id(self) -> str:
