@@ -1,0 +1,52 @@
+"""The publisher's fixed SPARQL queries, kept as ``.rq`` files beside this module.
+
+Values reach a query in two ways only, and never as user-typed text:
+
+* ``bindings`` passed to ``Store.select``/``construct``/``ask`` (the entity IRI, a search term...);
+* :func:`with_values` / :func:`with_window`, which append a ``VALUES`` block rendered from rdflib terms that
+  the store itself returned (``URIRef.n3()`` refuses an IRI that would change the query's shape), and
+  ``LIMIT``/``OFFSET`` from Python ``int``s. SPARQL cannot bind a list or a limit, so this is the one place
+  where query text is extended, and it takes typed values, not strings.
+
+pyoxigraph only substitutes variables that the query projects, so every ``.rq`` that takes a binding
+projects it (``SELECT ?s ...``). Queries resolve relative IRIs against the namespace (``base_iri``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from string import Template
+from typing import Iterable, Sequence
+
+from rdflib.term import Identifier
+
+
+@lru_cache(maxsize=None)
+def load_query(name: str, **constants: Sequence[Identifier]) -> str:
+    """The text of ``publisher/queries/<name>``, with ``$placeholders`` filled from term lists.
+
+    Constants are vocabulary (e.g. ``label_predicates=LABEL_PREDICATES``), so one Python tuple stays the
+    single source of truth for every query that needs it; they are rendered as comma-separated N3 terms.
+    """
+    if "/" in name or not name.endswith(".rq"):
+        raise ValueError(f"not a query file name: {name!r}")
+    text = files(__package__).joinpath(name).read_text(encoding="utf-8")
+    rendered = {key: ", ".join(term.n3() for term in terms) for key, terms in constants.items()}
+    return Template(text).substitute(rendered) if rendered else text
+
+
+def with_values(query: str, variable: str, terms: Iterable[Identifier]) -> str:
+    """``query`` restricted to ``VALUES ?variable { ... }`` (a trailing ValuesClause).
+
+    Only for terms the store returned: ``n3()`` raises on an IRI that is not serialisable as ``<...>``.
+    """
+    rendered = " ".join(term.n3() for term in terms)
+    return f"{query}\nVALUES ?{variable} {{ {rendered} }}"
+
+
+def with_window(query: str, limit: int, offset: int = 0) -> str:
+    """``query`` with ``LIMIT``/``OFFSET`` (SPARQL has no variables for them); ints only, never strings."""
+    if not isinstance(limit, int) or not isinstance(offset, int) or limit < 0 or offset < 0:
+        raise ValueError(f"bad window: limit={limit!r} offset={offset!r}")
+    return f"{query}\nLIMIT {limit} OFFSET {offset}"
