@@ -1,0 +1,113 @@
+"""HTTP caching for everything a build determines, applied once, as an ``after_request`` hook.
+
+A published build is immutable and the app serves exactly one build for its lifetime, so every
+successful ``GET``/``HEAD`` is a function of (build, request variant). That gives a validator for free:
+
+* ``ETag`` (strong): a hash of the build id and the response variant: web base (bodies embed absolute
+  links to wherever the server is reached), path, raw query string, the negotiated ``Content-Type`` and
+  ``Content-Encoding``. Strong is honest only while views serialize deterministically (same build, same
+  request -> same bytes); ``tests/test_caching.py`` checks that for the harvest documents.
+* ``Last-Modified``: the build's ``created`` time, to the second.
+* ``Cache-Control: public, max-age=300`` (``max-age=60`` for the SPARQL endpoint, whose answers are just as
+  stable but whose clients tend to poll), ``no-store`` on every error so a transient 5xx or a 404 for an
+  entity added by the next build is never replayed by a cache.
+
+``If-None-Match`` / ``If-Modified-Since`` are answered by Werkzeug's ``make_conditional`` (304, no body).
+Responses that already carry an ``ETag`` were made conditional by their producer (``send_file`` for
+dumps and static files, which also handles ``Range``); the hook only sets their ``Cache-Control``, so
+nothing is validated twice. Dumps pass :func:`entity_tag` to ``send_file`` so they use the same scheme.
+
+``POST`` answers (SPARQL over POST) get no validators: HTTP caches do not store them by default.
+With no build behind the app (``build_id == "unbuilt"``) nothing is claimed: ``no-cache``, no validators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from flask import Flask, Response, request
+
+from publisher.web import publisher
+
+UNBUILT = "unbuilt"
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """Freshness lifetimes; ``register(app, CachePolicy(...))`` is the only place to change them."""
+
+    max_age: int = 300
+    query_max_age: int = 60
+    query_blueprints: frozenset[str] = frozenset({"sparql"})
+
+
+def register(app: Flask, policy: CachePolicy | None = None) -> None:
+    """Install the caching hook on ``app`` (called once from ``create_app``)."""
+    chosen = policy or CachePolicy()
+    app.after_request(lambda response: apply_policy(response, chosen))
+
+
+def apply_policy(response: Response, policy: CachePolicy) -> Response:
+    """Give one response its caching headers; answers 304 when the client's copy is current."""
+    if response.status_code >= 400:
+        return _forbid_storing(response)
+    if request.method not in ("GET", "HEAD"):
+        return response
+    if publisher().build_id == UNBUILT:
+        response.cache_control.no_cache = True
+        return response
+    if response.cache_control.no_store:  # a view opted out explicitly
+        return response
+    _set_freshness(response, _max_age(policy))
+    if response.status_code == 200 and "ETag" not in response.headers:
+        response.set_etag(entity_tag(response.content_type, response.content_encoding))
+        response.last_modified = build_time()
+        response.make_conditional(request)
+    return response
+
+
+def entity_tag(media_type: str | None, content_encoding: str | None = None) -> str:
+    """The strong ETag of the current request's variant under the served build (unquoted)."""
+    variant = (
+        publisher().build_id,
+        web_base(),
+        request.path,
+        request.query_string.decode("latin-1"),
+        media_type or "",
+        content_encoding or "",
+    )
+    return hashlib.sha256("\x1f".join(variant).encode()).hexdigest()[:32]
+
+
+def build_time() -> datetime:
+    """The build's creation time, at HTTP-date precision (so If-Modified-Since compares exactly)."""
+    created = publisher().last_modified
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    return created.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def web_base() -> str:
+    """Where the namespace is served: the ``web_base`` setting, else wherever this request arrived."""
+    base = publisher().settings.web_base or request.host_url
+    return base if base.endswith("/") else base + "/"
+
+
+def _max_age(policy: CachePolicy) -> int:
+    return policy.query_max_age if request.blueprint in policy.query_blueprints else policy.max_age
+
+
+def _set_freshness(response: Response, max_age: int) -> None:
+    """Replace whatever the producer set (send_file defaults to ``no-cache``) with the build policy."""
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers.pop("Expires", None)
+
+
+def _forbid_storing(response: Response) -> Response:
+    """Errors are never cached: the next request (or the next build) may well succeed."""
+    response.headers["Cache-Control"] = "no-store"
+    for header in ("ETag", "Last-Modified", "Expires"):
+        response.headers.pop(header, None)
+    return response
