@@ -1,44 +1,48 @@
-"""What a running publisher holds: settings, a store and the manifest of the build it serves.
+"""What a running publisher holds: settings, the store, and the manifest of the build it serves.
 
-Immutable after start-up; the web layer reads it through ``publisher.web.publisher()``.
+``create_app`` puts one :class:`Publisher` in ``app.extensions["kgpub"]``; views read it, never mutate it.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from publisher.build.manifest import Manifest
 from publisher.settings import Settings
-from publisher.store import Store
+from publisher.store import Store, open_store
 
 
 @dataclass(frozen=True)
 class Publisher:
     settings: Settings
     store: Store
-    manifest: dict[str, Any] = field(default_factory=dict)
-    build_dir: Path | None = None  # the release behind ``current``, resolved once at start-up
+    manifest: Manifest | None
+    release_dir: Path | None  # the resolved release being served (dumps, ontology.ttl, shapes.ttl), if local
 
     @classmethod
-    def open(cls, settings: Settings, store: Store) -> "Publisher":
-        manifest_path = settings.current_build / "manifest.json"
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-        build_dir = settings.current_build.resolve() if manifest else None
-        return cls(settings=settings, store=store, manifest=manifest, build_dir=build_dir)
+    def open(cls, settings: Settings) -> "Publisher":
+        """Open the store and pin the release it serves.
 
-    @property
-    def namespace(self) -> str:
-        """The namespace the served data was minted in (the build's, which wins over settings)."""
-        return self.manifest.get("namespace", self.settings.namespace)
+        ``build/current`` is resolved once here, so a later swap never mixes two releases in one process;
+        a new build is picked up by restarting (or re-creating) the app. Raises ``BuildMissing`` for the
+        embedded store when nothing was built yet.
+        """
+        store = open_store(settings)
+        release = getattr(store, "release_dir", None)
+        if release is None and settings.current_build.exists():
+            release = settings.current_build.resolve()
+        manifest = getattr(store, "manifest", None)
+        if manifest is None and release is not None and (release / "manifest.json").is_file():
+            manifest = Manifest.read(release)
+        return cls(settings=settings, store=store, manifest=manifest, release_dir=release)
 
-    @property
-    def build_id(self) -> str:
-        return self.manifest.get("build_id", "unbuilt")
+    def dump_path(self, name: str) -> Path | None:
+        """A file of the served release's ``dumps/`` folder, or None (unknown name or no local release)."""
+        if self.release_dir is None or "/" in name or name.startswith("."):
+            return None
+        path = self.release_dir / "dumps" / name
+        return path if path.is_file() else None
 
-    @property
-    def last_modified(self) -> datetime:
-        created = self.manifest.get("created")
-        return datetime.fromisoformat(created) if created else datetime.now(timezone.utc)
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,184 @@
+"""Find and parse the project's sources into named graphs.
+
+Every file is parsed with pyoxigraph (fast, and it reports the line of a syntax error) against the
+configured namespace, so data files' relative IRIs follow the ``namespace`` setting. The result keeps, per
+subject, the files that describe it: validation reports then name the file to fix, not only the node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Literal
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.term import Node
+
+from publisher.errors import DataError
+from publisher.settings import ONTOLOGY_IRI, Settings
+from publisher.store.terms import to_rdflib
+
+Kind = Literal["ontology", "entities", "article", "shapes"]
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+NEWS_ARTICLE_CLASSES = frozenset(f"{scheme}://schema.org/NewsArticle" for scheme in ("http", "https"))
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+_POSITION_PREFIX = re.compile(r"^Parser error [^:]*:\s*")  # "Parser error at line 6 between columns 1 and 5: "
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source file and where its triples go."""
+
+    path: Path
+    relpath: str  # POSIX path relative to the project directory: stable manifest keys
+    kind: Kind
+    graph: str | None  # target named graph; None for shapes (they are not published in the store)
+    sha256: str
+
+
+@dataclass
+class Project:
+    """Everything parsed from one project directory, ready to validate and publish."""
+
+    settings: Settings
+    sources: tuple[Source, ...]
+    store: ox.Store  # in memory: ontology + data graphs, exactly what gets published
+    shapes: list[ox.Triple]
+    prefixes: dict[str, str] = field(default_factory=dict)
+    subject_files: dict[Node, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def data_graphs(self) -> list[str]:
+        return sorted({s.graph for s in self.sources if s.kind in ("entities", "article") and s.graph})
+
+    def graph_triples(self, graph_iris: Iterable[str]) -> Iterable[ox.Quad]:
+        for iri in graph_iris:
+            yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+
+    def rdflib_graph(self, graph_iris: Iterable[str]) -> Graph:
+        """The union of some graphs as one rdflib ``Graph`` (what pySHACL consumes)."""
+        return _rdflib_graph(((q.subject, q.predicate, q.object) for q in self.graph_triples(graph_iris)), self.prefixes)
+
+    def rdflib_shapes(self) -> Graph:
+        return _rdflib_graph(((t.subject, t.predicate, t.object) for t in self.shapes), self.prefixes)
+
+    def files_of(self, subject: Node) -> tuple[str, ...]:
+        return self.subject_files.get(subject, ())
+
+
+def load(settings: Settings, progress: Callable[[str], None] | None = None) -> Project:
+    """Parse all sources; raise ``DataError(path, line, cause)`` on the first file that is wrong."""
+    sources = discover(settings)
+    store = ox.Store()
+    shapes: list[ox.Triple] = []
+    prefixes: dict[str, str] = {}
+    subject_files: dict[Node, list[str]] = defaultdict(list)
+    for source in sources:
+        triples, file_prefixes = parse_file(source.path, settings.namespace)
+        for prefix, iri in file_prefixes.items():
+            prefixes.setdefault(prefix, iri)
+        if source.kind == "shapes":
+            shapes.extend(triples)
+            continue
+        if source.kind == "article":
+            check_article(source, triples, settings.namespace)
+        _record_subjects(subject_files, triples, source.relpath)
+        graph = ox.NamedNode(source.graph or "")
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    if progress:
+        progress(f"parsed {len(sources)} files: {len(store)} triples, {len(shapes)} shape triples")
+    files = {subject: tuple(paths) for subject, paths in subject_files.items()}
+    return Project(settings, tuple(sources), store, shapes, prefixes, files)
+
+
+def discover(settings: Settings) -> list[Source]:
+    """All source files in a fixed order (ontology, entities, articles, shapes), each with its target graph."""
+    ns = settings.namespace
+    ontology = sorted(settings.ontology_dir.glob("*.ttl"))
+    if not ontology:
+        raise DataError(settings.ontology_dir, None, "no ontology files (*.ttl) found")
+    found: list[Source] = [_source(settings, path, "ontology", ONTOLOGY_IRI) for path in ontology]
+    for path in sorted((settings.data_dir / "entities").glob("*.ttl")):
+        found.append(_source(settings, path, "entities", f"{ns}graph/entities"))
+    for path in sorted((settings.data_dir / "articles").glob("*.ttl")):
+        if not SLUG.fullmatch(path.stem):
+            raise DataError(path, None, f"article file name {path.stem!r} is not a valid IRI segment")
+        found.append(_source(settings, path, "article", f"{ns}graph/article/{path.stem}"))
+    found.extend(_source(settings, path, "shapes", None) for path in sorted(settings.shapes_dir.glob("*.ttl")))
+    return found
+
+
+def _source(settings: Settings, path: Path, kind: Kind, graph: str | None) -> Source:
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as err:
+        raise DataError(path, None, f"cannot read: {err.strerror or err}") from err
+    relpath = path.relative_to(settings.project_dir).as_posix()
+    return Source(path=path, relpath=relpath, kind=kind, graph=graph, sha256=digest)
+
+
+def parse_file(path: Path, base_iri: str) -> tuple[list[ox.Triple], dict[str, str]]:
+    """Parse one Turtle file; relative IRIs resolve against ``base_iri``. Returns triples and prefixes."""
+    try:
+        parser = ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=base_iri, without_named_graphs=True)
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in parser]
+    except SyntaxError as err:
+        raise DataError(path, _line_of(err), _cause_of(err)) from err
+    except (OSError, ValueError) as err:
+        raise DataError(path, None, str(err)) from err
+    return triples, dict(parser.prefixes)
+
+
+def _line_of(err: SyntaxError) -> int | None:
+    if err.lineno:
+        return int(err.lineno)
+    found = re.search(r"line (\d+)", str(err))
+    return int(found.group(1)) if found else None
+
+
+def _cause_of(err: SyntaxError) -> str:
+    """The parser's message without the 'at line N' preamble (the line is reported separately)."""
+    message = str(err.msg if err.msg else err)
+    column = f"column {err.offset}: " if err.offset else ""
+    return column + _POSITION_PREFIX.sub("", message)
+
+
+def check_article(source: Source, triples: list[ox.Triple], namespace: str) -> None:
+    """An article file describes exactly one ``schema:NewsArticle``, whose IRI is ``{ns}id/article/<slug>``."""
+    expected = f"{namespace}id/article/{source.path.stem}"
+    articles = sorted(
+        {str(t.subject.value) for t in triples if t.predicate == RDF_TYPE and _is_news_article(t.object)}
+    )
+    if articles == [expected]:
+        return
+    if not articles:
+        cause = f"no schema:NewsArticle is described; expected <{expected}>"
+    else:
+        listed = ", ".join(f"<{iri}>" for iri in articles)
+        cause = f"expected exactly one schema:NewsArticle <{expected}>, found {listed}"
+    raise DataError(source.path, None, cause)
+
+
+def _is_news_article(term: object) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value in NEWS_ARTICLE_CLASSES
+
+
+def _record_subjects(index: dict[Node, list[str]], triples: list[ox.Triple], relpath: str) -> None:
+    for subject in {t.subject for t in triples}:
+        key = to_rdflib(subject)
+        if relpath not in index[key]:
+            index[key].append(relpath)
+
+
+def _rdflib_graph(triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, object]], prefixes: dict[str, str]) -> Graph:
+    graph = Graph()
+    for prefix, iri in prefixes.items():
+        graph.bind(prefix, iri, override=True, replace=True)  # keep the files' own prefixes
+    add = graph.add
+    for s, p, o in triples:
+        add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
+    return graph

@@ -1,0 +1,39 @@
+"""The build manifest: what a release contains, written once at build time and read by the server.
+
+A frozen dataclass (rather than a raw dict) so the web layer's VoID and home pages get typed fields,
+and so the JSON layout is defined in exactly one place.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    build_id: str
+    created: str  # ISO 8601, UTC
+    namespace: str
+    triples: int  # quads in the store, all graphs (ontology included)
+    graphs: Mapping[str, int] = field(default_factory=dict)  # graph IRI -> triples
+    sources: Mapping[str, str] = field(default_factory=dict)  # project-relative path -> sha256
+    classes: Mapping[str, int] = field(default_factory=dict)  # class IRI -> instances in the data graphs
+    entities: int = 0  # distinct IRI subjects in the namespace (data graphs)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "Manifest":
+        known = {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
+        return cls(**known)
+
+    @classmethod
+    def read(cls, release_dir: Path) -> "Manifest":
+        """Read ``manifest.json`` of a release (unknown keys are ignored, so older servers read newer builds)."""
+        return cls.from_dict(json.loads((release_dir / MANIFEST_NAME).read_text(encoding="utf-8")))

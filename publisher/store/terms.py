@@ -1,0 +1,71 @@
+"""rdflib terms <-> pyoxigraph terms, in one place.
+
+rdflib is the currency of the publisher's Python API (``SelectResult`` rows, bindings, pySHACL input);
+pyoxigraph is the engine. Plain ``xsd:string`` literals become rdflib literals *without* a datatype,
+which is what rdflib's own parsers produce, so both sides compare equal after a round trip.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Identifier, Node
+
+from publisher.errors import PublisherError
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+class InvalidTerm(PublisherError):
+    """A bound value is not a valid RDF term (e.g. an IRI containing ``>`` or a space).
+
+    pyoxigraph refuses such terms, so they can never reach a query's text; the caller gets a 400.
+    """
+
+    status, title = 400, "Invalid RDF term"
+
+
+def to_rdflib(term: OxTerm | ox.DefaultGraph) -> Node:
+    """A pyoxigraph term as an rdflib term (RDF-star triples are not supported by the publisher)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value) if datatype == XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_oxigraph(term: Identifier | Node) -> OxTerm:
+    """An rdflib term as a pyoxigraph term, e.g. to bind a variable through ``substitutions``."""
+    try:
+        return _to_oxigraph(term)
+    except ValueError as err:  # pyoxigraph validates IRIs and language tags
+        raise InvalidTerm(f"{term!r}: {err}") from err
+
+
+def _to_oxigraph(term: Identifier | Node) -> OxTerm:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) != RDF_LANG_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
+
+
+def substitutions(bindings: dict[str, Identifier] | None) -> dict[ox.Variable, OxTerm] | None:
+    """Bindings keyed by variable name (with or without ``?``) as pyoxigraph ``substitutions``."""
+    if not bindings:
+        return None
+    return {ox.Variable(name.lstrip("?$")): to_oxigraph(value) for name, value in bindings.items()}
