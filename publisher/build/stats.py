@@ -1,0 +1,41 @@
+"""Counts for the manifest (and from there VoID and the home page), computed once at build time.
+
+Plain passes over the quads rather than SPARQL: pyoxigraph only substitutes variables that a SELECT
+projects, so the aggregate form would need awkward GROUP BYs, and one pass is fast enough at build time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pyoxigraph as ox
+
+from publisher.settings import ONTOLOGY_IRI
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_ONTOLOGY_GRAPH = ox.NamedNode(ONTOLOGY_IRI)
+
+
+def graph_sizes(store: ox.Store) -> dict[str, int]:
+    """Triples per named graph, sorted by graph IRI."""
+    counts = Counter(q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode))
+    return dict(sorted(counts.items()))
+
+
+def class_sizes(store: ox.Store) -> dict[str, int]:
+    """Distinct instances per ``rdf:type`` in the data graphs (the ontology graph's own typing excluded)."""
+    members: dict[str, set[object]] = defaultdict(set)
+    for quad in store.quads_for_pattern(None, RDF_TYPE, None, None):
+        if quad.graph_name != _ONTOLOGY_GRAPH and isinstance(quad.object, ox.NamedNode):
+            members[quad.object.value].add(quad.subject)
+    return {cls: len(members[cls]) for cls in sorted(members)}
+
+
+def entity_count(store: ox.Store, namespace: str) -> int:
+    """Distinct IRI subjects minted under the namespace in the data graphs: the pages the site serves."""
+    subjects = {
+        q.subject.value
+        for q in store
+        if q.graph_name != _ONTOLOGY_GRAPH and isinstance(q.subject, ox.NamedNode)
+    }
+    return sum(1 for iri in subjects if iri.startswith(namespace) and not iri.startswith(ONTOLOGY_IRI))
