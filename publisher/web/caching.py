@@ -26,12 +26,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable, TypeVar
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 from publisher.web import publisher
 
 UNBUILT = "unbuilt"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
         return _forbid_storing(response)
     if request.method not in ("GET", "HEAD"):
         return response
-    if publisher().build_id == UNBUILT:
+    if build_id() == UNBUILT:
         response.cache_control.no_cache = True
         return response
     if response.cache_control.no_store:  # a view opted out explicitly
@@ -71,7 +73,7 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
 def entity_tag(media_type: str | None, content_encoding: str | None = None) -> str:
     """The strong ETag of the current request's variant under the served build (unquoted)."""
     variant = (
-        publisher().build_id,
+        build_id(),
         web_base(),
         request.path,
         request.query_string.decode("latin-1"),
@@ -81,9 +83,19 @@ def entity_tag(media_type: str | None, content_encoding: str | None = None) -> s
     return hashlib.sha256("\x1f".join(variant).encode()).hexdigest()[:32]
 
 
+def build_id() -> str:
+    """The served build's id, or ``"unbuilt"`` when no manifest is known (e.g. a bare remote store)."""
+    manifest = publisher().manifest
+    return manifest.build_id if manifest else UNBUILT
+
+
 def build_time() -> datetime:
-    """The build's creation time, at HTTP-date precision (so If-Modified-Since compares exactly)."""
-    created = publisher().last_modified
+    """The build's creation time, at HTTP-date precision (so If-Modified-Since compares exactly).
+
+    Only meaningful when :func:`build_id` is not ``"unbuilt"``; the epoch otherwise.
+    """
+    manifest = publisher().manifest
+    created = datetime.fromisoformat(manifest.created) if manifest else datetime.fromtimestamp(0, timezone.utc)
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
     return created.astimezone(timezone.utc).replace(microsecond=0)
@@ -91,8 +103,22 @@ def build_time() -> datetime:
 
 def web_base() -> str:
     """Where the namespace is served: the ``web_base`` setting, else wherever this request arrived."""
-    base = publisher().settings.web_base or request.host_url
+    base = publisher().settings.web_base or request.url_root  # url_root keeps a mount prefix (SCRIPT_NAME)
     return base if base.endswith("/") else base + "/"
+
+
+def per_build(key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per app and build: a build is immutable, so whatever it determines is too.
+
+    For facts worth a query but not worth a manifest field (VoID statistics, the sitemap's IRIs). The memo
+    hangs off the app rather than the module, so two apps (two builds) in one process never share it; a
+    race between threads only computes the same value twice.
+    """
+    memo = current_app.extensions.setdefault("kgpub.per_build", {})
+    slot = (build_id(), key)
+    if slot not in memo:
+        memo[slot] = compute()
+    return memo[slot]
 
 
 def _max_age(policy: CachePolicy) -> int:
