@@ -21,14 +21,14 @@ class Publisher:
     release_dir: Path | None  # the resolved release being served (dumps, ontology.ttl, shapes.ttl), if local
 
     @classmethod
-    def open(cls, settings: Settings) -> "Publisher":
-        """Open the store and pin the release it serves.
+    def open(cls, settings: Settings, store: Store | None = None) -> "Publisher":
+        """Pin the release a store serves (opening the store from ``settings`` unless one is given).
 
         ``build/current`` is resolved once here, so a later swap never mixes two releases in one process;
         a new build is picked up by restarting (or re-creating) the app. Raises ``BuildMissing`` for the
         embedded store when nothing was built yet.
         """
-        store = open_store(settings)
+        store = store if store is not None else open_store(settings)
         release = getattr(store, "release_dir", None)
         if release is None and settings.current_build.exists():
             release = settings.current_build.resolve()
@@ -36,6 +36,15 @@ class Publisher:
         if manifest is None and release is not None and (release / "manifest.json").is_file():
             manifest = Manifest.read(release)
         return cls(settings=settings, store=store, manifest=manifest, release_dir=release)
+
+    @property
+    def namespace(self) -> str:
+        """The namespace the served data was minted in: the build's, which wins over the settings."""
+        return self.manifest.namespace if self.manifest else self.settings.namespace
+
+    @property
+    def build_id(self) -> str:
+        return self.manifest.build_id if self.manifest else "unbuilt"
 
     def dump_path(self, name: str) -> Path | None:
         """A file of the served release's ``dumps/`` folder, or None (unknown name or no local release)."""
