@@ -1,0 +1,166 @@
+"""``/sparql``: the W3C SPARQL 1.1 Protocol endpoint, its service description and the query page.
+
+* ``GET ?query=``, ``POST`` form-encoded, ``POST application/sparql-query``: parsed strictly by
+  :mod:`publisher.web.sparql_protocol`; ``default-graph-uri`` / ``named-graph-uri`` restrict the dataset.
+  Updates (``update=``, ``application/sparql-update``) are 403: the endpoint is read-only, and the store's
+  policy also refuses an update sent as ``query``.
+* The media type is negotiated *before* the query runs, because the store serializes in its sandbox: the
+  query's form comes from scanning its prologue (:func:`~publisher.web.sparql_protocol.query_form`), so
+  SELECT/ASK are offered result formats (JSON first) and CONSTRUCT/DESCRIBE RDF formats (Turtle first).
+  ``format=json|xml|csv|tsv|ttl|jsonld|nt|rdf|trig|nq`` overrides ``Accept`` and makes the answer a
+  download (``Content-Disposition``).
+* ``GET /sparql`` without a query: the Service Description for RDF clients (Turtle by default), the HTML
+  query page for browsers; ``Vary: Accept`` either way.
+* Every answer carries ``Access-Control-Allow-Origin: *``; ``OPTIONS`` answers CORS preflights.
+* ``X-Kgpub-Truncated: true`` marks an answer cut at ``max_result_rows`` rows (or triples); it is listed
+  in ``Access-Control-Expose-Headers`` so browser clients can read it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from publisher.store import ProtocolResult, UserQuery
+from publisher.web import publisher
+from publisher.web.negotiation import GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.web.negotiation import add_alternates, add_vary, by_media_type, download_name, negotiate
+from publisher.web.query_page import Link, QueryPage, dataset_prefixes, examples, find_editor, starter_query
+from publisher.web.service_description import DatasetFacts, service_description
+from publisher.web.sparql_protocol import ProtocolRequest, query_form, read_request
+
+bp = Blueprint("sparql", __name__)
+
+TRUNCATED_HEADER = "X-Kgpub-Truncated"
+DESCRIPTION_OFFERED = GRAPH_FORMATS + (HTML,)  # Turtle first: RDF clients sending */* get the description
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Content-Disposition, Link",
+}
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"  # the union default graph
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    """One URL for the whole protocol: a query if there is one, else a description of the service."""
+    operation = read_request(request)
+    if operation.query is None:
+        return describe()
+    return answer(operation)
+
+
+@bp.after_request
+def allow_cross_origin(response: Response) -> Response:
+    """Any web page may query the open data; preflights (OPTIONS) also learn what they may send."""
+    response.headers.update(CORS_HEADERS)
+    if request.method == "OPTIONS":
+        response.headers.update(PREFLIGHT_HEADERS)
+    return response
+
+
+# --- queries -------------------------------------------------------------------------------------------
+
+
+def answer(operation: ProtocolRequest) -> Response:
+    """Run the query in the store (policy, time limit, row cap) and send its serialized answer."""
+    assert operation.query is not None
+    fmt = result_format(operation.query, operation.format_token)
+    result = publisher().store.run_user_query(
+        UserQuery(
+            text=operation.query,
+            media_type=fmt.media_type,
+            default_graph_uris=operation.default_graph_uris,
+            named_graph_uris=operation.named_graph_uris,
+        )
+    )
+    return protocol_response(result, download=operation.format_token is not None)
+
+
+def result_format(query: str, token: str | None) -> Format:
+    """Offer what the query's form can produce; an unrecognised form is left for the store to reject."""
+    form = query_form(query)
+    if form is None:  # not a query (an update, or malformed): the store answers 400/403 before serializing
+        return RESULT_FORMATS[0]
+    offered = RDF_FORMATS if form.returns_graph else RESULT_FORMATS
+    return negotiate(request.accept_mimetypes, offered, token)
+
+
+def protocol_response(result: ProtocolResult, download: bool) -> Response:
+    """The store's bytes as they are, flagged when truncated, as an attachment for ``format=`` links."""
+    response = Response(result.body, mimetype=result.media_type.split(";", 1)[0].strip())
+    if result.truncated:
+        response.headers[TRUNCATED_HEADER] = "true"
+    fmt = by_media_type(result.media_type)
+    if download and fmt is not None:
+        response.headers["Content-Disposition"] = f'attachment; filename="{download_name("query-results", fmt)}"'
+    return add_vary(response)
+
+
+# --- no query: service description or query page ------------------------------------------------------
+
+
+def describe() -> Response:
+    """The service description in an RDF format, or the query page for browsers."""
+    fmt = negotiate(request.accept_mimetypes, DESCRIPTION_OFFERED, request.args.get("format"))
+    if fmt is HTML:
+        response = Response(render_template("sparql.html", page=query_page()), mimetype=HTML.media_type)
+    else:
+        graph = service_description(endpoint_url(), dataset_facts(), RESULT_FORMATS + RDF_FORMATS)
+        response = Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), mimetype=fmt.media_type)
+    return add_alternates(response, description_alternates())
+
+
+def description_alternates() -> list[tuple[str, Format]]:
+    return [(url_for("sparql.endpoint", format=f.extension), f) for f in DESCRIPTION_OFFERED]
+
+
+def endpoint_url() -> str:
+    """The absolute endpoint URL: under ``web_base`` when set, else wherever this request arrived."""
+    web_base = publisher().settings.web_base
+    if web_base:
+        return web_base.rstrip("/") + url_for("sparql.endpoint")
+    return url_for("sparql.endpoint", _external=True)
+
+
+def dataset_facts() -> DatasetFacts:
+    """Named graphs from the build manifest; the union default graph counted by the store itself."""
+    state = publisher()
+    graphs = dict(state.manifest.graphs) if state.manifest else {}
+    rows = state.store.select(COUNT_TRIPLES).rows
+    triples = int(str(rows[0]["triples"])) if rows and "triples" in rows[0] else None
+    return DatasetFacts(title=state.settings.title, graphs=graphs, default_graph_triples=triples)
+
+
+def namespace() -> str:
+    state = publisher()
+    return state.manifest.namespace if state.manifest else state.settings.namespace
+
+
+def query_page() -> QueryPage:
+    ns = namespace()
+    prefixes = dataset_prefixes(ns)
+    web_base = publisher().settings.web_base or request.host_url
+    return QueryPage(
+        title=publisher().settings.title,
+        endpoint=url_for("sparql.endpoint"),
+        endpoint_url=endpoint_url(),
+        namespace=ns,
+        web_base=web_base if web_base.endswith("/") else web_base + "/",
+        examples=examples(ns, download_href),
+        prefixes=prefixes,
+        initial_query=starter_query(prefixes, ns),
+        editor=find_editor(current_app.static_folder),
+        max_rows=publisher().settings.max_result_rows,
+        description_links=tuple(Link(f.label, href, f.media_type) for href, f in description_alternates()),
+    )
+
+
+def download_href(query: str, fmt: Format) -> str:
+    """A GET link that runs ``query`` and downloads the answer in ``fmt``."""
+    return url_for("sparql.endpoint") + "?" + urlencode({"query": query, "format": fmt.extension})
