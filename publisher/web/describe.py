@@ -1,0 +1,160 @@
+"""Fetch what the publisher says about one IRI: the query step shared by the HTML page and the RDF documents.
+
+A description is bounded by construction: values are fetched per (subject, direction, predicate) group
+in windows of ``Window.size`` ordered values, so a hub entity with thousands of incoming links costs one
+count query plus one window per group, never a scan of its whole neighbourhood. Every store call goes
+through the :class:`~publisher.store.Store` protocol with the IRI bound, never spliced into text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+from typing import Iterable, Iterator, Literal as Lit
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from publisher.queries import load_query, with_values, with_window
+from publisher.store import Store
+from publisher.web.labels import LABEL_PREDICATES
+
+Direction = Lit["out", "in"]
+
+EXISTS = load_query("exists.rq")
+HASH_SUBJECTS = load_query("hash-subjects.rq")
+PREDICATES = load_query("predicates.rq")
+VALUES = {"out": load_query("values-out.rq"), "in": load_query("values-in.rq")}
+CONTEXT = load_query("context.rq", label_predicates=LABEL_PREDICATES)
+
+MAX_HASH_SUBJECTS = 50  # hash IRIs folded into one document
+MAX_GROUPS = 200  # predicate groups shown per subject and direction (a safety bound)
+CONTEXT_CHUNK = 400  # terms per VALUES block when fetching labels
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which values to fetch: page ``page`` (1-based) of ``size`` values per group, optionally one group only."""
+
+    page: int = 1
+    size: int = 50
+    focus: tuple[Direction, URIRef] | None = None
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+@dataclass(frozen=True)
+class Group:
+    """The values of one subject through one predicate in one direction, and how many there are in all."""
+
+    subject: URIRef
+    direction: Direction
+    predicate: URIRef
+    total: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A triple in one group's window, with the named graphs that state it."""
+
+    group: Group
+    value: Node  # the object ("out") or the subject ("in") of the triple
+    graphs: tuple[URIRef, ...]
+
+    @property
+    def triple(self) -> tuple[Node, Node, Node]:
+        if self.group.direction == "out":
+            return (self.group.subject, self.group.predicate, self.value)
+        return (self.value, self.group.predicate, self.group.subject)
+
+
+@dataclass(frozen=True)
+class Description:
+    """One document's worth of data: its subjects (the IRI and its hash IRIs), group windows, context."""
+
+    iri: URIRef
+    subjects: tuple[URIRef, ...]
+    groups: tuple[Group, ...]
+    statements: tuple[Statement, ...]
+    context: tuple[tuple[Node, Node, Node], ...]  # labels, types and image URLs of every term shown
+    window: Window
+
+    @property
+    def has_more(self) -> bool:
+        """Whether some group has values beyond this window (a next page exists)."""
+        return any(group.total > self.window.offset + self.window.size for group in self.groups)
+
+
+def describe(store: Store, iri: URIRef, window: Window, namespace: str) -> Description | None:
+    """The description of ``iri``'s document, or None when the IRI occurs nowhere in the data."""
+    if not exists(store, iri):
+        return None
+    subjects = (iri, *hash_subjects(store, iri))
+    groups = tuple(g for s in subjects for g in predicate_groups(store, s) if _in_focus(g, window))
+    statements = tuple(st for g in groups if window.offset < g.total for st in group_window(store, g, window))
+    shown = _terms_shown(subjects, groups, statements, namespace)
+    return Description(iri, subjects, groups, statements, tuple(context(store, shown)), window)
+
+
+def exists(store: Store, iri: URIRef) -> bool:
+    """Whether ``iri`` occurs in the data (as subject or object): the line between a document and a 404."""
+    return store.ask(EXISTS, {"s": iri})
+
+
+def hash_subjects(store: Store, iri: URIRef) -> list[URIRef]:
+    """Hash IRIs (``iri#...``) linked to or from ``iri``: a hash IRI's data lives in its base's document."""
+    rows = store.select(HASH_SUBJECTS, {"s": iri}).rows
+    return [row["h"] for row in islice(rows, MAX_HASH_SUBJECTS) if isinstance(row["h"], URIRef)]
+
+
+def predicate_groups(store: Store, subject: URIRef) -> list[Group]:
+    """The (direction, predicate) groups of ``subject`` with their value counts, bounded per direction."""
+    groups = [
+        Group(subject, str(row["direction"]), row["p"], int(row["n"]))  # type: ignore[arg-type]
+        for row in store.select(PREDICATES, {"s": subject}).rows
+    ]
+    outgoing = [g for g in groups if g.direction == "out"][:MAX_GROUPS]
+    incoming = [g for g in groups if g.direction == "in"][:MAX_GROUPS]
+    return outgoing + incoming
+
+
+def group_window(store: Store, group: Group, window: Window) -> list[Statement]:
+    """One window of a group's values, in the store's value order, each with its stating graphs."""
+    query = with_window(VALUES[group.direction], window.size, window.offset)
+    rows = store.select(query, {"s": group.subject, "p": group.predicate}).rows
+    return [Statement(group, row["o"], _graphs(row.get("graphs"))) for row in rows]
+
+
+def context(store: Store, terms: Iterable[URIRef]) -> Iterator[tuple[Node, Node, Node]]:
+    """Labels, types and image URLs of ``terms`` (chunked so no query grows without bound)."""
+    pending = iter(sorted(set(terms)))
+    while chunk := list(islice(pending, CONTEXT_CHUNK)):
+        for row in store.select(with_values(CONTEXT, "x", chunk)).rows:
+            yield (row["x"], row["p"], row["o"])
+
+
+def article_of(graph: URIRef, namespace: str) -> URIRef | None:
+    """The article whose statements a named graph holds (``graph/article/<slug>`` -> ``id/article/<slug>``)."""
+    prefix = f"{namespace}graph/article/"
+    return URIRef(f"{namespace}id/article/{graph[len(prefix):]}") if graph.startswith(prefix) else None
+
+
+def _in_focus(group: Group, window: Window) -> bool:
+    return window.focus is None or window.focus == (group.direction, group.predicate)
+
+
+def _graphs(joined: Node | None) -> tuple[URIRef, ...]:
+    return tuple(URIRef(iri) for iri in str(joined or "").split())
+
+
+def _terms_shown(
+    subjects: tuple[URIRef, ...], groups: tuple[Group, ...], statements: tuple[Statement, ...], namespace: str
+) -> set[URIRef]:
+    """Every IRI a page names: subjects, predicates, values, and the articles stating them."""
+    terms: set[Node] = {*subjects, *(g.predicate for g in groups)}
+    for statement in statements:
+        terms.add(statement.value)
+        terms.update(filter(None, (article_of(g, namespace) for g in statement.graphs)))
+    return {t for t in terms if isinstance(t, URIRef) and not isinstance(t, Literal)}

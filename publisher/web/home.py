@@ -1,0 +1,204 @@
+"""The entry points for people: the home page, label search and the browsable class indexes.
+
+``/`` says what the dataset is (title and counts from the build manifest, so no query counts triples
+on a request), lists classes with their instance counts and the newest articles. ``/search?q=`` finds
+labels containing a phrase (the phrase is bound as a literal). ``/class?iri=`` pages a class's members.
+Lists fetch one row more than they show, to know whether a next page exists without counting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Sequence
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request, url_for
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from publisher.queries import load_query, with_window
+from publisher.web import caching, publisher
+from publisher.web.describe import context
+from publisher.web.labels import LABEL_PREDICATES, local_name
+from publisher.web.pages import Naming, Term
+from publisher.web.params import iri_param, page_param
+
+bp = Blueprint("home", __name__)
+
+NEWEST = load_query("newest-articles.rq")
+SEARCH = load_query("search.rq", label_predicates=LABEL_PREDICATES)
+MEMBERS = load_query("class-members.rq")
+NEWEST_SHOWN = 10
+MAX_QUERY_CHARS = 200
+MAX_SEARCH_RESULTS = 1000  # a search never pages past this many hits
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every page's frame shows (``site`` in templates)."""
+
+    title: str
+    short_title: str
+    build_id: str | None
+    licence: str
+    licence_label: str
+    links: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Count:
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class ClassEntry:
+    term: Term  # links to the class's index page
+    count: int
+
+
+@dataclass(frozen=True)
+class Article:
+    term: Term
+    published: str | None
+
+
+@dataclass(frozen=True)
+class HomePage:
+    counts: tuple[Count, ...]
+    classes: tuple[ClassEntry, ...]
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list of things (search hits, class members)."""
+
+    heading: Term | None
+    items: tuple[Term, ...]
+    first: int
+    total: int | None  # known for class indexes (from the manifest), not for searches
+    prev_href: str | None
+    next_href: str | None
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1
+
+
+@bp.app_context_processor
+def site_context() -> dict[str, Any]:
+    return {"site": site()}
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("home.html", page=home_page())
+
+
+@bp.get("/search")
+def search() -> str:
+    phrase = request.args.get("q", "").strip()[:MAX_QUERY_CHARS]
+    page = page_param(request.args)
+    results = search_page(phrase, page) if phrase else None
+    return render_template("search.html", phrase=phrase, results=results)
+
+
+@bp.get("/class")
+def class_index() -> str:
+    cls = iri_param(request.args, "iri")
+    return render_template("class.html", page=class_page(cls, page_param(request.args)))
+
+
+# ---------------------------------------------------------------- models
+
+
+def site() -> Site:
+    settings, manifest = publisher().settings, publisher().manifest
+    base = request.script_root + "/"
+    links = {
+        "home": base,
+        "search": url_for("home.search"),
+        "sparql": base + "sparql",
+        "ontology": base + "ontology",
+        "void": base + ".well-known/void",
+        "dumps": base + "dumps/",
+    }
+    licence = settings.licence
+    return Site(settings.title, "kgpub", manifest.build_id if manifest else None, licence, _licence_label(licence), links)
+
+
+def home_page() -> HomePage:
+    manifest = publisher().manifest
+    counts = (
+        Count("triples", manifest.triples if manifest else 0),
+        Count("entities", manifest.entities if manifest else 0),
+        Count("graphs", len(manifest.graphs) if manifest else 0),
+    )
+    class_counts = dict(manifest.classes) if manifest else {}
+    rows = publisher().store.select(with_window(NEWEST, NEWEST_SHOWN)).rows
+    naming = naming_for([URIRef(c) for c in class_counts] + [row["article"] for row in rows])
+    classes = sorted(
+        (ClassEntry(replace(naming.term(URIRef(c)), href=class_href(c), external=False), n) for c, n in class_counts.items()),
+        key=lambda entry: (-entry.count, entry.term.label.lower()),
+    )
+    articles = tuple(Article(naming.term(row["article"]), _date(row.get("published"))) for row in rows)
+    return HomePage(counts, tuple(classes), articles)
+
+
+def search_page(phrase: str, page: int) -> ListPage:
+    size = publisher().settings.page_size
+    offset = (page - 1) * size
+    if offset >= MAX_SEARCH_RESULTS:
+        return ListPage(None, (), offset + 1, None, _href("home.search", q=phrase, page=page - 1), None)
+    rows = publisher().store.select(with_window(SEARCH, size + 1, offset), {"q": Literal(phrase)}).rows
+    return list_page(None, [row["x"] for row in rows], page, size, None, lambda n: _href("home.search", q=phrase, page=n),
+                     cap=MAX_SEARCH_RESULTS)
+
+
+def class_page(cls: URIRef, page: int) -> ListPage:
+    size = publisher().settings.page_size
+    rows = publisher().store.select(with_window(MEMBERS, size + 1, (page - 1) * size), {"class": cls}).rows
+    manifest = publisher().manifest
+    total = manifest.classes.get(str(cls)) if manifest else None
+    return list_page(cls, [row["x"] for row in rows], page, size, total, lambda n: _href("home.class_index", iri=cls, page=n))
+
+
+def list_page(heading: URIRef | None, nodes: Sequence[Node], page: int, size: int, total: int | None,
+              href: Any, cap: int | None = None) -> ListPage:
+    """A page of ``nodes`` (fetched with one extra row: its presence means a next page exists)."""
+    shown = list(nodes[:size])
+    naming = naming_for([n for n in shown if isinstance(n, URIRef)] + ([heading] if heading else []))
+    first = (page - 1) * size + 1
+    more = len(nodes) > size and (cap is None or first - 1 + size < cap)
+    return ListPage(
+        heading=naming.term(heading) if heading else None,
+        items=tuple(naming.term(n) for n in shown),
+        first=first,
+        total=total,
+        prev_href=href(page - 1) if page > 1 else None,
+        next_href=href(page + 1) if more else None,
+    )
+
+
+def naming_for(iris: Sequence[URIRef]) -> Naming:
+    """Labels (and types, image URLs) of ``iris``, ready to make terms with."""
+    found = context(publisher().store, iris)
+    return Naming.from_context(publisher().namespace, caching.web_base(), found)
+
+
+def class_href(cls: str) -> str:
+    return _href("home.class_index", iri=cls)
+
+
+def _href(endpoint: str, **args: object) -> str:
+    return url_for(endpoint) + "?" + urlencode({k: str(v) for k, v in args.items()})
+
+
+def _date(value: Node | None) -> str | None:
+    return str(value)[:10] if value is not None else None
+
+
+def _licence_label(iri: str) -> str:
+    known = {"https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0"}
+    return known.get(iri, local_name(iri))

@@ -1,0 +1,86 @@
+"""How the publisher names things: one label precedence, one prefix table, used by every page.
+
+Labels of reused terms (schema:, org:, prov: ...) ship with the build in the ontology graph, so naming a
+predicate never touches the network; when a term has no label at all it is shown compacted
+(``schema:foo``) or by its local name, never as a bare IRI.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Iterable, Mapping
+
+from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+SDO: Final = Namespace("http://schema.org/")
+ORG: Final = Namespace("http://www.w3.org/ns/org#")
+PROV: Final = Namespace("http://www.w3.org/ns/prov#")
+FOAF: Final = Namespace("http://xmlns.com/foaf/0.1/")
+KGO: Final = Namespace("https://kgpub.example.org/ontology#")
+
+# Precedence order: the first predicate with a value wins; within it, English, then untagged, then others.
+LABEL_PREDICATES: Final[tuple[URIRef, ...]] = (
+    SKOS.prefLabel,
+    RDFS.label,
+    SDO.name,
+    DCTERMS.title,
+    SDO.headline,
+)
+PREFERRED_LANGUAGE: Final = "en"
+
+PREFIXES: Final[Mapping[str, str]] = {
+    "kgo": str(KGO),
+    "schema": str(SDO),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "foaf": str(FOAF),
+    "dcterms": str(DCTERMS),
+    "skos": str(SKOS),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "time": "http://www.w3.org/2006/time#",
+    "vann": "http://purl.org/vocab/vann/",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+
+def best_label(values: Iterable[tuple[URIRef, Node]], lang: str = PREFERRED_LANGUAGE) -> str | None:
+    """The preferred label among ``(predicate, value)`` pairs, or None when none is a label.
+
+    Takes pairs rather than a Graph so that pages, search results and the ontology page (which hold
+    rows, not graphs) all rank labels with exactly this rule.
+    """
+    candidates = [
+        (LABEL_PREDICATES.index(p), _language_rank(o, lang), o.language or "", str(o))
+        for p, o in values
+        if p in LABEL_PREDICATES and isinstance(o, Literal)
+    ]
+    return min(candidates)[3] if candidates else None
+
+
+def _language_rank(literal: Literal, lang: str) -> int:
+    if literal.language and literal.language.lower().split("-")[0] == lang:
+        return 0
+    return 1 if not literal.language else 2
+
+
+def compact(iri: str) -> str | None:
+    """``schema:name`` for a known namespace, else None."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return None
+
+
+def local_name(iri: str) -> str:
+    """The last ``#`` or ``/`` segment of an IRI: the fallback name of an unlabelled thing."""
+    tail = iri.rstrip("/#")
+    cut = max(tail.rfind("#"), tail.rfind("/"))
+    return tail[cut + 1 :] or iri
+
+
+def fallback_label(iri: str) -> str:
+    """How an unlabelled IRI is shown: compacted when its namespace is known, else its local name."""
+    return compact(iri) or local_name(iri)

@@ -1,0 +1,184 @@
+"""The ontology and the shapes, served where their IRIs point.
+
+``https://kgpub.example.org/ontology`` (and every ``...ontology#Term``, since browsers never send the
+fragment) is answered at ``/ontology``: HTML documentation for people, the build's ``ontology.ttl`` as
+Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` (or ``/ontology.ttl`` etc.). ``/shapes`` serves
+``shapes.ttl`` the same way. Unlike entity IRIs this is a 200 with ``Vary: Accept``, not a 303: the
+ontology IRI names the ontology *document*, as is usual for OWL ontologies.
+
+The HTML is made here from the ontology graph with our own template rather than with pyLODE: pyLODE 3.4.1
+cannot even be imported from a wheel install (RDFLib/pyLODE#260: it reads ``pyproject.toml`` from
+``site-packages``), it writes pickles into its installed package at run time, and a template of our own
+shares the site's frame, label precedence and linking (``Naming``) with every other page. Parsing
+``ontology.ttl`` once per served release keeps requests cheap; the release is immutable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, request, send_file
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
+from rdflib.namespace import DCTERMS
+
+from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
+from publisher.web import caching, publisher
+from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose
+from publisher.web.pages import Naming, Term
+
+bp = Blueprint("ontology", __name__)
+
+ONTOLOGY_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
+SHAPES_FORMATS: tuple[Format, ...] = GRAPH_FORMATS  # Turtle first: no HTML listing for shapes
+BY_EXTENSION = {fmt.extension: fmt for fmt in ONTOLOGY_FORMATS}
+CLASS_TYPES = (OWL.Class, RDFS.Class)
+PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
+DEFINITIONS = (SKOS.definition, RDFS.comment, DCTERMS.description, SDO.description)
+ALIGNMENTS = (  # how an own term relates to the reused terms it refines or matches
+    RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, OWL.inverseOf,
+    SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch, RDFS.seeAlso,
+)
+SCHEME = (SKOS.inScheme, SKOS.broader)
+
+
+@dataclass(frozen=True)
+class Relation:
+    predicate: Term
+    values: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class TermDoc:
+    """One term of the ontology: what it is, what it means, and how it ties to reused vocabularies."""
+
+    anchor: str
+    term: Term
+    kinds: tuple[Term, ...]
+    definition: str | None
+    domain: tuple[Term, ...]
+    range: tuple[Term, ...]
+    relations: tuple[Relation, ...]
+
+
+@dataclass(frozen=True)
+class OntologyPage:
+    iri: str
+    title: str
+    description: str | None
+    metadata: tuple[Relation, ...]
+    classes: tuple[TermDoc, ...]
+    properties: tuple[TermDoc, ...]
+    others: tuple[TermDoc, ...]  # concepts, schemes and individuals the ontology defines
+    formats: tuple[tuple[str, str, str], ...]  # (label, href, media type)
+
+
+@bp.get("/ontology")
+@bp.get("/ontology.<ext>")
+def ontology(ext: str | None = None) -> Response:
+    fmt = _format(ext, ONTOLOGY_FORMATS)
+    source = _release_file("ontology.ttl")
+    if fmt is HTML:
+        page = ontology_page(parsed(source), caching.web_base())
+        response = Response(render_template("ontology.html", page=page), mimetype=HTML.media_type)
+    else:
+        response = rdf_file(source, fmt)
+    return add_alternates(response, [(f"{caching.web_base()}ontology.{f.extension}", f) for f in ONTOLOGY_FORMATS])
+
+
+@bp.get("/shapes")
+@bp.get("/shapes.<ext>")
+def shapes(ext: str | None = None) -> Response:
+    fmt = _format(ext, SHAPES_FORMATS)
+    response = rdf_file(_release_file("shapes.ttl"), fmt)
+    return add_alternates(response, [(f"{caching.web_base()}shapes.{f.extension}", f) for f in SHAPES_FORMATS])
+
+
+def rdf_file(path: Path, fmt: Format) -> Response:
+    """The file as is for Turtle (its own prefixes and comments); re-serialized for the other formats."""
+    if fmt.extension == "ttl":
+        return send_file(path, mimetype=fmt.media_type, conditional=False)
+    return Response(parsed(path).serialize(format=fmt.rdflib), mimetype=fmt.media_type)
+
+
+@lru_cache(maxsize=8)
+def parsed(path: Path) -> Graph:
+    """The graph in a release file; keyed by the resolved path of an immutable release, so never stale.
+
+    Callers must not mutate the returned graph (views never do).
+    """
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph.parse(path, format="turtle")
+
+
+def ontology_page(graph: Graph, web_base: str) -> OntologyPage:
+    """The documentation model: every term minted in the ontology namespace, grouped by kind."""
+    context = [t for p in (*LABEL_PREDICATES, RDF.type) for t in graph.triples((None, p, None))]
+    naming = Naming.from_context(publisher().namespace, web_base, context)
+    own = sorted({s for s in graph.subjects() if isinstance(s, URIRef) and s.startswith(ONTOLOGY_NAMESPACE)})
+    docs = [term_doc(graph, term, naming) for term in own]
+    ontology_iri = URIRef(ONTOLOGY_IRI)
+    return OntologyPage(
+        iri=ONTOLOGY_IRI,
+        title=naming.label(ontology_iri),
+        description=_first_text(graph, ontology_iri, DEFINITIONS),
+        metadata=tuple(_relations(graph, ontology_iri, naming, exclude={RDF.type, *LABEL_PREDICATES, *DEFINITIONS})),
+        classes=tuple(d for d in docs if _is_a(graph, d, CLASS_TYPES)),
+        properties=tuple(d for d in docs if _is_a(graph, d, PROPERTY_TYPES)),
+        others=tuple(d for d in docs if not _is_a(graph, d, CLASS_TYPES + PROPERTY_TYPES)),
+        formats=tuple((f.label, f"{web_base}ontology.{f.extension}", f.media_type) for f in GRAPH_FORMATS),
+    )
+
+
+def term_doc(graph: Graph, term: URIRef, naming: Naming) -> TermDoc:
+    return TermDoc(
+        anchor=term[len(ONTOLOGY_NAMESPACE) :],
+        term=naming.term(term),
+        kinds=tuple(naming.term(k) for k in sorted(graph.objects(term, RDF.type))),
+        definition=_first_text(graph, term, DEFINITIONS),
+        domain=_terms(graph, term, (RDFS.domain, SDO.domainIncludes), naming),
+        range=_terms(graph, term, (RDFS.range, SDO.rangeIncludes), naming),
+        relations=tuple(r for r in _relations(graph, term, naming, include=ALIGNMENTS + SCHEME)),
+    )
+
+
+def _relations(graph: Graph, subject: URIRef, naming: Naming, include: tuple[URIRef, ...] | None = None,
+               exclude: set[URIRef] | None = None) -> list[Relation]:
+    predicates = include or sorted(set(graph.predicates(subject)) - (exclude or set()))
+    found = [(p, _terms(graph, subject, (p,), naming)) for p in predicates]
+    return [Relation(naming.term(p), values) for p, values in found if values]
+
+
+def _terms(graph: Graph, subject: URIRef, predicates: tuple[URIRef, ...], naming: Naming) -> tuple[Term, ...]:
+    return tuple(naming.term(o, p) for p in predicates for o in sorted(graph.objects(subject, p)))
+
+
+def _first_text(graph: Graph, subject: URIRef, predicates: tuple[URIRef, ...]) -> str | None:
+    pairs = [(p, o) for p in predicates for o in graph.objects(subject, p)]
+    english = [str(o) for _, o in pairs if getattr(o, "language", None) in ("en", None)]
+    return english[0] if english else (str(pairs[0][1]) if pairs else None)
+
+
+def _is_a(graph: Graph, doc: TermDoc, types: tuple[URIRef, ...]) -> bool:
+    return any((URIRef(doc.term.iri or ""), RDF.type, t) in graph for t in types)
+
+
+def _format(ext: str | None, offered: tuple[Format, ...]) -> Format:
+    if ext is None:
+        return choose(request.accept_mimetypes, offered)
+    fmt = BY_EXTENSION.get(ext)
+    if fmt is None or fmt not in offered:
+        abort(404)
+    return fmt
+
+
+def _release_file(name: str) -> Path:
+    release = publisher().release_dir
+    path = release / name if release else None
+    if path is None or not path.is_file():
+        abort(404, description=f"This server has no published {name}.")
+    return path

@@ -1,0 +1,230 @@
+"""From query answers to page models: frozen dataclasses that templates only render.
+
+Every RDF term a page shows becomes a :class:`Term` here, in one function, so linking rules live in one
+place: in-namespace IRIs link to where the namespace is served, outside ``http(s)`` IRIs link out, any
+other scheme (``javascript:``, ``data:``...) is shown as text, never as a link. Templates never see a
+``Graph``, so they cannot call into RDF, and pages can be tested without HTTP.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+from urllib.parse import urlencode
+
+from rdflib import RDF, XSD, BNode, Literal, URIRef
+from rdflib.term import Node
+from werkzeug.urls import iri_to_uri
+
+from publisher.settings import ONTOLOGY_IRI
+from publisher.web.describe import Description, Group, Statement, article_of
+from publisher.web.labels import FOAF, LABEL_PREDICATES, SDO, best_label, fallback_label
+
+IMAGE_PREDICATES = frozenset({SDO.image, SDO.contentUrl, SDO.thumbnailUrl, SDO.logo, FOAF.depiction})
+IMAGE_TYPES = frozenset({SDO.ImageObject})
+WEB_SCHEMES = ("http://", "https://")
+SHARED_DATA = "shared entity data"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One RDF term as shown: rendered by the single ``term`` macro in ``_macros.html``."""
+
+    label: str
+    iri: str | None = None  # the full IRI, shown as a tooltip and copyable
+    href: str | None = None
+    external: bool = False
+    lang: str | None = None
+    datatype: "Term | None" = None
+    image: str | None = None  # an http(s) URL to show with <img>
+
+
+@dataclass(frozen=True)
+class Value:
+    term: Term
+    sources: tuple[Term, ...]  # the articles (or shared data) stating it
+
+
+@dataclass(frozen=True)
+class Property:
+    """One predicate's values (one window of them) in one direction."""
+
+    predicate: Term
+    direction: str
+    values: tuple[Value, ...]
+    total: int
+    first: int  # 1-based position of the first value shown
+    next_href: str | None
+    prev_href: str | None
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.values) - 1
+
+
+@dataclass(frozen=True)
+class Section:
+    """One subject of a document: the entity itself, or one of its hash IRIs (``#anchor``)."""
+
+    iri: str
+    anchor: str | None
+    label: str
+    types: tuple[Term, ...]
+    image: str | None
+    outgoing: tuple[Property, ...]
+    incoming: tuple[Property, ...]
+
+
+@dataclass(frozen=True)
+class Alternate:
+    label: str
+    href: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    iri: str
+    label: str
+    sections: tuple[Section, ...]
+    alternates: tuple[Alternate, ...]
+    json_ld: str  # already safe to place inside <script> (no "</", "<", ">", "&")
+    focused: bool  # showing one property's values only (a "more" link was followed)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """What turning IRIs into labelled links needs: where the namespace is served, and the context."""
+
+    namespace: str
+    web_base: str
+    labels: Mapping[Node, str]
+    types: Mapping[Node, frozenset[Node]]
+    content_urls: Mapping[Node, str]
+
+    @classmethod
+    def from_context(cls, namespace: str, web_base: str, context: Iterable[tuple[Node, Node, Node]]) -> "Naming":
+        """Index context triples (labels, types, image URLs) by subject."""
+        pairs: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
+        types: dict[Node, set[Node]] = defaultdict(set)
+        content_urls: dict[Node, str] = {}
+        for s, p, o in context:
+            if p == RDF.type:
+                types[s].add(o)
+            elif p == SDO.contentUrl:
+                content_urls[s] = str(o)
+            else:
+                pairs[s].append((p, o))
+        labels = {s: label for s, values in pairs.items() if (label := best_label(values))}  # type: ignore[arg-type]
+        return cls(namespace, web_base, labels, {s: frozenset(t) for s, t in types.items()}, content_urls)
+
+    def label(self, node: Node) -> str:
+        if node in self.labels:
+            return self.labels[node]
+        return fallback_label(str(node)) if isinstance(node, URIRef) else str(node)
+
+    def href(self, iri: str) -> tuple[str | None, bool]:
+        """(link target, is external) for an IRI: local for the namespace, out for http(s), else none."""
+        if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#"):  # served at /ontology, whatever the namespace
+            return self.web_base + "ontology" + iri_to_uri(iri[len(ONTOLOGY_IRI) :]), False
+        if iri.startswith(self.namespace) and len(iri) > len(self.namespace):
+            return self.web_base + iri_to_uri(iri[len(self.namespace) :]), False
+        return (iri_to_uri(iri), True) if iri.startswith(WEB_SCHEMES) else (None, False)
+
+    def term(self, node: Node, predicate: Node | None = None) -> Term:
+        """The one way a node becomes a :class:`Term` (``predicate`` decides whether it is an image)."""
+        if isinstance(node, Literal):
+            return self.literal(node, predicate)
+        if isinstance(node, BNode):
+            return Term(label="(anonymous node)")
+        href, external = self.href(str(node))
+        return Term(self.label(node), str(node), href, external, image=self.image_of(node, predicate))
+
+    def literal(self, literal: Literal, predicate: Node | None = None) -> Term:
+        datatype = literal.datatype
+        shown = None if datatype in (None, XSD.string) else self.term(datatype)
+        image = str(literal) if predicate in IMAGE_PREDICATES and str(literal).startswith(WEB_SCHEMES) else None
+        return Term(str(literal), lang=literal.language, datatype=shown, image=image and iri_to_uri(image))
+
+    def image_of(self, node: Node, predicate: Node | None = None) -> str | None:
+        """An http(s) image URL for ``node``: the node itself when it is an image, or its contentUrl."""
+        if node in self.content_urls and self.content_urls[node].startswith(WEB_SCHEMES):
+            return iri_to_uri(self.content_urls[node])
+        is_image = predicate in IMAGE_PREDICATES or bool(self.types.get(node, frozenset()) & IMAGE_TYPES)
+        return iri_to_uri(str(node)) if is_image and str(node).startswith(WEB_SCHEMES) else None
+
+    def source(self, graph: URIRef) -> Term:
+        """Who states a fact: the article of an article graph, or the shared entity data."""
+        if graph == URIRef(f"{self.namespace}graph/entities"):
+            return Term(SHARED_DATA)
+        article = article_of(graph, self.namespace)
+        return self.term(article) if article is not None else self.term(graph)
+
+
+def entity_page(
+    description: Description, naming: Naming, alternates: tuple[Alternate, ...], json_ld: str
+) -> EntityPage:
+    """The page model of a description: one section per subject (the entity first, then hash IRIs)."""
+    sections = tuple(section(description, subject, naming) for subject in description.subjects)
+    label = naming.label(description.iri)
+    return EntityPage(str(description.iri), label, sections, alternates, json_ld, description.window.focus is not None)
+
+
+def section(description: Description, subject: URIRef, naming: Naming) -> Section:
+    groups = [g for g in description.groups if g.subject == subject]
+    by_group: dict[Group, list[Statement]] = defaultdict(list)
+    for statement in description.statements:
+        if statement.group.subject == subject:
+            by_group[statement.group].append(statement)
+    types = tuple(naming.term(s.value) for s in by_group.get(_type_group(groups), []))
+    shown = [g for g in groups if not (g.direction == "out" and g.predicate == RDF.type)]
+    properties = [prop(g, by_group.get(g, []), description, naming) for g in _ordered(shown, naming)]
+    iri = str(subject)
+    anchor = iri[len(str(description.iri)) + 1 :] if subject != description.iri else None
+    return Section(
+        iri=iri,
+        anchor=anchor,
+        label=naming.label(subject),
+        types=types,
+        image=naming.image_of(subject),
+        outgoing=tuple(p for p in properties if p.direction == "out" and p.values),
+        incoming=tuple(p for p in properties if p.direction == "in" and p.values),
+    )
+
+
+def prop(group: Group, statements: list[Statement], description: Description, naming: Naming) -> Property:
+    """A property's window of values with links to the neighbouring windows of the same property."""
+    window = description.window
+    values = tuple(
+        Value(naming.term(s.value, group.predicate), tuple(naming.source(g) for g in s.graphs)) for s in statements
+    )
+    has_next = window.offset + len(values) < group.total
+    return Property(
+        predicate=naming.term(group.predicate),
+        direction=group.direction,
+        values=values,
+        total=group.total,
+        first=window.offset + 1,
+        next_href=page_href(group, window.page + 1) if has_next else None,
+        prev_href=page_href(group, window.page - 1) if window.page > 1 else None,
+    )
+
+
+def page_href(group: Group, page: int) -> str:
+    """A link (relative to the document) to one page of one property's values."""
+    return "?" + urlencode({"direction": group.direction, "property": str(group.predicate), "page": page})
+
+
+def _type_group(groups: list[Group]) -> Group | None:
+    return next((g for g in groups if g.direction == "out" and g.predicate == RDF.type), None)
+
+
+def _ordered(groups: list[Group], naming: Naming) -> list[Group]:
+    """Labels first (in precedence order), then the rest by their shown name."""
+
+    def key(group: Group) -> tuple[int, str]:
+        rank = LABEL_PREDICATES.index(group.predicate) if group.predicate in LABEL_PREDICATES else len(LABEL_PREDICATES)
+        return (rank, naming.label(group.predicate).lower())
+
+    return sorted(groups, key=key)

@@ -1,0 +1,161 @@
+"""Dereferencing: every IRI in the namespace answers on the web (Cool URIs for the Semantic Web, 303 style).
+
+* ``GET /{rest}`` for an IRI ``{namespace}{rest}`` that occurs in the data -> ``303 See Other`` to its
+  document ``/doc/{rest}.{html|ttl|jsonld|nt|rdf}``, chosen by ``Accept`` (``Vary: Accept``). The thing
+  and the document about it keep distinct URLs, so statements about one are never taken for the other.
+* ``GET /doc/{rest}.{ext}`` is one representation; ``/doc/{rest}`` negotiates directly (with
+  ``Content-Location``). Every answer advertises all formats in ``Link: rel="alternate"`` headers.
+* The request path becomes an IRI only after strict validation (:func:`entity_iri`), and the IRI reaches
+  queries as a binding. Nothing here touches the file system, so ``..`` can never reach a file.
+
+The blueprint is registered last: ``/<path:rest>`` is the catch-all, and Werkzeug ranks every rule with a
+static prefix (``/sparql``, ``/dumps/...``) above it anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Blueprint, Response, abort, redirect, render_template, request
+from jinja2.utils import htmlsafe_json_dumps
+from rdflib import Graph, URIRef
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+from werkzeug.urls import iri_to_uri
+
+from publisher.web import caching, publisher
+from publisher.web.describe import Description, Window, describe, exists
+from publisher.web.harvest import RESERVED
+from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose, link_value
+from publisher.web.pages import Alternate, EntityPage, Naming, entity_page
+from publisher.web.params import FORBIDDEN, iri_param, page_param
+
+bp = Blueprint("resources", __name__)
+
+DOC_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)  # HTML first: what a browser or */* gets
+BY_EXTENSION = {fmt.extension: fmt for fmt in DOC_FORMATS}
+MAX_PATH_CHARS = 1024
+# '#' and '?' never belong to a path we serve: a hash IRI is served by its base's document.
+NOT_IN_PATH = re.compile(r"[#?]")
+JSONLD_CONTEXT = {"@vocab": str(SDO), **{p: ns for p, ns in PREFIXES.items() if p != "schema"}}
+
+
+@bp.get("/<path:rest>")
+def resource(rest: str) -> Response:
+    """The IRI itself: 303 to the document in the negotiated format, or 404 if it occurs nowhere."""
+    iri = entity_iri(rest)
+    if not exists(publisher().store, iri):
+        abort(404, description=f"Nothing is known about <{iri}>.")
+    fmt = choose(request.accept_mimetypes, DOC_FORMATS)
+    response = redirect(doc_url(rest, fmt), code=303)
+    return add_alternates(response, alternates(rest))
+
+
+@bp.get("/doc/<path:name>")
+def document(name: str) -> Response:
+    """A document about an IRI: ``name`` is ``{rest}.{ext}``, or ``{rest}`` to negotiate."""
+    rest, fmt = split_extension(name)
+    iri = entity_iri(rest)
+    description = describe(publisher().store, iri, window_from(request.args), publisher().namespace)
+    if description is None:
+        abort(404, description=f"Nothing is known about <{iri}>.")
+    chosen = fmt or choose(request.accept_mimetypes, DOC_FORMATS)
+    response = html_document(description, rest) if chosen is HTML else rdf_document(description, chosen)
+    if fmt is None:
+        response.headers["Content-Location"] = doc_url(rest, chosen)
+    if description.has_more and chosen is not HTML:
+        response.headers["Link"] = link_value(_next_page(), chosen, rel="next")
+    return add_alternates(response, alternates(rest))
+
+
+# ---------------------------------------------------------------- request -> IRI, window, format
+
+
+def entity_iri(rest: str) -> URIRef:
+    """The namespace IRI a request path names, after strict validation (400 if malformed, 404 if reserved)."""
+    if len(rest) > MAX_PATH_CHARS:
+        raise BadRequest(f"Paths longer than {MAX_PATH_CHARS} characters name no entity.")
+    segments = rest.split("/")
+    if FORBIDDEN.search(rest) or NOT_IN_PATH.search(rest) or any(s in ("", ".", "..") for s in segments[:-1]) or segments[-1] in (".", ".."):
+        raise BadRequest("This path cannot name an entity of the dataset.")
+    if segments[0] in RESERVED:
+        abort(404)
+    return URIRef(publisher().namespace + rest)
+
+
+def split_extension(name: str) -> tuple[str, Format | None]:
+    """``org/tju.ttl`` -> (``org/tju``, Turtle); a name without a known extension is negotiated."""
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and extension in BY_EXTENSION:
+        return stem, BY_EXTENSION[extension]
+    return name, None
+
+
+def window_from(args: MultiDict[str, str]) -> Window:
+    """``?page=N`` pages every property; ``&direction=in|out&property=IRI`` narrows to one property."""
+    page, size = page_param(args), publisher().settings.page_size
+    direction = args.get("direction")
+    if direction is None and "property" not in args:
+        return Window(page, size)
+    if direction not in ("out", "in"):
+        raise BadRequest("'direction' must be 'out' or 'in'.")
+    return Window(page, size, (direction, iri_param(args, "property")))  # type: ignore[arg-type]
+
+
+def doc_url(rest: str, fmt: Format) -> str:
+    return f"{caching.web_base()}doc/{iri_to_uri(rest)}.{fmt.extension}"
+
+
+def alternates(rest: str) -> list[tuple[str, Format]]:
+    return [(doc_url(rest, fmt), fmt) for fmt in DOC_FORMATS]
+
+
+def _next_page() -> str:
+    args = request.args.to_dict()
+    args["page"] = str(int(args.get("page", "1")) + 1)
+    return request.base_url + "?" + "&".join(f"{k}={iri_to_uri(v, safe='')}" for k, v in args.items())
+
+
+# ---------------------------------------------------------------- representations
+
+
+def html_document(description: Description, rest: str) -> Response:
+    page = build_page(description, rest)
+    return Response(render_template("entity.html", page=page), mimetype=HTML.media_type)
+
+
+def build_page(description: Description, rest: str) -> EntityPage:
+    """The page model of a description: names from its context, links to the web base."""
+    naming = Naming.from_context(publisher().namespace, caching.web_base(), description.context)
+    links = tuple(Alternate(fmt.label, href, fmt.media_type) for href, fmt in alternates(rest))
+    return entity_page(description, naming, links, embedded_json_ld(description))
+
+
+def rdf_document(description: Description, fmt: Format) -> Response:
+    graph = document_graph(description)
+    body = graph.serialize(format=fmt.rdflib, **({"context": JSONLD_CONTEXT} if fmt.extension == "jsonld" else {}))
+    return Response(body, mimetype=fmt.media_type)
+
+
+def document_graph(description: Description, outgoing_only: bool = False) -> Graph:
+    """The triples of a description's windows, plus the labels of every term they name."""
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    for statement in description.statements:
+        if not outgoing_only or statement.group.direction == "out":
+            graph.add(statement.triple)
+    if not outgoing_only:
+        for triple in description.context:
+            if triple[1] in LABEL_PREDICATES:
+                graph.add(triple)
+    return graph
+
+
+def embedded_json_ld(description: Description) -> str:
+    """The entity's own statements as JSON-LD, safe inside ``<script>`` (``<``, ``>``, ``&`` escaped)."""
+    graph = document_graph(description, outgoing_only=True)
+    data = json.loads(graph.serialize(format="json-ld", context=JSONLD_CONTEXT))
+    return str(htmlsafe_json_dumps(data, indent=1))
