@@ -1,0 +1,80 @@
+"""A harvester's walk: start at the article's page, follow every entity link, find no broken link,
+and get parseable RDF for every page, from a real ``kgpub serve``."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import requests
+from rdflib import Graph, URIRef
+
+from tests.conftest import LiveServer
+
+ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
+PAGE_LIMIT = 400
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def entity_links(page_url: str, html: str, base: str) -> set[str]:
+    """Links to entity pages on this server (``/id/…`` or ``/doc/…``), without fragments."""
+    parser = Links()
+    parser.feed(html)
+    found = set()
+    for href in parser.hrefs:
+        url = urldefrag(urljoin(page_url, href)).url
+        path = urlparse(url).path
+        if url.startswith(base) and (path.startswith("/id/") or path.startswith("/doc/")) and "?" not in url:
+            found.add(url)
+    return found
+
+
+def turtle_of(session: requests.Session, page_url: str) -> Graph:
+    response = session.get(page_url, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200, page_url
+    assert response.headers["Content-Type"].startswith("text/turtle")
+    return Graph().parse(data=response.text, format="turtle")
+
+
+def test_crawl_from_the_article_finds_no_broken_link_and_rdf_everywhere(live_server: LiveServer) -> None:
+    session = requests.Session()
+    start = live_server.url + ARTICLE
+    seen: set[str] = set()
+    queue = [start]
+    while queue and len(seen) < PAGE_LIMIT:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = session.get(url, headers={"Accept": "text/html"})
+        assert response.status_code == 200, f"broken link: {url}"
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert 'rel="alternate"' in response.headers.get("Link", ""), url
+        turtle_url = response.url.rsplit(".html", 1)[0] + ".ttl" if response.url.endswith(".html") else url
+        assert len(turtle_of(session, turtle_url)) > 0, turtle_url
+        queue.extend(entity_links(response.url, response.text, live_server.url) - seen)
+    people = [u for u in seen if "/person/" in u]
+    assert len(people) >= 6, "every person of the article is reachable from it"
+    assert any("/org/huawei" in u for u in seen)
+
+
+def test_entity_iri_redirects_browsers_and_data_clients_differently(live_server: LiveServer) -> None:
+    url = live_server.url + "id/person/hu-qinghua"
+    html = requests.get(url, headers={"Accept": "text/html"}, allow_redirects=False)
+    data = requests.get(url, headers={"Accept": "text/turtle"}, allow_redirects=False)
+    assert html.status_code == data.status_code == 303
+    assert html.headers["Location"] != data.headers["Location"]
+    assert "Accept" in html.headers.get("Vary", "")
+    graph = turtle_of(requests.Session(), url)
+    subject = URIRef(live_server.settings.namespace + "id/person/hu-qinghua")
+    assert (subject, None, None) in graph
