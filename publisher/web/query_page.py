@@ -12,10 +12,11 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Callable, Mapping
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+from publisher.store.policy import tokens
 from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
-from publisher.web.sparql_protocol import QueryForm, read_prologue
+from publisher.web.sparql_protocol import answer_formats
 
 COMPETENCY_PACKAGE, COMPETENCY_FOLDER = "publisher.queries", "competency"
 YASGUI_DIR = Path("vendor") / "yasgui"  # under the app's static folder; see scripts/install-frontend.sh
@@ -51,7 +52,6 @@ class Example:
     name: str
     title: str
     text: str
-    form: QueryForm | None
     downloads: tuple[Link, ...]
 
 
@@ -124,10 +124,8 @@ def examples(namespace: str, download_href: Callable[[str, Format], str]) -> tup
     out = []
     for query in competency_queries():
         text = with_base(query.text, namespace)
-        form = read_prologue(text).form
-        offered = RDF_FORMATS if form and form.returns_graph else RESULT_FORMATS
-        links = tuple(Link(f.label, download_href(text, f), f.media_type) for f in offered)
-        out.append(Example(query.name, query.title, text, form, links))
+        links = tuple(Link(f.label, download_href(text, f), f.media_type) for f in answer_formats(text) or ())
+        out.append(Example(query.name, query.title, text, links))
     return tuple(out)
 
 
@@ -135,10 +133,30 @@ def dataset_prefixes(namespace: str) -> dict[str, str]:
     """Standard vocabularies plus every prefix the competency queries declare (resolved to absolute)."""
     prefixes = dict(STANDARD_PREFIXES)
     for query in competency_queries():
-        prologue = read_prologue(query.text)
-        base = urljoin(namespace, prologue.base) if prologue.base else namespace
-        prefixes.update((name, urljoin(base, iri)) for name, iri in prologue.prefixes)
+        prefixes.update(declared_prefixes(query.text, namespace))
     return prefixes
+
+
+def declared_prefixes(text: str, namespace: str) -> dict[str, str]:
+    """``PREFIX name: <iri>`` declarations (relative IRIs resolved), read with the store policy's lexer."""
+    significant = [t for t in tokens(text) if t.kind not in ("space", "comment")]
+    base, found = namespace, {}
+    for keyword, first, second in zip(significant, significant[1:], significant[2:]):
+        if keyword.kind != "word":
+            continue
+        if keyword.text.upper() == "BASE" and first.kind == "iri":
+            base = resolve(base, first.text[1:-1])
+        elif keyword.text.upper() == "PREFIX" and first.kind == "pname" and second.kind == "iri":
+            found[first.text.rstrip(":")] = resolve(base, second.text[1:-1])
+    return found
+
+
+def resolve(base: str, reference: str) -> str:
+    """RFC 3986 resolution that keeps an empty fragment (``urljoin`` drops the ``#`` of ``...ontology#``)."""
+    if urlsplit(reference).scheme:
+        return reference
+    joined = urljoin(base, reference)
+    return joined + "#" if reference.endswith("#") and not joined.endswith("#") else joined
 
 
 def starter_query(prefixes: Mapping[str, str], namespace: str) -> str:

@@ -5,8 +5,8 @@
   Updates (``update=``, ``application/sparql-update``) are 403: the endpoint is read-only, and the store's
   policy also refuses an update sent as ``query``.
 * The media type is negotiated *before* the query runs, because the store serializes in its sandbox: the
-  query's form comes from scanning its prologue (:func:`~publisher.web.sparql_protocol.query_form`), so
-  SELECT/ASK are offered result formats (JSON first) and CONSTRUCT/DESCRIBE RDF formats (Turtle first).
+  query's form comes from the store policy's lexer (:func:`~publisher.web.sparql_protocol.answer_formats`),
+  so SELECT/ASK are offered result formats (JSON first) and CONSTRUCT/DESCRIBE RDF formats (Turtle first).
   ``format=json|xml|csv|tsv|ttl|jsonld|nt|rdf|trig|nq`` overrides ``Accept`` and makes the answer a
   download (``Content-Disposition``).
 * ``GET /sparql`` without a query: the Service Description for RDF clients (Turtle by default), the HTML
@@ -28,7 +28,7 @@ from publisher.web.negotiation import GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_F
 from publisher.web.negotiation import add_alternates, add_vary, by_media_type, download_name, negotiate
 from publisher.web.query_page import Link, QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.service_description import DatasetFacts, service_description
-from publisher.web.sparql_protocol import ProtocolRequest, query_form, read_request
+from publisher.web.sparql_protocol import ProtocolRequest, answer_formats, read_request
 
 bp = Blueprint("sparql", __name__)
 
@@ -84,10 +84,9 @@ def answer(operation: ProtocolRequest) -> Response:
 
 def result_format(query: str, token: str | None) -> Format:
     """Offer what the query's form can produce; an unrecognised form is left for the store to reject."""
-    form = query_form(query)
-    if form is None:  # not a query (an update, or malformed): the store answers 400/403 before serializing
+    offered = answer_formats(query)
+    if offered is None:  # not a query (an update, or malformed): the store answers 400/403 before serializing
         return RESULT_FORMATS[0]
-    offered = RDF_FORMATS if form.returns_graph else RESULT_FORMATS
     return negotiate(request.accept_mimetypes, offered, token)
 
 

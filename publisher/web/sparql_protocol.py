@@ -1,42 +1,42 @@
-"""Reading a SPARQL 1.1 Protocol request, strictly, and knowing a query's form before running it.
+"""Reading a SPARQL 1.1 Protocol request, strictly: kept apart from the blueprint so it is testable alone.
 
-Kept apart from the blueprint so both halves are small and testable without a store:
-
-* :func:`read_request` turns a Flask request into a :class:`ProtocolRequest` or raises the exact HTTP
-  error the protocol asks for (400 ambiguous or missing query, 403 updates, 415 other bodies).
-* :func:`query_form` finds SELECT / ASK / CONSTRUCT / DESCRIBE by scanning the *prologue only*
-  (``BASE``, ``PREFIX``, ``VERSION`` declarations, whitespace, comments). The grammar puts the form
-  keyword right after the prologue, so the scan is exact for every valid query and costs microseconds;
-  pyoxigraph has no parse-only call that reports the form. Anything else (updates, garbage) gives None:
-  the store's parser and policy then raise the right 400 or 403.
+:func:`read_request` turns a Flask request into a :class:`ProtocolRequest` or raises the exact HTTP error
+the protocol asks for: 400 for an ambiguous or missing query, 403 for an update (the endpoint is
+read-only), 415 for any other body.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from enum import Enum
 
 from flask import Request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from publisher.errors import QueryRefused
+from publisher.store.policy import query_form
+from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 
 
-class QueryForm(Enum):
-    SELECT = "SELECT"
-    ASK = "ASK"
-    CONSTRUCT = "CONSTRUCT"
-    DESCRIBE = "DESCRIBE"
+GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
 
-    @property
-    def returns_graph(self) -> bool:
-        return self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
+
+def answer_formats(query: str) -> tuple[Format, ...] | None:
+    """What the query's answer can be serialized as, known before it runs; None if it is not a query.
+
+    The store serializes inside its sandbox, so the media type must be chosen first. The form comes from
+    the store policy's SPARQL lexer (the one that also vets the query), so the web layer and the store
+    cannot disagree about it. None (an update, garbage) is left to the store's parser and policy, which
+    answer 400 or 403 before any serialization.
+    """
+    form = query_form(query)
+    if form is None:
+        return None
+    return RDF_FORMATS if form in GRAPH_FORMS else RESULT_FORMATS
 
 
 @dataclass(frozen=True)
@@ -101,71 +101,3 @@ def _with_dataset(query: str | None, req: Request, body: MultiDict[str, str] | N
     named = tuple(uri for source in sources for uri in source.getlist("named-graph-uri"))
     token = next((source["format"] for source in sources if source.get("format")), None)
     return ProtocolRequest(query, default, named, token)
-
-
-# --- the query form, from the prologue -----------------------------------------------------------------
-
-_SKIP = re.compile(r"(?:\s|#[^\r\n]*)*")
-_WORD = re.compile(r"[A-Za-z]+")
-_IRIREF = re.compile(r'<([^<>"{}|^`\\\x00-\x20]*)>')
-_PNAME_NS = re.compile(r"([^\s:<>#{}()]*):")
-_STRING = re.compile(r'"[^"\\\r\n]*"|\'[^\'\\\r\n]*\'')
-_DECLARATIONS: dict[str, tuple[re.Pattern[str], ...]] = {
-    "BASE": (_IRIREF,),
-    "PREFIX": (_PNAME_NS, _IRIREF),
-    "VERSION": (_STRING,),  # SPARQL 1.2
-}
-
-
-@dataclass(frozen=True)
-class Prologue:
-    """What a query declares before its form: the form itself (None if not a query), base and prefixes.
-
-    IRIs are as written (possibly relative); resolving them is the caller's business.
-    """
-
-    form: QueryForm | None
-    base: str | None = None
-    prefixes: tuple[tuple[str, str], ...] = ()
-
-
-def query_form(text: str) -> QueryForm | None:
-    """The form of a query, or None when the text does not start like a SPARQL query."""
-    return read_prologue(text).form
-
-
-def read_prologue(text: str) -> Prologue:
-    """Scan declarations up to the form keyword; stop (form None) at anything else."""
-    pos, base, prefixes = 0, None, []
-    while True:
-        word = _WORD.match(text, _skip(text, pos))
-        keyword = word.group().upper() if word else ""
-        if keyword in QueryForm.__members__:
-            return Prologue(QueryForm[keyword], base, tuple(prefixes))
-        if word is None or keyword not in _DECLARATIONS:
-            return Prologue(None, base, tuple(prefixes))
-        matched = _match_all(text, word.end(), _DECLARATIONS[keyword])
-        if matched is None:
-            return Prologue(None, base, tuple(prefixes))
-        pos, groups = matched
-        if keyword == "BASE":
-            base = groups[0]
-        elif keyword == "PREFIX":
-            prefixes.append((groups[0], groups[1]))
-
-
-def _match_all(text: str, pos: int, steps: tuple[re.Pattern[str], ...]) -> tuple[int, list[str]] | None:
-    """Match each token in turn (whitespace and comments allowed between): the end and the captures."""
-    captured = []
-    for token in steps:
-        found = token.match(text, _skip(text, pos))
-        if found is None:
-            return None
-        pos = found.end()
-        captured.extend(found.groups())
-    return pos, captured
-
-
-def _skip(text: str, pos: int) -> int:
-    """Past whitespace and ``#`` comments (the pattern matches the empty string, so never None)."""
-    return _SKIP.match(text, pos).end()  # type: ignore[union-attr]
