@@ -1,0 +1,138 @@
+"""What a hostile or careless client can try against a real ``kgpub serve``: the endpoint stays read-only,
+offline, bounded in time and size, and never serves a file outside what is published."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.conftest import LiveServer
+
+COUNT_PEOPLE = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <http://schema.org/Person> }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+class Canary(http.server.BaseHTTPRequestHandler):
+    """Records every request; the endpoint must never send one on a query's behalf."""
+
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        Canary.hits.append(f"{self.command} {self.path}")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/n-triples")
+        self.end_headers()
+        self.wfile.write(b"<http://a> <http://b> <http://c> .\n")
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def canary() -> Iterator[str]:
+    Canary.hits = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canary)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def sparql(server: LiveServer, query: str, **kwargs: object) -> requests.Response:
+    return requests.post(server.url + "sparql", data={"query": query},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=60, **kwargs)
+
+
+def count_people(server: LiveServer) -> int:
+    response = sparql(server, COUNT_PEOPLE)
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT DATA { <http://x> <http://y> <http://z> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "CLEAR ALL",
+    "DROP DEFAULT",
+    "PREFIX s: <http://schema.org/> DELETE { ?p s:name ?n } WHERE { ?p s:name ?n }",
+])
+def test_updates_are_refused_in_every_form_and_change_nothing(live_server: LiveServer, update: str) -> None:
+    before = count_people(live_server)
+    as_query = sparql(live_server, update)
+    as_update = requests.post(live_server.url + "sparql", data={"update": update}, timeout=30)
+    direct = requests.post(live_server.url + "sparql", data=update.encode(),
+                           headers={"Content-Type": "application/sparql-update"}, timeout=30)
+    assert {as_query.status_code, as_update.status_code, direct.status_code} <= {400, 403, 415}
+    assert count_people(live_server) == before == 6
+
+
+def test_no_query_makes_the_server_fetch_anything(live_server: LiveServer, canary: str) -> None:
+    attempts = [
+        f"SELECT * WHERE {{ SERVICE <{canary}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{canary}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{canary}data.nt> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{canary}data.nt> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"LOAD <{canary}data.nt>",
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{canary}> {{ ?s ?p ?o }} }}",
+    ]
+    statuses = [sparql(live_server, query).status_code for query in attempts]
+    time.sleep(0.5)
+    assert Canary.hits == []
+    assert statuses[0] == statuses[1] == 403
+    assert statuses[2] == statuses[3] == 200  # graph names of this dataset only: empty, not fetched
+
+
+def test_a_runaway_query_is_stopped_while_others_are_answered(live_server: LiveServer) -> None:
+    timeout_s = live_server.settings.query_timeout_s
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        started = time.monotonic()
+        runaway = pool.submit(sparql, live_server, RUNAWAY)
+        time.sleep(0.3)
+        quick = [pool.submit(count_people, live_server) for _ in range(10)]
+        assert [f.result(timeout=timeout_s * 3) for f in quick] == [6] * 10
+        stopped = runaway.result(timeout=timeout_s * 4)
+        elapsed = time.monotonic() - started
+    assert stopped.status_code == 503
+    assert "time limit" in stopped.text.lower()
+    assert elapsed < timeout_s + 10
+    assert count_people(live_server) == 6  # the worker came back
+
+
+def test_oversized_requests_get_a_clear_4xx(live_server: LiveServer) -> None:
+    body = requests.post(live_server.url + "sparql", data=b"#" * 2_000_000,
+                         headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    assert body.status_code == 413
+    long_query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 200_000
+    assert sparql(live_server, long_query).status_code == 413
+    url = requests.get(live_server.url + "sparql", params={"query": "x" * 100_000}, timeout=30)
+    assert 400 <= url.status_code < 500
+
+
+@pytest.mark.parametrize("path", [
+    "dumps/../manifest.json", "dumps/%2e%2e/manifest.json", "dumps/..%2fmanifest.json",
+    "doc/..%2f..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/%2e%2e/etc/passwd", "static/../../settings.py",
+    "static/..%2f..%2fsettings.py", "id/%00", "id/%ff%fe", "doc/id/person/hu-qinghua.ttl%00.html",
+    "dumps/kgpub.ttl%00", "id/" + "a" * 5000,
+])
+def test_no_path_reaches_a_file_outside_what_is_published(live_server: LiveServer, path: str) -> None:
+    response = requests.get(live_server.url + path, timeout=30)
+    assert 400 <= response.status_code < 500, (path, response.status_code)
+    assert "root:" not in response.text and "class Settings" not in response.text and "build_id" not in response.text
+
+
+def test_everything_rendered_is_escaped(live_server: LiveServer) -> None:
+    attack = '<script>alert("x")</script>'
+    search = requests.get(live_server.url + "search", params={"q": attack}, timeout=30)
+    assert search.status_code == 200 and attack not in search.text
+    bad_query = requests.get(live_server.url + "sparql", params={"query": f"SELECT {attack}"},
+                             headers={"Accept": "text/html"}, timeout=30)
+    assert bad_query.status_code == 400 and attack not in bad_query.text
+    unknown = requests.get(live_server.url + "id/" + requests.utils.quote(attack), timeout=30)
+    assert unknown.status_code in (400, 404) and attack not in unknown.text
