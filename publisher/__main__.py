@@ -2,4 +2,5 @@
 
 from publisher.cli import main
 
-main()
+if __name__ == "__main__":  # multiprocessing's spawn/forkserver re-import the main module: never re-run the CLI
+    main()

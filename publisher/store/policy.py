@@ -1,0 +1,110 @@
+"""What the public endpoint refuses before any engine sees a query: updates, ``SERVICE``, oversized text.
+
+pyoxigraph follows ``SERVICE <http://...>`` over HTTP (checked with a canary server), so federation
+must be stopped here. The check is a SPARQL *lexer* pass, not a regex over the raw text: comments,
+strings (short and long), IRIs, variables, blank-node labels and prefixed names are skipped, so the word
+SERVICE inside a literal or an IRI is accepted, while a bare keyword is refused.
+
+Where this lexer and Oxigraph's parser could tokenize differently, the rule errs towards refusing:
+
+* Oxigraph matches keywords without a word boundary (``SERVICEx: {...}`` is ``SERVICE x: {...}``, and
+  ``SERVICE:`` is ``SERVICE :``; both reach the network), and another keyword may run into it
+  (``trueSERVICE``), so any bare word or prefix (the part of a prefixed name before ``:``) that *contains*
+  "service" is refused. The local part of a prefixed name (``schema:serviceType``) is allowed.
+* Bare words stop at ``.`` and ``-`` and numbers include their exponent, so ``true.SERVICE`` or
+  ``1e5SERVICE`` cannot hide a keyword inside one token.
+* Comments end at ``\\n`` or ``\\r`` (Oxigraph ends them at either: ``# c\\rSERVICE`` is federated).
+* An unterminated string or IRI is not skipped, so nothing hides behind text the parser would reject.
+
+FROM / FROM NAMED are allowed: Oxigraph only treats their IRIs as graph names and fetches nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+from publisher.errors import QueryRefused, QueryTooLarge
+
+if TYPE_CHECKING:
+    from publisher.settings import Settings
+
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"})
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+FEDERATION = "SERVICE"
+
+_PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
+_NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
+_TOKEN = re.compile(
+    rf"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+             | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+             | '(?:[^'\\\r\n]|\\.)*'
+             | "(?:[^"\\\r\n]|\\.)*")
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][{_PN}]+)
+  | (?P<bnode>_:[{_PN}.\-]*)
+  | (?P<pname>(?:[^\W\d_][{_PN}.\-]*)?:[{_PN}.\-:%]*)
+  | (?P<word>[^\W\d_][{_PN}]*)
+  | (?P<number>{_NUMBER})
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # space, comment, string, iri, var, bnode, word, pname, number, other
+    text: str
+    start: int
+
+    @property
+    def prefix_part(self) -> str:
+        """For a word or prefixed name, the part before ``:``: where a keyword could begin."""
+        return self.text.split(":", 1)[0]
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Tokenize SPARQL text; every character belongs to exactly one token."""
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        assert match is not None  # (?P<other>.) matches any character
+        yield Token(match.lastgroup or "other", match.group(0), position)
+        position = match.end()
+
+
+def keywords(text: str) -> Iterator[Token]:
+    """Bare words (keywords, function names) and prefixed names: the tokens that can carry a keyword."""
+    return (token for token in tokens(text) if token.kind in ("word", "pname"))
+
+
+def check_user_query(text: str, settings: "Settings") -> None:
+    """Raise QueryTooLarge (413) or QueryRefused (403); return None for a query the engine may run."""
+    if len(text) > settings.max_query_chars:
+        raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {settings.max_query_chars}")
+    for token in keywords(text):
+        head = token.prefix_part.upper()
+        if FEDERATION in head:
+            raise QueryRefused(
+                f"SERVICE (federated query) is not allowed here (at character {token.start}): "
+                "this endpoint answers from its own data only"
+            )
+        if token.kind == "word" and head in UPDATE_KEYWORDS:
+            raise QueryRefused(f"SPARQL Update ({head}) is not allowed: this endpoint is read-only")
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword (a sub-SELECT comes later).
+
+    Lets the web layer negotiate a results format before the query runs. None if there is none.
+    """
+    for token in keywords(text):
+        word = token.text.upper()
+        if token.kind == "word" and word in QUERY_FORMS:
+            return word
+    return None

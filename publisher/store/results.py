@@ -1,0 +1,131 @@
+"""Evaluate one untrusted query against a store and serialize its answer, capped in size.
+
+This runs inside the sandbox child (see ``sandbox.py``), so the parent never holds an unbounded result:
+rows (SELECT) or triples (CONSTRUCT/DESCRIBE) beyond ``max_rows`` are dropped and ``truncated`` is set.
+Serialization is pyoxigraph's, for every format; a capped SELECT is re-read through TSV, the one results
+format that can be written term by term (``str(term)`` is its N-Triples form), because pyoxigraph can
+only serialize a whole ``QuerySolutions`` iterator.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from publisher.errors import PublisherError, QuerySyntaxError
+from publisher.store import ProtocolResult, UserQuery
+
+SOLUTION_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
+GRAPH_TYPES = (
+    "text/turtle",
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/n-quads",
+    "application/trig",
+)
+
+
+class UnacceptableFormat(PublisherError):
+    """The requested media type cannot carry this query form's answer (e.g. Turtle for a SELECT)."""
+
+    status, title = 406, "Not Acceptable"
+
+    def __init__(self, message: str, offered: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.offered = offered
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[str, ...]]]:  # crosses the sandbox pipe intact
+        return (type(self), (str(self), self.offered))
+
+
+def evaluate(store: ox.Store, query: UserQuery, base_iri: str, max_rows: int) -> ProtocolResult:
+    """Run ``query`` on ``store`` with the protocol's dataset and serialize it in ``query.media_type``."""
+    try:
+        answer = store.query(query.text, base_iri=base_iri, **dataset_arguments(query))
+    except SyntaxError as err:
+        raise QuerySyntaxError(syntax_message(err)) from err
+    if isinstance(answer, ox.QueryBoolean):
+        return _boolean(answer, query.media_type)
+    if isinstance(answer, ox.QuerySolutions):
+        return _solutions(answer, query.media_type, max_rows)
+    return _triples(answer, query.media_type, max_rows)
+
+
+def syntax_message(err: SyntaxError, limit: int = 400) -> str:
+    """Oxigraph's ``error at 3:14: expected ...`` as ``line 3, column 14: expected ...``, kept short."""
+    text = str(err)
+    found = re.match(r"error at (\d+):(\d+): (.*)", text, re.DOTALL)
+    if found:
+        text = f"line {found.group(1)}, column {found.group(2)}: {found.group(3)}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def dataset_arguments(query: UserQuery) -> dict[str, object]:
+    """The SPARQL protocol's dataset: given graph IRIs only, else the union of all graphs as default graph."""
+    if not query.default_graph_uris and not query.named_graph_uris:
+        return {"use_default_graph_as_union": True}
+    return {
+        "default_graph": [_graph_name(iri) for iri in query.default_graph_uris],
+        "named_graphs": [_graph_name(iri) for iri in query.named_graph_uris],
+    }
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as err:
+        raise QuerySyntaxError(f"not a valid graph IRI: {iri!r} ({err})") from err
+
+
+def _boolean(answer: ox.QueryBoolean, media_type: str) -> ProtocolResult:
+    fmt = _solution_format(media_type, "ASK")
+    return ProtocolResult(answer.serialize(format=fmt), _bare(fmt.media_type))
+
+
+def _solutions(answer: ox.QuerySolutions, media_type: str, max_rows: int) -> ProtocolResult:
+    fmt = _solution_format(media_type, "SELECT")
+    variables = [v.value for v in answer.variables]
+    rows = list(islice(answer, max_rows + 1))
+    truncated = len(rows) > max_rows
+    capped = ox.parse_query_results(_tsv(variables, rows[:max_rows]), format=ox.QueryResultsFormat.TSV)
+    return ProtocolResult(capped.serialize(format=fmt), _bare(fmt.media_type), truncated)  # type: ignore[union-attr]
+
+
+def _triples(answer: ox.QueryTriples, media_type: str, max_rows: int) -> ProtocolResult:
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        raise UnacceptableFormat(f"{media_type} cannot carry a CONSTRUCT/DESCRIBE answer", GRAPH_TYPES)
+    triples = list(islice(answer, max_rows + 1))
+    truncated = len(triples) > max_rows
+    statements: Iterable[ox.Triple | ox.Quad] = triples[:max_rows]
+    if fmt.supports_datasets:  # N-Quads/TriG want quads: the answer is one default graph
+        statements = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in statements]
+    return ProtocolResult(ox.serialize(statements, format=fmt), _bare(fmt.media_type), truncated)
+
+
+def _solution_format(media_type: str, form: str) -> ox.QueryResultsFormat:
+    fmt = ox.QueryResultsFormat.from_media_type(media_type)
+    if fmt is None:
+        raise UnacceptableFormat(f"{media_type} cannot carry a {form} answer", SOLUTION_TYPES)
+    return fmt
+
+
+def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    """SPARQL TSV of the given rows: a header of ``?var`` and one N-Triples term (or nothing) per cell."""
+    lines = ["\t".join(f"?{name}" for name in variables)]
+    for row in rows:
+        lines.append("\t".join("" if row[name] is None else str(row[name]) for name in variables))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _bare(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip()
