@@ -8,7 +8,7 @@ other scheme (``javascript:``, ``data:``...) is shown as text, never as a link. 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
@@ -18,7 +18,7 @@ from rdflib.term import Node
 from werkzeug.urls import iri_to_uri
 
 from publisher.settings import ONTOLOGY_IRI
-from publisher.web.describe import Description, Group, Statement, article_of
+from publisher.web.describe import Description, Group, Statement, Window, article_of
 from publisher.web.labels import FOAF, LABEL_PREDICATES, SDO, best_label, fallback_label
 
 IMAGE_PREDICATES = frozenset({SDO.image, SDO.contentUrl, SDO.thumbnailUrl, SDO.logo, FOAF.depiction})
@@ -43,7 +43,7 @@ class Term:
 @dataclass(frozen=True)
 class Value:
     term: Term
-    sources: tuple[Term, ...]  # the articles (or shared data) stating it
+    sources: tuple[Term, ...]  # who states it, when not the section's usual sources (else empty)
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class Section:
     label: str
     types: tuple[Term, ...]
     image: str | None
+    sources: tuple[Term, ...]  # who states most of the facts shown; values only name theirs if different
     outgoing: tuple[Property, ...]
     incoming: tuple[Property, ...]
 
@@ -177,27 +178,29 @@ def section(description: Description, subject: URIRef, naming: Naming) -> Sectio
     for statement in description.statements:
         if statement.group.subject == subject:
             by_group[statement.group].append(statement)
+    usual = _usual_graphs(by_group.values())
     types = tuple(naming.term(s.value) for s in by_group.get(_type_group(groups), []))
     shown = [g for g in groups if not (g.direction == "out" and g.predicate == RDF.type)]
-    properties = [prop(g, by_group.get(g, []), description, naming) for g in _ordered(shown, naming)]
+    properties = [prop(g, by_group.get(g, []), description.window, naming, usual) for g in _ordered(shown, naming)]
     iri = str(subject)
-    anchor = iri[len(str(description.iri)) + 1 :] if subject != description.iri else None
     return Section(
         iri=iri,
-        anchor=anchor,
+        anchor=iri[len(str(description.iri)) + 1 :] if subject != description.iri else None,
         label=naming.label(subject),
         types=types,
-        image=naming.image_of(subject),
+        image=naming.image_of(subject) or _first_image(properties),
+        sources=tuple(naming.source(g) for g in usual),
         outgoing=tuple(p for p in properties if p.direction == "out" and p.values),
         incoming=tuple(p for p in properties if p.direction == "in" and p.values),
     )
 
 
-def prop(group: Group, statements: list[Statement], description: Description, naming: Naming) -> Property:
+def prop(group: Group, statements: list[Statement], window: Window, naming: Naming,
+         usual: tuple[URIRef, ...] = ()) -> Property:
     """A property's window of values with links to the neighbouring windows of the same property."""
-    window = description.window
     values = tuple(
-        Value(naming.term(s.value, group.predicate), tuple(naming.source(g) for g in s.graphs)) for s in statements
+        Value(naming.term(s.value, group.predicate), tuple(naming.source(g) for g in s.graphs if s.graphs != usual))
+        for s in statements
     )
     has_next = window.offset + len(values) < group.total
     return Property(
@@ -214,6 +217,16 @@ def prop(group: Group, statements: list[Statement], description: Description, na
 def page_href(group: Group, page: int) -> str:
     """A link (relative to the document) to one page of one property's values."""
     return "?" + urlencode({"direction": group.direction, "property": str(group.predicate), "page": page})
+
+
+def _usual_graphs(statement_lists: Iterable[list[Statement]]) -> tuple[URIRef, ...]:
+    """The set of stating graphs most facts share: named once per section instead of on every value."""
+    counts = Counter(s.graphs for statements in statement_lists for s in statements)
+    return counts.most_common(1)[0][0] if counts else ()
+
+
+def _first_image(properties: list[Property]) -> str | None:
+    return next((v.term.image for p in properties if p.direction == "out" for v in p.values if v.term.image), None)
 
 
 def _type_group(groups: list[Group]) -> Group | None:

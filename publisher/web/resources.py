@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 from jinja2.utils import htmlsafe_json_dumps
@@ -66,7 +67,7 @@ def document(name: str) -> Response:
     if fmt is None:
         response.headers["Content-Location"] = doc_url(rest, chosen)
     if description.has_more and chosen is not HTML:
-        response.headers["Link"] = link_value(_next_page(), chosen, rel="next")
+        response.headers["Link"] = link_value(next_page_url(rest, chosen), chosen, rel="next")
     return add_alternates(response, alternates(rest))
 
 
@@ -112,10 +113,11 @@ def alternates(rest: str) -> list[tuple[str, Format]]:
     return [(doc_url(rest, fmt), fmt) for fmt in DOC_FORMATS]
 
 
-def _next_page() -> str:
+def next_page_url(rest: str, fmt: Format) -> str:
+    """The same document, one page further (for the ``Link: rel="next"`` of a paged RDF document)."""
     args = request.args.to_dict()
     args["page"] = str(int(args.get("page", "1")) + 1)
-    return request.base_url + "?" + "&".join(f"{k}={iri_to_uri(v, safe='')}" for k, v in args.items())
+    return f"{doc_url(rest, fmt)}?{urlencode(args)}"
 
 
 # ---------------------------------------------------------------- representations
