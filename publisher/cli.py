@@ -1,0 +1,253 @@
+"""The ``kgpub`` command: validate, build, query and serve a project.
+
+The only place where ``PublisherError`` becomes an exit code: 0 ok, 2 data/syntax error, 3 validation
+failed, 4 no build, 1 anything else (usage errors included, so 2 always means "fix a data file").
+A data error prints ``file:line: cause`` alone on its line, the form editors and CI annotate.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from publisher.errors import DataError, PublisherError
+from publisher.settings import Settings
+from publisher.store import UserQuery
+
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_TYPES = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+
+
+class PublisherFailure(click.ClickException):
+    """A ``PublisherError`` carried to click with its exit code."""
+
+    def __init__(self, error: PublisherError) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        text = str(self.error) if isinstance(self.error, DataError) else f"Error: {self.format_message()}"
+        click.echo(text, err=True)
+
+
+class KgpubGroup(click.Group):
+    """Converts errors once, for every subcommand."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as err:
+            err.exit_code = 1
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as err:
+            err.exit_code = 1
+            raise
+        except PublisherError as err:
+            raise PublisherFailure(err) from err
+
+
+@click.group(cls=KgpubGroup)
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), help="Folder holding ontology/, data/ and shapes/ (default: current folder).")
+@click.option("--namespace", help="Base IRI for the data files' relative IRIs (default: https://kgpub.example.org/).")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), help="Where builds are published (default: <project-dir>/build).")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None, namespace: str | None, build_dir: Path | None) -> None:
+    """kgpub: publish the university-news knowledge graph as linked data."""
+    ctx.obj = {"project_dir": project_dir, "namespace": namespace, "build_dir": build_dir}
+
+
+def settings_of(ctx: click.Context, **overrides: Any) -> Settings:
+    """Settings from defaults, kgpub.toml, KGPUB_* and the global options (read lazily, so --help works)."""
+    try:
+        return Settings.load(**{**ctx.find_root().obj, **overrides})
+    except (ValueError, OSError) as err:
+        raise click.ClickException(f"bad configuration: {err}") from err
+
+
+def say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@cli.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Parse and SHACL-validate the sources; print the report. Exit 0 if valid, 2 on a syntax error, 3 on violations."""
+    from publisher.build.load import load
+    from publisher.build.validate import validate as run_validation
+
+    report = run_validation(load(settings_of(ctx), say))
+    click.echo(report.text(), nl=False)
+    ctx.exit(0 if report.conforms else 3)
+
+
+@cli.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Validate, then publish a new release and point build/current at it (progress on stderr)."""
+    from publisher.build.publish import build as run_build
+
+    result = run_build(settings_of(ctx), progress=say)
+    click.echo(f"{result.path}\t{result.manifest.triples} triples")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", *RESULT_TYPES, *GRAPH_TYPES]), default="table", show_default=True, help="Output format; 'table' prints SELECT/ASK as text (Turtle for CONSTRUCT/DESCRIBE).")
+@click.option("--timeout", type=float, help="Seconds before the query is stopped (default: the query_timeout_s setting).")
+@click.pass_context
+def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> None:
+    """Run a SPARQL query (text, or a path to a .rq file) on the current build.
+
+    Relative IRIs resolve against the namespace, as on the endpoint; the same policy applies (no updates,
+    no SERVICE).
+    """
+    from publisher.store.embedded import EmbeddedStore
+    from publisher.store.policy import query_form
+
+    text = read_query(query)
+    form = query_form(text) or "SELECT"
+    if fmt == "table" and form in ("CONSTRUCT", "DESCRIBE"):
+        fmt = "turtle"
+    media_type = RESULT_TYPES["json"] if fmt == "table" else {**RESULT_TYPES, **GRAPH_TYPES}[fmt]
+    store = EmbeddedStore(settings_of(ctx, query_timeout_s=timeout))
+    try:
+        result = store.run_user_query(UserQuery(text, media_type))
+    finally:
+        store.close()
+    if fmt == "table":
+        click.echo(render_table(json.loads(result.body)))
+    else:
+        click.echo(result.body.decode("utf-8"), nl=not result.body.endswith(b"\n"))
+    if result.truncated:
+        say(f"(truncated: only the first {store.settings.max_result_rows} results are shown)")
+
+
+def read_query(argument: str) -> str:
+    """The query text: the argument itself, or the contents of the file it names ('-' for stdin)."""
+    if argument == "-":
+        return sys.stdin.read()
+    path = Path(argument)
+    if argument.endswith(".rq") or (len(argument) < 1024 and "\n" not in argument and path.is_file()):
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise click.ClickException(f"cannot read {argument}: {err.strerror}") from err
+    return argument
+
+
+def render_table(results: dict[str, Any]) -> str:
+    """SPARQL JSON results as an aligned text table (``true``/``false`` for ASK)."""
+    if "boolean" in results:
+        return "true" if results["boolean"] else "false"
+    names = results["head"]["vars"]
+    rows = [[cell(binding.get(name)) for name in names] for binding in results["results"]["bindings"]]
+    widths = [max([len(name) + 1, *(len(row[i]) for row in rows)]) for i, name in enumerate(names)]
+    lines = ["  ".join(f"?{name}".ljust(w) for name, w in zip(names, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(value.ljust(w) for value, w in zip(row, widths)).rstrip() for row in rows)
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def cell(term: dict[str, str] | None) -> str:
+    if term is None:
+        return ""
+    if term["type"] == "uri":
+        return f"<{term['value']}>"
+    if term["type"] == "bnode":
+        return f"_:{term['value']}"
+    if "xml:lang" in term:
+        return f'"{term["value"]}"@{term["xml:lang"]}'
+    datatype = term.get("datatype", "")
+    if datatype and not datatype.startswith("http://www.w3.org/2001/XMLSchema#"):
+        return f'"{term["value"]}"^^<{datatype}>'
+    return term["value"]
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8080; 0 picks a free one).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the workers setting).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker (1 = sync workers).")
+@click.option("--build-if-missing/--no-build", default=True, show_default=True, help="Build first when no current build exists.")
+@click.option("--get", "get_path", metavar="PATH", help="Request PATH in-process, print the response body, exit (0 if status < 400).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, threads: int,
+          build_if_missing: bool, get_path: str | None) -> None:
+    """Serve the published build with gunicorn (pages, SPARQL endpoint, dumps)."""
+    settings = settings_of(ctx, host=host, port=port, workers=workers)
+    if build_if_missing and not settings.store_url and not (settings.current_build / "manifest.json").is_file():
+        from publisher.build.publish import build as run_build
+
+        say(f"no build at {settings.current_build}: building first")
+        run_build(settings, progress=say)
+    if get_path:
+        ctx.exit(get_in_process(settings, get_path))
+    run_gunicorn(settings, threads=threads)
+
+
+def get_in_process(settings: Settings, path: str) -> int:
+    from publisher import create_app
+
+    response = create_app(settings).test_client().get(path)
+    click.echo(response.get_data(as_text=True), nl=False)
+    return 0 if response.status_code < 400 else 1
+
+
+def run_gunicorn(settings: Settings, threads: int) -> None:
+    """Run gunicorn in this process: each worker builds its own app (no preload), so each opens its own
+    read-only store and lazily its own query sandbox; the worker timeout sits above the query time limit,
+    so gunicorn never kills a worker that is only waiting for a query to be stopped."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{settings.host}:{settings.port}",
+                "workers": settings.workers,
+                "worker_class": "gthread" if threads > 1 else "sync",
+                "threads": threads,
+                "timeout": int(settings.query_timeout_s) + 10,
+                "graceful_timeout": int(settings.query_timeout_s) + 5,
+                "preload_app": False,
+                "limit_request_line": 8190,
+                "errorlog": "-",
+                "proc_name": "kgpub",
+                "control_socket_disable": True,  # gunicorn >= 25.1: one shared ~/.gunicorn path, not needed
+            }
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from publisher import create_app
+
+            return create_app(settings)
+
+    Server().run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``kgpub``)."""
+    cli.main(args=argv, prog_name="kgpub")
