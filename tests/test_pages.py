@@ -1,0 +1,200 @@
+"""Entity pages over a small fixture project (``tests/fixtures/pages``) built with ``page_size=5``:
+escaping, labels, incoming links, paging, hash IRIs, provenance, images and the embedded JSON-LD.
+
+The model-level tests at the end need no HTTP: ``Naming`` and ``best_label`` are plain functions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import RDFS, SKOS, XSD, Graph, Literal, URIRef
+
+from publisher import create_app
+from publisher.build.publish import build
+from publisher.settings import Settings
+from publisher.web.labels import SDO, best_label, fallback_label
+from publisher.web.pages import Naming
+
+FIXTURE = Path(__file__).parent / "fixtures" / "pages"
+NS = "https://kgpub.example.org/"
+LD_SCRIPT = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    settings = Settings(project_dir=FIXTURE, build_dir=tmp_path_factory.mktemp("pages-build"), page_size=5)
+    build(settings)
+    return create_app(settings).test_client()
+
+
+def html(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def text(body: str) -> str:
+    """What a reader sees: the markup removed."""
+    return re.sub(r"<[^>]+>", "", body)
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def test_markup_in_labels_and_literals_is_escaped(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hostile.html")
+    assert "<script>alert(" not in body
+    assert "&lt;script&gt;alert(&#39;label&#39;)&lt;/script&gt; Hostile &amp; Co" in body
+    assert body.count("</script>") == 1  # only the one closing the JSON-LD block
+
+
+def test_escaped_labels_of_linked_entities(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")  # the hostile org points at the hub: its label is shown here
+    assert "<script>alert(" not in body and "&lt;script&gt;alert(" in body
+
+
+def test_non_web_iris_are_never_links(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hostile.html")
+    assert 'href="javascript:' not in body and "javascript:alert(1)" in body
+
+
+def test_embedded_json_ld_parses_and_describes_the_entity(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hostile.html")
+    (block,) = LD_SCRIPT.findall(body)
+    assert "<" not in block  # "</script>" in a literal cannot end the block
+    data = json.loads(block)
+    assert data["@context"]["@vocab"] == str(SDO)  # schema.org terms, as search engines read them
+    graph = Graph().parse(data=block, format="json-ld")
+    names = set(graph.objects(URIRef(NS + "id/org/hostile"), SDO.name))
+    assert Literal("<script>alert('label')</script> Hostile & Co", lang="en") in names
+
+
+# ---------------------------------------------------------------- labels, links, incoming, provenance
+
+
+def test_predicates_and_values_are_shown_by_label(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")
+    assert "<h1>Hub University</h1>" in body  # the English name wins over the Chinese one
+    assert ">partner</a>" in body and ">member of</a>" in body  # ontology labels for predicates
+    assert ">Partner 01</a>" in body  # linked entities by their labels
+    assert ">http://schema.org/memberOf<" not in body and ">https://kgpub.example.org/id/org/partner-01<" not in body
+    assert 'href="http://localhost/id/org/partner-01"' in body  # in-namespace: the local web base
+    assert 'href="http://localhost/ontology#partner"' in body  # ontology terms: the ontology page
+
+
+def test_literals_show_language_and_datatype(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/article/hub-opens.html")
+    assert '<small class="lang">@en</small>' in body
+    assert ">xsd:dateTime</a>" in body
+
+
+def test_types_are_linked_and_labelled(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")
+    assert re.search(r'<p class="types">a .*>hub</a>', body)
+
+
+def test_incoming_links(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")
+    incoming = body.split("What points here", 1)[1]
+    assert ">Member 01</a>" in incoming and ">Hub University opens</a>" in incoming
+
+
+def test_facts_name_the_articles_stating_them(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")
+    row = body.split(">Opened in 2024.</span>", 1)[1].split("</li>", 1)[0]
+    assert ">Hub University opens</a>" in row and ">Hub University grows</a>" in row
+    assert "Facts below are stated by shared entity data" in text(body)  # the hub's usual source, said once
+
+
+# ---------------------------------------------------------------- paging
+
+
+def test_large_properties_are_paged(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")
+    members = [m for m in re.findall(r">Member (\d\d)</a>", body)]
+    assert len(members) < 12  # 12 members + 1 hostile org point at the hub; page_size is 5
+    assert "1–5 of 13" in body and "1–5 of 7" in body  # incoming member of, outgoing partner
+    next_href = re.search(r'<a rel="next" href="([^"]*memberOf[^"]*)"', body)
+    assert next_href is not None
+    second = html(pages, "/doc/id/org/hub.html" + next_href.group(1).replace("&amp;", "&"))
+    assert "6–10 of 13" in second and "Showing one property only" in second
+    assert ">partner</a>" not in second  # a focused page shows only that property
+
+
+def test_last_page_has_no_next(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html?direction=in&property=http://schema.org/memberOf&page=3")
+    assert "11–13 of 13" in body and 'rel="next"' not in body and 'rel="prev"' in body
+
+
+def test_rdf_documents_page_too(pages: FlaskClient) -> None:
+    first = pages.get("/doc/id/org/hub.ttl")
+    link = first.headers["Link"]
+    assert 'rel="next"' in link
+    next_url = re.search(r'<([^>]+)>; rel="next"', link).group(1)  # type: ignore[union-attr]
+    parts = urlsplit(next_url)
+    second = pages.get(f"{parts.path}?{parts.query}")
+    graph = Graph().parse(data=second.get_data(as_text=True), format="turtle")
+    members = set(graph.subjects(SDO.memberOf, URIRef(NS + "id/org/hub")))
+    assert len(members) == 5
+
+
+# ---------------------------------------------------------------- hash IRIs and images
+
+
+def test_hash_iris_belong_to_their_document(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")
+    assert 'id="charter"' in body and "Charter of the hub" in body and "Founded to be pointed at." in body
+    graph = Graph().parse(data=pages.get("/doc/id/org/hub.nt").get_data(as_text=True), format="nt")
+    assert (URIRef(NS + "id/org/hub#charter"), SDO.name, Literal("Charter of the hub", lang="en")) in graph
+
+
+def test_images_are_shown(pages: FlaskClient) -> None:
+    body = html(pages, "/doc/id/org/hub.html")
+    assert '<img src="http://images.example.org/hub.jpg"' in body
+
+
+# ---------------------------------------------------------------- the model, without HTTP
+
+
+@pytest.fixture
+def naming() -> Naming:
+    context = [
+        (URIRef(NS + "id/org/x"), SDO.name, Literal("X University", lang="en")),
+        (URIRef("http://img.example/a.png"), URIRef(str(SDO) + "contentUrl"), Literal("http://img.example/a.png")),
+    ]
+    return Naming.from_context(NS, "https://web.example/", context)
+
+
+def test_naming_links_by_scheme(naming: Naming) -> None:
+    local = naming.term(URIRef(NS + "id/org/x"))
+    assert (local.label, local.href, local.external) == ("X University", "https://web.example/id/org/x", False)
+    outside = naming.term(URIRef("http://schema.org/name"))
+    assert (outside.label, outside.href, outside.external) == ("schema:name", "http://schema.org/name", True)
+    for iri in ("javascript:alert(1)", "data:text/html,<b>x</b>", "mailto:a@b.c"):
+        assert naming.term(URIRef(iri)).href is None
+
+
+def test_naming_literals(naming: Naming) -> None:
+    dated = naming.term(Literal("2024-01-01", datatype=XSD.date))
+    assert dated.datatype is not None and dated.datatype.label == "xsd:date"
+    assert naming.term(Literal("plain")).datatype is None
+    assert naming.term(Literal("hi", lang="en")).lang == "en"
+
+
+def test_best_label_precedence() -> None:
+    pairs = [
+        (RDFS.label, Literal("rdfs en", lang="en")),
+        (SKOS.prefLabel, Literal("pref zh", lang="zh")),
+        (SKOS.prefLabel, Literal("pref untagged")),
+    ]
+    assert best_label(pairs) == "pref untagged"  # the first predicate wins; untagged beats another language
+    assert best_label(pairs + [(SKOS.prefLabel, Literal("pref en", lang="en-GB"))]) == "pref en"
+    assert best_label([(SDO.description, Literal("not a label"))]) is None
+    assert fallback_label("http://schema.org/Person") == "schema:Person"
+    assert fallback_label("https://elsewhere.example/thing/42") == "42"
