@@ -54,7 +54,7 @@ def read_request(req: Request) -> ProtocolRequest:
     _refuse_updates(req)
     if req.method == "POST" and req.mimetype == SPARQL_QUERY:
         return _direct_post(req)
-    if req.method == "POST" and req.mimetype != FORM_ENCODED:
+    if req.method == "POST" and req.mimetype != FORM_ENCODED and not _bare_post(req):
         shown = req.mimetype or "none"
         raise UnsupportedMediaType(
             f"Unsupported Content-Type: {shown}. Send {SPARQL_QUERY} or {FORM_ENCODED} (or use GET)."
@@ -69,6 +69,11 @@ def read_request(req: Request) -> ProtocolRequest:
     if len(queries) > 1:
         raise BadRequest(f"Exactly one 'query' parameter is allowed; got {len(queries)}.")
     return _with_dataset(queries[0] if queries else None, req, body)
+
+
+def _bare_post(req: Request) -> bool:
+    """A POST with neither a body nor a Content-Type: a missing query (400), not a wrong body type (415)."""
+    return not req.mimetype and not req.content_length
 
 
 def _refuse_updates(req: Request) -> None:
