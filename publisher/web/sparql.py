@@ -22,8 +22,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from publisher.queries import load_query
 from publisher.store import ProtocolResult, UserQuery
-from publisher.web import publisher
+from publisher.web import caching, publisher
 from publisher.web.negotiation import GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.web.negotiation import add_alternates, add_vary, by_media_type, download_name, negotiate
 from publisher.web.query_page import Link, QueryPage, dataset_prefixes, examples, find_editor, starter_query
@@ -43,7 +44,6 @@ PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Headers": "Accept, Content-Type",
     "Access-Control-Max-Age": "86400",
 }
-COUNT_TRIPLES = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"  # the union default graph
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -121,36 +121,32 @@ def description_alternates() -> list[tuple[str, Format]]:
 
 def endpoint_url() -> str:
     """The absolute endpoint URL: under ``web_base`` when set, else wherever this request arrived."""
-    web_base = publisher().settings.web_base
-    if web_base:
-        return web_base.rstrip("/") + url_for("sparql.endpoint")
-    return url_for("sparql.endpoint", _external=True)
+    return caching.web_base() + "sparql"
 
 
 def dataset_facts() -> DatasetFacts:
-    """Named graphs from the build manifest; the union default graph counted by the store itself."""
+    """Named graphs from the build manifest; the union default graph counted by the store, once per build."""
     state = publisher()
     graphs = dict(state.manifest.graphs) if state.manifest else {}
-    rows = state.store.select(COUNT_TRIPLES).rows
-    triples = int(str(rows[0]["triples"])) if rows and "triples" in rows[0] else None
+    triples = caching.per_build("sparql.default_graph_triples", default_graph_triples)
     return DatasetFacts(title=state.settings.title, graphs=graphs, default_graph_triples=triples)
 
 
-def namespace() -> str:
-    state = publisher()
-    return state.manifest.namespace if state.manifest else state.settings.namespace
+def default_graph_triples() -> int | None:
+    """Distinct triples of the union default graph (the manifest's total counts quads, so it can differ)."""
+    rows = publisher().store.select(load_query("sd_default_graph_triples.rq")).rows
+    return int(str(rows[0]["triples"])) if rows and "triples" in rows[0] else None
 
 
 def query_page() -> QueryPage:
-    ns = namespace()
+    ns = publisher().namespace
     prefixes = dataset_prefixes(ns)
-    web_base = publisher().settings.web_base or request.host_url
     return QueryPage(
         title=publisher().settings.title,
         endpoint=url_for("sparql.endpoint"),
         endpoint_url=endpoint_url(),
         namespace=ns,
-        web_base=web_base if web_base.endswith("/") else web_base + "/",
+        web_base=caching.web_base(),
         examples=examples(ns, download_href),
         prefixes=prefixes,
         initial_query=starter_query(prefixes, ns),
