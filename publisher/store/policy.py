@@ -98,6 +98,15 @@ def check_user_query(text: str, settings: "Settings") -> None:
             raise QueryRefused(f"SPARQL Update ({head}) is not allowed: this endpoint is read-only")
 
 
+def has_dataset_clause(text: str) -> bool:
+    """Whether the query names its own dataset (``FROM``/``FROM NAMED``).
+
+    pyoxigraph's ``use_default_graph_as_union=True`` silently overrides a query's ``FROM``, so the
+    union default graph may only be requested for queries without one.
+    """
+    return any(token.kind == "word" and token.text.upper() == "FROM" for token in keywords(text))
+
+
 def query_form(text: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword (a sub-SELECT comes later).
 

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from publisher.errors import PublisherError, QuerySyntaxError
 from publisher.store import ProtocolResult, UserQuery
+from publisher.store.policy import has_dataset_clause
 
 SOLUTION_TYPES = (
     "application/sparql-results+json",
@@ -70,9 +71,11 @@ def syntax_message(err: SyntaxError, limit: int = 400) -> str:
 
 
 def dataset_arguments(query: UserQuery) -> dict[str, object]:
-    """The SPARQL protocol's dataset: given graph IRIs only, else the union of all graphs as default graph."""
+    """The query's dataset, by precedence: the protocol's graph IRIs (they override the query's, per the
+    SPARQL protocol), then the query's own FROM / FROM NAMED, else the union of all graphs as default graph.
+    """
     if not query.default_graph_uris and not query.named_graph_uris:
-        return {"use_default_graph_as_union": True}
+        return {} if has_dataset_clause(query.text) else {"use_default_graph_as_union": True}
     return {
         "default_graph": [_graph_name(iri) for iri in query.default_graph_uris],
         "named_graphs": [_graph_name(iri) for iri in query.named_graph_uris],
