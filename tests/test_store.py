@@ -9,8 +9,11 @@ from __future__ import annotations
 import http.server
 import json
 import shutil
+import socket
+import subprocess
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -24,6 +27,7 @@ from publisher.settings import Settings
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.policy import check_user_query, query_form
+from publisher.store.remote import RemoteStore
 from publisher.store.sandbox import UnacceptableFormat
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
 
@@ -48,6 +52,36 @@ def store(settings: Settings) -> Iterator[EmbeddedStore]:
     opened = EmbeddedStore(settings)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="module")
+def remote(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStore]:
+    """``oxigraph serve-read-only`` over the same release: the same fixed queries must answer the same."""
+    binary = shutil.which("oxigraph")
+    if binary is None:
+        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store_dir = settings.current_build.resolve() / "store"
+    server = subprocess.Popen([binary, "serve-read-only", "--location", str(store_dir), "--bind", f"127.0.0.1:{port}",
+                               "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield RemoteStore(settings.with_(store_url=url))
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def any_store(request: pytest.FixtureRequest) -> EmbeddedStore | RemoteStore:
+    return request.getfixturevalue("store" if request.param == "embedded" else "remote")
 
 
 class Canary:
@@ -83,30 +117,30 @@ def canary() -> Iterator[Canary]:
 # --- fixed queries and bindings ----------------------------------------------------------------------
 
 
-def test_select_binds_terms_and_returns_rdflib_terms(store: EmbeddedStore) -> None:
-    result = store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"s": URIRef(f"{NS}id/org/tju")})
+def test_select_binds_terms_and_returns_rdflib_terms(any_store: EmbeddedStore) -> None:
+    result = any_store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"s": URIRef(f"{NS}id/org/tju")})
     assert result.variables == ("s", "name")
     assert {row["name"] for row in result.rows} == {Literal("Tianjin University", lang="en"), Literal("天津大学", lang="zh-hans")}
     assert all(isinstance(row["s"], URIRef) for row in result.rows)
 
 
-def test_literal_with_quotes_is_a_value_not_query_text(store: EmbeddedStore) -> None:
+def test_literal_with_quotes_is_a_value_not_query_text(any_store: EmbeddedStore) -> None:
     quoted = Literal('Alpha "Quoted" University', lang="en")
-    result = store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"name": quoted})
+    result = any_store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"name": quoted})
     assert [row["s"] for row in result.rows] == [URIRef(f"{NS}id/org/alpha")]
     injection = Literal('x"@en } UNION { ?s ?p ?name } #')
-    assert store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"name": injection}).rows == ()
+    assert any_store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"name": injection}).rows == ()
 
 
-def test_iri_with_angle_bracket_cannot_change_the_query(store: EmbeddedStore) -> None:
+def test_iri_with_angle_bracket_cannot_change_the_query(any_store: EmbeddedStore) -> None:
     with pytest.raises(InvalidTerm) as caught:
-        store.ask("ASK { ?s ?p ?o }", {"s": URIRef(NS + "id/x> ?p ?o } UNION { ?s")})
+        any_store.ask("ASK { ?s ?p ?o }", {"s": URIRef(NS + "id/x> ?p ?o } UNION { ?s")})
     assert caught.value.status == 400
 
 
-def test_ask_construct_and_relative_iris(store: EmbeddedStore) -> None:
-    assert store.ask("ASK { <id/org/tju> ?p ?o }")  # resolved against the namespace
-    triples = store.construct("CONSTRUCT WHERE { ?s ?p ?o }", {"s": URIRef(f"{NS}id/person/li")})
+def test_ask_construct_and_relative_iris(any_store: EmbeddedStore) -> None:
+    assert any_store.ask("ASK { <id/org/tju> ?p ?o }")  # resolved against the namespace
+    triples = any_store.construct("CONSTRUCT WHERE { ?s ?p ?o }", {"s": URIRef(f"{NS}id/person/li")})
     assert (URIRef(f"{NS}id/person/li"), URIRef(f"{SCHEMA}name"), Literal("Li Ming", lang="en")) in triples
 
 
@@ -315,3 +349,25 @@ def test_protocol_dataset_restricts_the_default_graph(store: EmbeddedStore) -> N
     named = UserQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", JSON, named_graph_uris=(f"{NS}graph/entities",))
     graphs = [b["g"]["value"] for b in json.loads(store.run_user_query(named).body)["results"]["bindings"]]
     assert graphs == [f"{NS}graph/entities"]
+
+
+# --- remote store specifics --------------------------------------------------------------------------
+
+
+def test_remote_user_query_passes_through(remote: RemoteStore, canary: Canary) -> None:
+    answer = remote.run_user_query(UserQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "text/csv"))
+    assert answer.media_type == "text/csv" and answer.body.splitlines()[1] == b"31"
+    with pytest.raises(QueryRefused):
+        remote.run_user_query(UserQuery(f"SELECT * {{ SERVICE <{canary.url}> {{}} }}", JSON))
+    with pytest.raises(QuerySyntaxError):
+        remote.run_user_query(UserQuery("SELECT * WHERE {", JSON))
+
+
+def test_remote_unreachable_is_502(settings: Settings) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    unreachable = RemoteStore(settings.with_(store_url=f"http://127.0.0.1:{port}/query"))
+    with pytest.raises(PublisherError) as caught:
+        unreachable.ask("ASK {}")
+    assert caught.value.status == 502

@@ -1,0 +1,181 @@
+"""A remote SPARQL 1.1 endpoint as the store (Oxigraph server, Fuseki, Virtuoso, GraphDB...).
+
+Plain ``urllib`` speaks the protocol (form-encoded POST, ``Accept``, ``default-graph-uri`` /
+``named-graph-uri``): SPARQLWrapper would guess the query type with its own regexes and wrap HTTP errors
+in its own exceptions, and we need the raw body and status to pass through.
+
+SPARQL has no parameter binding, so fixed queries get their bindings as a ``VALUES`` block inserted at
+the start of the outermost ``WHERE`` group (engines join it first, like a substitution), rendered by
+pyoxigraph from validated terms: an IRI with ``>`` is refused and literals are escaped, so no value can
+change a query's shape. Relative IRIs resolve through a ``BASE <namespace>`` line. The endpoint must
+answer with the union of its graphs as default graph (``oxigraph serve --union-default-graph``, Fuseki
+``unionDefaultGraph``; Virtuoso does by default). Result size is the endpoint's to limit: answers pass
+through unparsed and are never marked truncated.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Mapping
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Identifier, Node
+
+from publisher.errors import (
+    PublisherError,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreUnavailable,
+)
+from publisher.settings import Settings
+from publisher.store import ProtocolResult, SelectResult, UserQuery
+from publisher.store.policy import check_user_query, tokens
+from publisher.store.results import UnacceptableFormat
+from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
+
+JSON_RESULTS = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+class RemoteStore:
+    """The ``Store`` protocol over HTTP; ``manifest`` and ``release_dir`` are None (no local build)."""
+
+    manifest = None
+    release_dir = None
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.store_url:
+            raise PublisherError("RemoteStore needs the store_url setting")
+        self.settings = settings
+        self.endpoint = settings.store_url
+        self.namespace = ox.NamedNode(settings.namespace).value  # validates the namespace as an IRI
+
+    def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult:
+        body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
+        data = json.loads(body)
+        variables = tuple(data["head"].get("vars", []))
+        rows = tuple({name: json_term(value) for name, value in row.items()} for row in data["results"]["bindings"])
+        return SelectResult(variables=variables, rows=rows)
+
+    def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
+        body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
+        return bool(json.loads(body)["boolean"])
+
+    def construct(
+        self, query: str, bindings: Mapping[str, Identifier] | None = None
+    ) -> list[tuple[Node, Node, Node]]:
+        body, _ = self._post(self._fixed(query, bindings), N_TRIPLES)
+        parsed = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+        return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in parsed]
+
+    def run_user_query(self, query: UserQuery) -> ProtocolResult:
+        check_user_query(query.text, self.settings)
+        body, media_type = self._post(query.text, query.media_type, query.default_graph_uris, query.named_graph_uris)
+        return ProtocolResult(body=body, media_type=media_type or query.media_type)
+
+    def close(self) -> None:
+        """Nothing to release: every request opens its own connection."""
+
+    def _fixed(self, query: str, bindings: Mapping[str, Identifier] | None) -> str:
+        return f"BASE <{self.namespace}>\n" + with_bindings(query, bindings or {})
+
+    def _post(self, text: str, accept: str, default_graphs: Any = (), named_graphs: Any = ()) -> tuple[bytes, str]:
+        fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs),
+                  *(("named-graph-uri", g) for g in named_graphs)]
+        request = urllib.request.Request(
+            self.endpoint,
+            data=urllib.parse.urlencode(fields).encode("utf-8"),
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.settings.query_timeout_s + 1) as response:
+                return response.read(), response.headers.get_content_type()
+        except urllib.error.HTTPError as err:
+            raise http_error(err.code, err.read().decode("utf-8", "replace")[:500], accept) from err
+        except (socket.timeout, TimeoutError) as err:
+            raise QueryTimeout(f"{self.endpoint} did not answer within {self.settings.query_timeout_s:g} s") from err
+        except urllib.error.URLError as err:
+            if isinstance(err.reason, (socket.timeout, TimeoutError)):
+                raise QueryTimeout(f"{self.endpoint} did not answer in time") from err
+            raise StoreUnavailable(f"{self.endpoint} is unreachable: {err.reason}") from err
+
+
+def http_error(status: int, detail: str, accept: str) -> PublisherError:
+    """The endpoint's HTTP error as the matching PublisherError (client faults stay client faults)."""
+    if status == 400:
+        return QuerySyntaxError(detail)
+    if status == 403:
+        return QueryRefused(detail)
+    if status == 406:
+        return UnacceptableFormat(f"the endpoint cannot answer in {accept}: {detail}")
+    if status in (503, 504):
+        return QueryTimeout(detail or f"the endpoint answered {status}")
+    return StoreUnavailable(f"the endpoint answered {status}: {detail}")
+
+
+def with_bindings(query: str, bindings: Mapping[str, Identifier]) -> str:
+    """``query`` with ``VALUES (?a ?b) { (...) }`` as the first element of its outermost WHERE group, or
+    as a trailing VALUES clause where a group cannot take it (``CONSTRUCT WHERE {...}``, ``DESCRIBE ?x``)."""
+    if not bindings:
+        return query
+    names = list(bindings)
+    cells = " ".join(render(bindings[name]) for name in names)
+    block = f" VALUES ({' '.join('?' + name.lstrip('?$') for name in names)}) {{ ({cells}) }} "
+    at = where_group_start(query)
+    return f"{query}\n{block}" if at is None else query[:at] + block + query[at:]
+
+
+def render(term: Identifier) -> str:
+    """A term as SPARQL text, via pyoxigraph (validated IRI, escaped literal); blank nodes are refused."""
+    if isinstance(term, BNode):
+        raise InvalidTerm(f"a blank node ({term}) cannot be sent to a remote endpoint")
+    return str(to_oxigraph(term))
+
+
+def where_group_start(query: str) -> int | None:
+    """Offset just inside the outermost WHERE group's ``{``, found by the SPARQL lexer, or None.
+
+    The group follows the first top-level ``WHERE``; without one (``SELECT * {...}``, ``ASK {...}``) it is
+    the first top-level ``{``. None for ``CONSTRUCT WHERE`` (its group may hold triples only) and for
+    queries without a group.
+    """
+    depth, after_where, first_brace, previous = 0, False, None, ""
+    for token in tokens(query):
+        if token.kind in ("space", "comment"):
+            continue
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "WHERE" and depth == 0:
+            if previous == "CONSTRUCT":
+                return None
+            after_where = True
+        elif token.text == "{":
+            if depth == 0 and (after_where or first_brace is None):
+                if after_where:
+                    return token.start + 1
+                first_brace = token.start + 1
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+        previous = word
+    return first_brace
+
+
+def json_term(value: Mapping[str, str]) -> Node:
+    """A SPARQL JSON results term as an rdflib term."""
+    kind = value["type"]
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if "xml:lang" in value:
+        return Literal(value["value"], lang=value["xml:lang"])
+    datatype = value.get("datatype")
+    return Literal(value["value"], datatype=URIRef(datatype) if datatype and datatype != XSD_STRING else None)
