@@ -373,6 +373,21 @@ def test_sparqlwrapper_sees_the_error_text(live_server) -> None:  # type: ignore
     assert re.search(r"line 1, column \d+|\b1:\d+", str(raised.value))
 
 
+@pytest.mark.parametrize(("accept", "media_type"), [(None, "text/plain"), ("application/json", "application/json"),
+                                                    (BROWSER_ACCEPT, "text/html")])
+def test_a_bug_is_a_plain_500_without_internals(built_settings: Settings, accept: str | None, media_type: str) -> None:
+    app = create_app(built_settings)
+
+    def broken_view() -> str:
+        raise RuntimeError("secret internals /etc/kgpub")
+
+    app.add_url_rule("/broken-for-test", view_func=broken_view)
+    response = app.test_client().get("/broken-for-test", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 500 and response.mimetype == media_type
+    body = response.get_data(as_text=True)
+    assert "secret internals" not in body and "Traceback" not in body and "RuntimeError" not in body
+
+
 def test_error_bodies_are_not_sniffed(client: FlaskClient) -> None:
     assert get(client, BROKEN).headers["X-Content-Type-Options"] == "nosniff"
 
@@ -481,6 +496,7 @@ def test_every_example_runs_and_every_download_link_works(client: FlaskClient) -
     links = re.findall(r'<a href="(/sparql\?query=[^"]+)" type="([^"]+)"', html)
     assert len(links) >= len(competency_queries()) * 4
     for href, media_type in links:
+        assert len(href) < 8190  # gunicorn's limit_request_line in `kgpub serve`
         response = client.get(href.replace("&amp;", "&"))
         assert response.status_code == 200, (href, response.get_data(as_text=True))
         assert response.mimetype == media_type
