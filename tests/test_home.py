@@ -100,3 +100,4 @@ def test_search_without_a_phrase_shows_the_form(client: FlaskClient) -> None:
 
 def test_search_rejects_a_bad_page(client: FlaskClient) -> None:
     assert client.get("/search?q=a&page=0").status_code == 400
+    assert client.get("/search?q=a&page=21").status_code == 400  # capped at 1,000 hits (20 pages of 50)

@@ -9,12 +9,13 @@ Lists fetch one row more than they show, to know whether a next page exists with
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
 from rdflib import Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
+from werkzeug.exceptions import BadRequest
 
 from publisher.queries import load_query, with_window
 from publisher.web import caching, publisher
@@ -138,43 +139,53 @@ def home_page() -> HomePage:
     class_counts = dict(manifest.classes) if manifest else {}
     rows = publisher().store.select(with_window(NEWEST, NEWEST_SHOWN)).rows
     naming = naming_for([URIRef(c) for c in class_counts] + [row["article"] for row in rows])
-    classes = sorted(
-        (ClassEntry(replace(naming.term(URIRef(c)), href=class_href(c), external=False), n) for c, n in class_counts.items()),
-        key=lambda entry: (-entry.count, entry.term.label.lower()),
-    )
     articles = tuple(Article(naming.term(row["article"]), _date(row.get("published"))) for row in rows)
-    return HomePage(counts, tuple(classes), articles)
+    return HomePage(counts, class_entries(class_counts, naming), articles)
+
+
+def class_entries(class_counts: Mapping[str, int], naming: Naming) -> tuple[ClassEntry, ...]:
+    """Classes by instance count (then name), each linking to its index rather than its definition."""
+    entries = [
+        ClassEntry(replace(naming.term(URIRef(iri)), href=class_href(iri), external=False), count)
+        for iri, count in class_counts.items()
+    ]
+    return tuple(sorted(entries, key=lambda entry: (-entry.count, entry.term.label.lower())))
 
 
 def search_page(phrase: str, page: int) -> ListPage:
+    """Hits for ``phrase``; pages stop at ``MAX_SEARCH_RESULTS`` so a one-letter search stays cheap."""
     size = publisher().settings.page_size
-    offset = (page - 1) * size
-    if offset >= MAX_SEARCH_RESULTS:
-        return ListPage(None, (), offset + 1, None, _href("home.search", q=phrase, page=page - 1), None)
-    rows = publisher().store.select(with_window(SEARCH, size + 1, offset), {"q": Literal(phrase)}).rows
-    return list_page(None, [row["x"] for row in rows], page, size, None, lambda n: _href("home.search", q=phrase, page=n),
-                     cap=MAX_SEARCH_RESULTS)
+    last_page = max(1, MAX_SEARCH_RESULTS // size)
+    if page > last_page:
+        raise BadRequest(f"Search results stop after {MAX_SEARCH_RESULTS} hits; try a longer phrase.")
+    nodes = window_of(SEARCH, {"q": Literal(phrase)}, page, size)
+    return list_page(None, nodes, page, size, None, lambda n: _href("home.search", q=phrase, page=n), last_page)
 
 
 def class_page(cls: URIRef, page: int) -> ListPage:
+    """Members of ``cls`` in IRI order; the total comes from the manifest, not from a COUNT per request."""
     size = publisher().settings.page_size
-    rows = publisher().store.select(with_window(MEMBERS, size + 1, (page - 1) * size), {"class": cls}).rows
     manifest = publisher().manifest
     total = manifest.classes.get(str(cls)) if manifest else None
-    return list_page(cls, [row["x"] for row in rows], page, size, total, lambda n: _href("home.class_index", iri=cls, page=n))
+    nodes = window_of(MEMBERS, {"class": cls}, page, size)
+    return list_page(cls, nodes, page, size, total, lambda n: _href("home.class_index", iri=cls, page=n))
+
+
+def window_of(query: str, bindings: Mapping[str, Identifier], page: int, size: int) -> list[Node]:
+    """Page ``page`` of the ``?x`` column, plus one row more (its presence means a next page exists)."""
+    rows = publisher().store.select(with_window(query, size + 1, (page - 1) * size), bindings).rows
+    return [row["x"] for row in rows]
 
 
 def list_page(heading: URIRef | None, nodes: Sequence[Node], page: int, size: int, total: int | None,
-              href: Any, cap: int | None = None) -> ListPage:
-    """A page of ``nodes`` (fetched with one extra row: its presence means a next page exists)."""
+              href: Callable[[int], str], last_page: int | None = None) -> ListPage:
     shown = list(nodes[:size])
     naming = naming_for([n for n in shown if isinstance(n, URIRef)] + ([heading] if heading else []))
-    first = (page - 1) * size + 1
-    more = len(nodes) > size and (cap is None or first - 1 + size < cap)
+    more = len(nodes) > size and (last_page is None or page < last_page)
     return ListPage(
         heading=naming.term(heading) if heading else None,
         items=tuple(naming.term(n) for n in shown),
-        first=first,
+        first=(page - 1) * size + 1,
         total=total,
         prev_href=href(page - 1) if page > 1 else None,
         next_href=href(page + 1) if more else None,

@@ -78,12 +78,19 @@ def entity_iri(rest: str) -> URIRef:
     """The namespace IRI a request path names, after strict validation (400 if malformed, 404 if reserved)."""
     if len(rest) > MAX_PATH_CHARS:
         raise BadRequest(f"Paths longer than {MAX_PATH_CHARS} characters name no entity.")
-    segments = rest.split("/")
-    if FORBIDDEN.search(rest) or NOT_IN_PATH.search(rest) or any(s in ("", ".", "..") for s in segments[:-1]) or segments[-1] in (".", ".."):
+    if _malformed(rest):
         raise BadRequest("This path cannot name an entity of the dataset.")
-    if segments[0] in RESERVED:
+    if rest.split("/", 1)[0] in RESERVED:
         abort(404)
     return URIRef(publisher().namespace + rest)
+
+
+def _malformed(rest: str) -> bool:
+    """Forbidden characters, or a ``.``/``..``/empty segment (only the last segment may be empty: ``a/b/``)."""
+    *parents, last = rest.split("/")
+    return bool(
+        FORBIDDEN.search(rest) or NOT_IN_PATH.search(rest) or any(s in ("", ".", "..") for s in parents) or last in (".", "..")
+    )
 
 
 def split_extension(name: str) -> tuple[str, Format | None]:
