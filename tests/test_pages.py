@@ -197,4 +197,5 @@ def test_best_label_precedence() -> None:
     assert best_label(pairs + [(SKOS.prefLabel, Literal("pref en", lang="en-GB"))]) == "pref en"
     assert best_label([(SDO.description, Literal("not a label"))]) is None
     assert fallback_label("http://schema.org/Person") == "schema:Person"
-    assert fallback_label("https://elsewhere.example/thing/42") == "42"
+    assert fallback_label("https://elsewhere.example/thing/forty-two") == "forty-two"
+    assert fallback_label("https://creativecommons.org/licenses/by/4.0/") == "creativecommons.org/licenses/by/4.0/"

@@ -20,7 +20,7 @@ from werkzeug.exceptions import BadRequest
 from publisher.queries import load_query, with_window
 from publisher.web import caching, publisher
 from publisher.web.describe import context
-from publisher.web.labels import LABEL_PREDICATES, local_name
+from publisher.web.labels import LABEL_PREDICATES, fallback_label
 from publisher.web.pages import Naming, Term
 from publisher.web.params import iri_param, page_param
 
@@ -212,4 +212,4 @@ def _date(value: Node | None) -> str | None:
 
 def _licence_label(iri: str) -> str:
     known = {"https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0"}
-    return known.get(iri, local_name(iri))
+    return known.get(iri, fallback_label(iri))

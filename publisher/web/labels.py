@@ -43,6 +43,12 @@ PREFIXES: Final[Mapping[str, str]] = {
     "time": "http://www.w3.org/2006/time#",
     "vann": "http://purl.org/vocab/vann/",
     "sh": "http://www.w3.org/ns/shacl#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "frapo": "http://purl.org/cerif/frapo/",
+    "vivo": "http://vivoweb.org/ontology/core#",
+    "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
+    "wd": "http://www.wikidata.org/entity/",
 }
 
 
@@ -82,5 +88,9 @@ def local_name(iri: str) -> str:
 
 
 def fallback_label(iri: str) -> str:
-    """How an unlabelled IRI is shown: compacted when its namespace is known, else its local name."""
-    return compact(iri) or local_name(iri)
+    """How an unlabelled IRI is shown: compacted when its namespace is known, else its local name,
+    unless that says nothing on its own (``.../by/4.0/``, ``.../0.1.0``): then the IRI without its scheme."""
+    if known := compact(iri):
+        return known
+    name = local_name(iri)
+    return name if any(c.isalpha() for c in name) else iri.split("://", 1)[-1]
