@@ -293,6 +293,24 @@ def test_406_lists_what_is_acceptable(client: FlaskClient, query: str, accept: s
     assert all(f.media_type in response.get_data(as_text=True) for f in offered)
 
 
+BROKEN_SELECT = "SELECT ?x WHERE { ?x ?y }"
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "params", "status"),
+    [
+        (BROKEN_SELECT, "text/html", {}, 400),
+        (BROKEN_SELECT, None, {"format": "ttl"}, 400),
+        ("CONSTRUCT WHERE { ?s ?p }", "application/sparql-results+json", {}, 400),
+        ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "text/turtle", {}, 403),
+    ],
+)
+def test_query_errors_outrank_406(client: FlaskClient, query: str, accept: str | None, params: dict[str, str],
+                                  status: int) -> None:
+    """The request's real problem is reported, not that its (unrunnable) answer had no acceptable format."""
+    assert get(client, query, accept, **params).status_code == status
+
+
 @pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.extension)
 def test_format_parameter_downloads_results(client: FlaskClient, fmt: Format) -> None:
     response = get(client, SELECT_NAMES, "application/sparql-results+json", format=fmt.extension)

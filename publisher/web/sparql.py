@@ -21,11 +21,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.exceptions import NotAcceptable
 
+from publisher.errors import PublisherError
 from publisher.queries import load_query
 from publisher.store import ProtocolResult, UserQuery
 from publisher.web import caching, publisher
-from publisher.web.negotiation import GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.web.negotiation import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.web.negotiation import add_alternates, add_vary, by_media_type, download_name, negotiate
 from publisher.web.query_page import Link, QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.service_description import DatasetFacts, service_description
@@ -69,25 +71,52 @@ def allow_cross_origin(response: Response) -> Response:
 
 def answer(operation: ProtocolRequest) -> Response:
     """Run the query in the store (policy, time limit, row cap) and send its serialized answer."""
-    assert operation.query is not None
-    fmt = result_format(operation.query, operation.format_token)
-    result = publisher().store.run_user_query(
-        UserQuery(
-            text=operation.query,
-            media_type=fmt.media_type,
-            default_graph_uris=operation.default_graph_uris,
-            named_graph_uris=operation.named_graph_uris,
-        )
-    )
+    try:
+        media_type = result_format(operation).media_type
+    except NotAcceptable:
+        report_query_errors_first(operation)
+        raise
+    result = publisher().store.run_user_query(user_query(operation, media_type))
     return protocol_response(result, download=operation.format_token is not None)
 
 
-def result_format(query: str, token: str | None) -> Format:
+def user_query(operation: ProtocolRequest, media_type: str) -> UserQuery:
+    assert operation.query is not None
+    return UserQuery(operation.query, media_type, operation.default_graph_uris, operation.named_graph_uris)
+
+
+def result_format(operation: ProtocolRequest) -> Format:
     """Offer what the query's form can produce; an unrecognised form is left for the store to reject."""
-    offered = answer_formats(query)
+    offered = answer_formats(operation.query or "")
     if offered is None:  # not a query (an update, or malformed): the store answers 400/403 before serializing
         return RESULT_FORMATS[0]
-    return negotiate(request.accept_mimetypes, offered, token)
+    return negotiate(request.accept_mimetypes, offered, operation.format_token)
+
+
+def report_query_errors_first(operation: ProtocolRequest) -> None:
+    """A malformed or refused query is reported as such (400, 403, 413), not hidden behind a 406.
+
+    The store parses and vets a query before it serializes, and refuses a media type it cannot write
+    before evaluating any row; so asking it for the refused type costs a parse, and raises the query's
+    own error if it has one. Its 406 is dropped: the caller re-raises ours, which lists what is offered.
+    """
+    wanted = refused_media_type(operation.format_token)
+    if wanted is None:
+        return
+    try:
+        publisher().store.run_user_query(user_query(operation, wanted))
+    except PublisherError as error:
+        if error.status != NotAcceptable.code:
+            raise
+
+
+def refused_media_type(token: str | None) -> str | None:
+    """The media type the client insisted on, if it names one (a known token, or a non-wildcard Accept)."""
+    if token:
+        named = next((f for f in ALL_FORMATS if f.extension == token.strip().lower()), None)
+        return named.media_type if named else None
+    best = request.accept_mimetypes.best
+    return best if best and "*" not in best else None
 
 
 def protocol_response(result: ProtocolResult, download: bool) -> Response:

@@ -20,9 +20,8 @@ from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
 FORM_ENCODED = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-
-
 GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
+IN_BOTH_PLACES = "'query' was given in both the URL and the request body; send it once."
 
 
 def answer_formats(query: str) -> tuple[Format, ...] | None:
@@ -62,7 +61,7 @@ def read_request(req: Request) -> ProtocolRequest:
     body = req.form if req.method == "POST" else None
     url_queries, body_queries = req.args.getlist("query"), body.getlist("query") if body else []
     if url_queries and body_queries:
-        raise BadRequest("'query' was given in both the URL and the request body; send it once.")
+        raise BadRequest(IN_BOTH_PLACES)
     queries = url_queries + body_queries
     if req.method == "POST" and not queries:
         raise BadRequest("Missing 'query' parameter.")
@@ -88,7 +87,7 @@ def _refuse_updates(req: Request) -> None:
 def _direct_post(req: Request) -> ProtocolRequest:
     """The body is the query (UTF-8, as the protocol requires); the URL may carry only the dataset."""
     if "query" in req.args:
-        raise BadRequest("'query' was given in both the URL and the request body; send it once.")
+        raise BadRequest(IN_BOTH_PLACES)
     charset = req.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"{SPARQL_QUERY} must be UTF-8, not {charset}.")
