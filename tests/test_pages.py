@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +23,7 @@ from publisher.build.publish import build
 from publisher.settings import Settings
 from publisher.web.labels import SDO, best_label, fallback_label
 from publisher.web.pages import Naming
+from tests.conftest import free_port, wait_until_responds
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages"
 NS = "https://kgpub.example.org/"
@@ -27,10 +31,33 @@ LD_SCRIPT = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+def pages_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(project_dir=FIXTURE, build_dir=tmp_path_factory.mktemp("pages-build"), page_size=5)
     build(settings)
-    return create_app(settings).test_client()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def pages(pages_settings: Settings) -> FlaskClient:
+    return create_app(pages_settings).test_client()
+
+
+@pytest.fixture(scope="module")
+def remote_pages(pages_settings: Settings) -> Iterator[FlaskClient]:
+    """The same app over ``oxigraph serve-read-only`` (the remote store) instead of the embedded one."""
+    binary = shutil.which("oxigraph")
+    if binary is None:
+        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    port = free_port()
+    store = pages_settings.current_build.resolve() / "store"
+    server = subprocess.Popen([binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}",
+                               "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_responds(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", server)
+        yield create_app(pages_settings.with_(store_url=f"http://127.0.0.1:{port}/query")).test_client()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def html(client: FlaskClient, path: str) -> str:
@@ -157,6 +184,25 @@ def test_hash_iris_belong_to_their_document(pages: FlaskClient) -> None:
 def test_images_are_shown(pages: FlaskClient) -> None:
     body = html(pages, "/doc/id/org/hub.html")
     assert '<img src="http://images.example.org/hub.jpg"' in body
+
+
+# ---------------------------------------------------------------- the same pages over a remote store
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/doc/id/org/hub.html",
+        "/doc/id/org/hub.html?direction=in&property=http://schema.org/memberOf&page=2",
+        "/doc/id/org/hostile.ttl",
+        "/search?q=hub",
+        "/",
+    ],
+)
+def test_remote_store_serves_the_same_pages(pages: FlaskClient, remote_pages: FlaskClient, path: str) -> None:
+    embedded, remote = pages.get(path), remote_pages.get(path)
+    assert embedded.status_code == remote.status_code == 200
+    assert embedded.get_data(as_text=True) == remote.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- the model, without HTTP
