@@ -84,9 +84,13 @@ def dumps_index() -> str:
     )
 
 
-@bp.get("/dumps/<name>")
+@bp.get("/dumps/<path:name>")
 def dump_file(name: str) -> Response:
-    """A dump by exact file name; anything not on the release's allow-list is 404."""
+    """A dump by exact file name; anything else under ``/dumps/`` is 404.
+
+    ``<path:>`` on purpose: ``/dumps/../x`` or ``/dumps/a/b`` must be this blueprint's 404, not fall
+    through to the entity catch-all (which would answer 400 for a malformed entity path).
+    """
     dump = dumps().get(name)
     if dump is None:
         abort(404, description="No such dump; the list is at /dumps/.")

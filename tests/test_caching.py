@@ -1,0 +1,159 @@
+"""Conditional requests and cache lifetimes for everything a build determines (publisher/web/caching.py).
+
+Real builds, real apps: the validators must come from the build, survive a second request unchanged,
+turn into 304s, and change when a new build is served.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from publisher import create_app
+from publisher.build.manifest import Manifest
+from publisher.build.publish import build
+from publisher.settings import Settings
+
+ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
+ASK = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
+
+# Every kind of build-derived GET: (path, Accept). Pages, data documents, dumps, VoID, sitemap, robots.
+BUILD_DERIVED = [
+    ("/.well-known/void", "text/turtle"),
+    ("/.well-known/void", "application/ld+json"),
+    ("/void?format=nt", "*/*"),
+    ("/dumps/", "text/html"),
+    ("/dumps/kgpub.nt.gz", "*/*"),
+    ("/dumps/kgpub.ttl", "*/*"),
+    ("/sitemap.xml", "*/*"),
+    ("/robots.txt", "*/*"),
+    (f"/doc/{ARTICLE}.html", "text/html"),
+    (f"/doc/{ARTICLE}.ttl", "*/*"),
+    (f"/doc/{ARTICLE}", "application/ld+json"),
+    ("/", "text/html"),
+]
+
+
+@pytest.fixture(scope="module")
+def manifest(built_settings: Settings) -> Manifest:
+    return Manifest.read(built_settings.current_build.resolve())
+
+
+def get(client: FlaskClient, path: str, accept: str = "*/*", **headers: str):
+    return client.get(path, headers={"Accept": accept, **headers})
+
+
+def built_at(manifest: Manifest) -> datetime:
+    return datetime.fromisoformat(manifest.created).astimezone(timezone.utc).replace(microsecond=0)
+
+
+@pytest.mark.parametrize("path, accept", BUILD_DERIVED)
+def test_build_derived_responses_carry_validators_and_a_lifetime(client, manifest, path, accept) -> None:
+    response = get(client, path, accept)
+    assert response.status_code == 200, path
+    etag, weak = response.get_etag()
+    assert etag and not weak, "strong ETag expected"
+    assert parsedate_to_datetime(response.headers["Last-Modified"]) == built_at(manifest)
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert "Expires" not in response.headers
+
+
+@pytest.mark.parametrize("path, accept", BUILD_DERIVED)
+def test_if_none_match_gives_304_without_a_body(client, path, accept) -> None:
+    first = get(client, path, accept)
+    again = get(client, path, accept, **{"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304, path
+    assert again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Cache-Control"] == "public, max-age=300"
+
+
+@pytest.mark.parametrize("path, accept", BUILD_DERIVED)
+def test_if_modified_since_gives_304_from_the_build_time(client, manifest, path, accept) -> None:
+    stamp = format_datetime(built_at(manifest), usegmt=True)
+    assert get(client, path, accept, **{"If-Modified-Since": stamp}).status_code == 304, path
+    earlier = format_datetime(built_at(manifest) - timedelta(seconds=1), usegmt=True)
+    assert get(client, path, accept, **{"If-Modified-Since": earlier}).status_code == 200, path
+
+
+def test_etag_wins_over_if_modified_since(client, manifest) -> None:
+    """RFC 9110 13.1.3: with If-None-Match present, If-Modified-Since is ignored."""
+    stamp = format_datetime(built_at(manifest), usegmt=True)
+    response = get(client, "/.well-known/void", **{"If-None-Match": '"elsewhere"', "If-Modified-Since": stamp})
+    assert response.status_code == 200
+
+
+def test_same_request_same_etag_and_same_bytes(client) -> None:
+    """A strong ETag promises byte-identical bodies: the serializations must be deterministic."""
+    for accept in ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"):
+        first, second = get(client, "/void", accept), get(client, "/void", accept)
+        assert first.headers["ETag"] == second.headers["ETag"]
+        assert first.data == second.data, accept
+
+
+def test_every_variant_has_its_own_etag(client) -> None:
+    variants = [
+        get(client, "/void", "text/turtle"),
+        get(client, "/void", "application/ld+json"),
+        get(client, "/.well-known/void", "text/turtle"),
+        get(client, "/void?format=nt"),
+        client.get("/void", headers={"Accept": "text/turtle", "Host": "mirror.example.org"}),  # other web base
+    ]
+    assert len({r.headers["ETag"] for r in variants}) == len(variants)
+    assert all("Accept" in r.headers["Vary"] for r in variants)
+
+
+def test_dumps_keep_send_files_conditionals_with_the_build_validators(client, manifest) -> None:
+    whole = get(client, "/dumps/kgpub.ttl")
+    part = get(client, "/dumps/kgpub.ttl", Range="bytes=0-9", **{"If-Range": whole.headers["ETag"]})
+    assert part.status_code == 206 and len(part.data) == 10
+    assert part.headers["ETag"] == whole.headers["ETag"]
+    stale = get(client, "/dumps/kgpub.ttl", Range="bytes=0-9", **{"If-Range": '"older-build"'})
+    assert stale.status_code == 200 and stale.data == whole.data
+
+
+def test_errors_are_never_stored(client) -> None:
+    for response in (get(client, "/dumps/nope.ttl"), get(client, "/id/nothing/here"),
+                     get(client, "/void", "image/png"), get(client, "/sparql?query=NOT%20SPARQL")):
+        assert response.status_code >= 400
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "ETag" not in response.headers and "Last-Modified" not in response.headers
+
+
+def test_query_results_get_an_etag_and_a_shorter_lifetime(client) -> None:
+    first = get(client, ASK, "application/sparql-results+json")
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "public, max-age=60"
+    again = get(client, ASK, "application/sparql-results+json", **{"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert get(client, ASK, "application/sparql-results+xml").headers["ETag"] != first.headers["ETag"]
+
+
+def test_query_over_post_gets_no_validators(client) -> None:
+    response = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"},
+                           headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    assert "ETag" not in response.headers
+
+
+def test_redirects_are_cacheable_but_carry_no_validators(client) -> None:
+    response = get(client, f"/{ARTICLE}", "text/turtle")
+    assert response.status_code == 303
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert "ETag" not in response.headers
+
+
+def test_a_rebuild_changes_the_etags(client, built_settings: Settings, tmp_path: Path) -> None:
+    rebuilt = Settings(project_dir=built_settings.project_dir, build_dir=tmp_path / "build")
+    build(rebuilt)
+    assert Manifest.read(rebuilt.current_build.resolve()).build_id != Manifest.read(
+        built_settings.current_build.resolve()).build_id
+    other = create_app(rebuilt).test_client()
+    for path, accept in BUILD_DERIVED:
+        old, new = get(client, path, accept), get(other, path, accept)
+        assert old.headers["ETag"] != new.headers["ETag"], path
+        assert get(other, path, accept, **{"If-None-Match": old.headers["ETag"]}).status_code == 200, path
