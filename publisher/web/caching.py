@@ -57,7 +57,7 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
         return _forbid_storing(response)
     if request.method not in ("GET", "HEAD"):
         return response
-    if build_id() == UNBUILT:
+    if publisher().build_id == UNBUILT:  # no manifest, e.g. a bare remote store
         response.cache_control.no_cache = True
         return response
     if response.cache_control.no_store:  # a view opted out explicitly
@@ -73,7 +73,7 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
 def entity_tag(media_type: str | None, content_encoding: str | None = None) -> str:
     """The strong ETag of the current request's variant under the served build (unquoted)."""
     variant = (
-        build_id(),
+        publisher().build_id,
         web_base(),
         request.path,
         request.query_string.decode("latin-1"),
@@ -83,16 +83,10 @@ def entity_tag(media_type: str | None, content_encoding: str | None = None) -> s
     return hashlib.sha256("\x1f".join(variant).encode()).hexdigest()[:32]
 
 
-def build_id() -> str:
-    """The served build's id, or ``"unbuilt"`` when no manifest is known (e.g. a bare remote store)."""
-    manifest = publisher().manifest
-    return manifest.build_id if manifest else UNBUILT
-
-
 def build_time() -> datetime:
     """The build's creation time, at HTTP-date precision (so If-Modified-Since compares exactly).
 
-    Only meaningful when :func:`build_id` is not ``"unbuilt"``; the epoch otherwise.
+    Only meaningful when ``Publisher.build_id`` is not ``"unbuilt"``; the epoch otherwise.
     """
     manifest = publisher().manifest
     created = datetime.fromisoformat(manifest.created) if manifest else datetime.fromtimestamp(0, timezone.utc)
@@ -115,7 +109,7 @@ def per_build(key: str, compute: Callable[[], T]) -> T:
     race between threads only computes the same value twice.
     """
     memo = current_app.extensions.setdefault("kgpub.per_build", {})
-    slot = (build_id(), key)
+    slot = (publisher().build_id, key)
     if slot not in memo:
         memo[slot] = compute()
     return memo[slot]

@@ -116,12 +116,6 @@ def _query_facts() -> BuildFacts:
     )
 
 
-def namespace() -> str:
-    """The namespace the served data was minted in: the build's, which wins over the setting."""
-    manifest = publisher().manifest
-    return manifest.namespace if manifest else publisher().settings.namespace
-
-
 def vocabularies(terms: tuple[str, ...]) -> list[str]:
     """The namespaces of the given terms: each IRI up to and including its last ``#`` or ``/``."""
     return sorted({term[: max(term.rfind("#"), term.rfind("/")) + 1] for term in terms if "/" in term})
@@ -159,7 +153,7 @@ def _describe_dataset(graph: Graph, dataset: URIRef, base: str) -> None:
         (DCTERMS.license, URIRef(settings.licence)), (DCTERMS.publisher, agent),
         (DCTERMS.created, built), (DCTERMS.modified, built), (FOAF.homepage, URIRef(base)),
         (DCAT.landingPage, URIRef(f"{base}dumps/")), (VOID.sparqlEndpoint, URIRef(f"{base}sparql")),
-        (VOID.uriSpace, Literal(namespace())), (VOID.rootResource, URIRef(namespace())),
+        (VOID.uriSpace, Literal(publisher().namespace)), (VOID.rootResource, URIRef(publisher().namespace)),
     ):
         graph.add((dataset, p, o))
     graph.add((agent, RDF.type, FOAF.Agent))

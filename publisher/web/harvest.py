@@ -33,7 +33,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from publisher.queries import load_query, with_window
 from publisher.web import caching, publisher
-from publisher.web.dataset import DESCRIPTION, dumps, namespace, void_graph
+from publisher.web.dataset import DESCRIPTION, dumps, void_graph
 from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, negotiate
 
 bp = Blueprint("harvest", __name__)
@@ -76,7 +76,7 @@ def dumps_index() -> str:
         title=settings.title,
         description=DESCRIPTION,
         licence=settings.licence,
-        namespace=namespace(),
+        namespace=publisher().namespace,
         triples=manifest.triples if manifest else 0,
         built=caching.build_time() if manifest else None,
         sparql_url=f"{caching.web_base()}sparql",
@@ -139,7 +139,7 @@ def entity_pages() -> list[str]:
 
 def _entity_paths() -> list[str]:
     """``rest`` of every IRI subject ``{namespace}{rest}`` that has an entity page."""
-    ns = namespace()
+    ns = publisher().namespace
     return [iri[len(ns):] for iri in _iri_subjects() if iri.startswith(ns) and _has_page(iri[len(ns):])]
 
 
