@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build a publisher app over the current build (or a remote store); nothing else wires parts."""
     from publisher.app_state import Publisher
     from publisher.store import open_store
-    from publisher.web import errors, harvest, home, ontology, resources, sparql
+    from publisher.web import caching, errors, harvest, home, ontology, resources, sparql
 
     settings = settings or Settings.load()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
@@ -26,4 +26,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (sparql, harvest, ontology, home, resources):  # resources last: it owns the catch-all
         app.register_blueprint(module.bp)
     errors.register(app)
+    caching.register(app)
     return app
