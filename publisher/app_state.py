@@ -11,6 +11,7 @@ from pathlib import Path
 from publisher.build.manifest import Manifest
 from publisher.settings import Settings
 from publisher.store import Store, open_store
+from publisher.store.census import census
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,18 @@ class Publisher:
 
         ``build/current`` is resolved once here, so a later swap never mixes two releases in one process;
         a new build is picked up by restarting (or re-creating) the app. Raises ``BuildMissing`` for the
-        embedded store when nothing was built yet.
+        embedded store when nothing was built yet. A remote store with no local build gets a manifest
+        counted from the store itself (``store/census.py``) and no release folder (so no dumps).
         """
         store = store if store is not None else open_store(settings)
         release = getattr(store, "release_dir", None)
-        if release is None and settings.current_build.exists():
+        if release is None and (settings.current_build / "manifest.json").is_file():
             release = settings.current_build.resolve()
         manifest = getattr(store, "manifest", None)
-        if manifest is None and release is not None and (release / "manifest.json").is_file():
+        if manifest is None and release is not None:
             manifest = Manifest.read(release)
+        if manifest is None and settings.store_url:
+            manifest = census(store, settings.namespace)
         return cls(settings=settings, store=store, manifest=manifest, release_dir=release)
 
     @property

@@ -186,6 +186,25 @@ def cell(term: dict[str, str] | None) -> str:
 
 
 @cli.command()
+@click.option("--to", "gsp_url", metavar="URL", help="The store's Graph Store Protocol URL, e.g. http://host:7878/store (default: the store_update_url setting).")
+@click.option("--query-url", metavar="URL", help="The same store's SPARQL query endpoint, to list the graphs it holds (default: the store_url setting).")
+@click.option("--force", is_flag=True, help="Send every graph, even those unchanged since the last publish to URL.")
+@click.pass_context
+def publish(ctx: click.Context, gsp_url: str | None, query_url: str | None, force: bool) -> None:
+    """Load the current build into a remote store: PUT each graph, then delete graphs the build no longer has."""
+    from publisher.build.deploy import publish_to
+    from publisher.store.gsp import GraphStore
+    from publisher.store.remote import RemoteStore
+
+    settings = settings_of(ctx, store_update_url=gsp_url, store_url=query_url)
+    if not settings.store_update_url or not settings.store_url:
+        raise click.UsageError("give --to (or KGPUB_STORE_UPDATE_URL) and --query-url (or KGPUB_STORE_URL)")
+    done = publish_to(settings, GraphStore(settings.store_update_url), RemoteStore(settings), say, force)
+    click.echo(done.summary())
+
+
+@cli.command()
+@click.option("--store", "store_url", metavar="URL", help="Serve from this remote SPARQL 1.1 query endpoint instead of the embedded store (default: the store_url setting).")
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network).")
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8080; 0 picks a free one).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the workers setting).")
@@ -193,10 +212,14 @@ def cell(term: dict[str, str] | None) -> str:
 @click.option("--build-if-missing/--no-build", default=True, show_default=True, help="Build first when no current build exists.")
 @click.option("--get", "get_path", metavar="PATH", help="Request PATH in-process, print the response body, exit (0 if status < 400).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, threads: int,
-          build_if_missing: bool, get_path: str | None) -> None:
-    """Serve the published build with gunicorn (pages, SPARQL endpoint, dumps)."""
-    settings = settings_of(ctx, host=host, port=port, workers=workers)
+def serve(ctx: click.Context, store_url: str | None, host: str | None, port: int | None, workers: int | None,
+          threads: int, build_if_missing: bool, get_path: str | None) -> None:
+    """Serve the published build with gunicorn (pages, SPARQL endpoint, dumps).
+
+    With --store, queries go to the remote store; dumps, ontology.ttl and shapes.ttl still come from the
+    local build if there is one (never built for a remote store).
+    """
+    settings = settings_of(ctx, host=host, port=port, workers=workers, store_url=store_url)
     if build_if_missing and not settings.store_url and not (settings.current_build / "manifest.json").is_file():
         from publisher.build.publish import build as run_build
 

@@ -34,6 +34,9 @@ class Settings:
     )
     store_url: str | None = _help("Remote SPARQL 1.1 query endpoint to serve from; embedded if unset", None)
     store_update_url: str | None = _help("Remote store's Graph Store Protocol URL (for `kgpub publish`)", None)
+    store_timeout_param: str | None = _help(
+        "Request parameter that passes the time limit to the remote store: `name` (seconds) or `name:ms`", None
+    )
     query_timeout_s: float = _help("Wall-clock limit per SPARQL query, in seconds", 30.0)
     max_request_bytes: int = _help("Largest accepted request body, in bytes", 1_000_000)
     max_query_chars: int = _help("Longest accepted SPARQL query text, in characters", 100_000)

@@ -165,7 +165,9 @@ def test_manifest_counts(published: tuple[Settings, Path]) -> None:
     assert set(manifest.sources) >= {"data/entities/orgs.ttl", "shapes/shapes.ttl", "ontology/kgpub.ttl"}
     assert manifest.build_id == release.name
     raw = json.loads((release / "manifest.json").read_text())
-    assert set(raw) == {"build_id", "created", "namespace", "triples", "graphs", "sources", "classes", "entities"}
+    assert set(raw) == {"build_id", "created", "namespace", "triples", "graphs", "sources", "classes", "entities",
+                        "graph_hashes"}
+    assert set(raw["graph_hashes"]) == set(raw["graphs"])
     assert raw["created"].endswith("Z")
 
 

@@ -82,6 +82,7 @@ def make_manifest(project: Project, created: datetime) -> Manifest:
         sources=sources,
         classes=stats.class_sizes(project.store),
         entities=stats.entity_count(project.store, project.settings.namespace),
+        graph_hashes=stats.graph_hashes(project.store),
     )
 
 

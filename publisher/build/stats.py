@@ -6,6 +6,7 @@ projects, so the aggregate form would need awkward GROUP BYs, and one pass is fa
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 
 import pyoxigraph as ox
@@ -39,3 +40,23 @@ def entity_count(store: ox.Store, namespace: str) -> int:
         if q.graph_name != _ONTOLOGY_GRAPH and isinstance(q.subject, ox.NamedNode)
     }
     return sum(1 for iri in subjects if iri.startswith(namespace) and not iri.startswith(ONTOLOGY_IRI))
+
+
+def graph_hashes(store: ox.Store) -> dict[str, str]:
+    """sha256 per named graph over its sorted N-Triples lines, so ``kgpub publish`` can skip unchanged graphs.
+
+    Blank node labels are minted afresh by every parse, so a graph holding blank nodes hashes differently
+    on every build and is always re-sent: the safe direction (no canonicalization is attempted).
+    """
+    lines: dict[str, list[str]] = defaultdict(list)
+    for quad in store:
+        if isinstance(quad.graph_name, ox.NamedNode):
+            lines[quad.graph_name.value].append(str(ox.Triple(quad.subject, quad.predicate, quad.object)))
+    return {graph: _digest(sorted(lines[graph])) for graph in sorted(lines)}
+
+
+def _digest(lines: list[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8") + b"\n")
+    return digest.hexdigest()

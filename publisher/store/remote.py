@@ -9,18 +9,29 @@ the start of the outermost ``WHERE`` group (engines join it first, like a substi
 pyoxigraph from validated terms: an IRI with ``>`` is refused and literals are escaped, so no value can
 change a query's shape. Relative IRIs resolve through a ``BASE <namespace>`` line. The endpoint must
 answer with the union of its graphs as default graph (``oxigraph serve --union-default-graph``, Fuseki
-``unionDefaultGraph``; Virtuoso does by default). Result size is the endpoint's to limit: answers pass
-through unparsed and are never marked truncated.
+``unionDefaultGraph``; Virtuoso does by default).
+
+Untrusted queries get the same limits as on the embedded store: the policy check (no updates, no
+SERVICE) before anything is sent; a wall-clock limit (the HTTP timeout, a deadline checked on every read
+of the answer, and the limit passed to the engine where it takes one per request: ``store_timeout_param``);
+and the row cap: the answer is asked for as SPARQL JSON or N-Triples, parsed as it streams in, cut after
+``max_result_rows`` (the connection is then closed, so the rest is never read) and re-serialized in the
+client's format by the same code as the embedded sandbox. Engines differ on datasets: Oxigraph with
+``--union-default-graph`` ignores a query's own ``FROM`` (the embedded store honours it).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Mapping
+from contextlib import contextmanager
+from http.client import HTTPResponse
+from typing import Any, Iterator, Mapping
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -36,11 +47,12 @@ from publisher.errors import (
 from publisher.settings import Settings
 from publisher.store import ProtocolResult, SelectResult, UserQuery
 from publisher.store.policy import check_user_query, tokens
-from publisher.store.results import UnacceptableFormat
+from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
 
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
+ANSWER_TYPES = f"{JSON_RESULTS}, {N_TRIPLES};q=0.9"  # whichever fits the query form: both stream and parse
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -76,9 +88,16 @@ class RemoteStore:
         return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in parsed]
 
     def run_user_query(self, query: UserQuery) -> ProtocolResult:
+        """Policy check (403/413), then the endpoint under the time limit; capped like the embedded store."""
         check_user_query(query.text, self.settings)
-        body, media_type = self._post(query.text, query.media_type, query.default_graph_uris, query.named_graph_uris)
-        return ProtocolResult(body=body, media_type=media_type or query.media_type)
+        deadline = time.monotonic() + self.settings.query_timeout_s
+        fields = [*self._limit_fields(), *dataset_fields(query.default_graph_uris, query.named_graph_uris)]
+        with self._open(query.text, ANSWER_TYPES, fields) as response:
+            answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
+            try:
+                return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
+            except SyntaxError as err:  # the endpoint's own output does not parse: its fault, not the client's
+                raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
 
     def close(self) -> None:
         """Nothing to release: every request opens its own connection."""
@@ -86,26 +105,77 @@ class RemoteStore:
     def _fixed(self, query: str, bindings: Mapping[str, Identifier] | None) -> str:
         return f"BASE <{self.namespace}>\n" + with_bindings(query, bindings or {})
 
-    def _post(self, text: str, accept: str, default_graphs: Any = (), named_graphs: Any = ()) -> tuple[bytes, str]:
-        fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs),
-                  *(("named-graph-uri", g) for g in named_graphs)]
+    def _limit_fields(self) -> list[tuple[str, str]]:
+        """The time limit as the engine's own request parameter, if configured (``name`` in seconds,
+        ``name:ms`` in milliseconds: Fuseki takes ``timeout`` in seconds, Virtuoso in milliseconds)."""
+        spec = self.settings.store_timeout_param
+        if not spec:
+            return []
+        name, _, unit = spec.partition(":")
+        limit = self.settings.query_timeout_s * (1000 if unit == "ms" else 1)
+        return [(name, f"{limit:g}")]
+
+    def _post(self, text: str, accept: str) -> tuple[bytes, str]:
+        with self._open(text, accept, []) as response:
+            return response.read(), response.headers.get_content_type()
+
+    @contextmanager
+    def _open(self, text: str, accept: str, fields: list[tuple[str, str]]) -> Iterator[HTTPResponse]:
+        """POST a query (form-encoded) and yield the open response; HTTP and network failures become
+        PublisherErrors, and so does a timeout while the answer is being read."""
         request = urllib.request.Request(
             self.endpoint,
-            data=urllib.parse.urlencode(fields).encode("utf-8"),
+            data=urllib.parse.urlencode([("query", text), *fields]).encode("utf-8"),
             headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
             method="POST",
         )
+        limit = self.settings.query_timeout_s
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.query_timeout_s + 1) as response:
-                return response.read(), response.headers.get_content_type()
+            with urllib.request.urlopen(request, timeout=limit) as response:
+                yield response
         except urllib.error.HTTPError as err:
             raise http_error(err.code, err.read().decode("utf-8", "replace")[:500], accept) from err
         except (socket.timeout, TimeoutError) as err:
-            raise QueryTimeout(f"{self.endpoint} did not answer within {self.settings.query_timeout_s:g} s") from err
+            raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
         except urllib.error.URLError as err:
             if isinstance(err.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimeout(f"{self.endpoint} did not answer in time") from err
+                raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
             raise StoreUnavailable(f"{self.endpoint} is unreachable: {err.reason}") from err
+
+
+class DeadlineReader(io.RawIOBase):
+    """A response body that raises QueryTimeout once the deadline has passed, checked before every read.
+
+    The socket timeout bounds each read; this bounds the sum, so an endpoint that trickles a huge answer
+    is cut off too (at most one socket timeout late).
+    """
+
+    def __init__(self, response: HTTPResponse, deadline: float) -> None:
+        super().__init__()
+        self._response, self._deadline = response, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if time.monotonic() > self._deadline:
+            raise QueryTimeout("the answer took longer than the time limit to arrive and was stopped")
+        return self._response.readinto(buffer)
+
+
+def parse_answer(body: io.RawIOBase, media_type: str) -> Answer:
+    """The endpoint's answer as pyoxigraph objects, parsed lazily from the stream."""
+    if media_type == N_TRIPLES:
+        quads = ox.parse(io.BufferedReader(body), format=ox.RdfFormat.N_TRIPLES)
+        return (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+    if media_type == JSON_RESULTS:
+        return ox.parse_query_results(io.BufferedReader(body), format=ox.QueryResultsFormat.JSON)
+    raise StoreUnavailable(f"the endpoint answered in {media_type}, not in one of {ANSWER_TYPES}")
+
+
+def dataset_fields(default_graphs: Any, named_graphs: Any) -> list[tuple[str, str]]:
+    """The SPARQL protocol's dataset parameters."""
+    return [*(("default-graph-uri", g) for g in default_graphs), *(("named-graph-uri", g) for g in named_graphs)]
 
 
 def http_error(status: int, detail: str, accept: str) -> PublisherError:

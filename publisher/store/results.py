@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from itertools import islice
-from typing import Iterable
+from typing import Iterable, Union
 
 import pyoxigraph as ox
 
@@ -33,6 +33,7 @@ GRAPH_TYPES = (
     "application/n-quads",
     "application/trig",
 )
+Answer = Union[ox.QueryBoolean, ox.QuerySolutions, Iterable[ox.Triple]]
 
 
 class UnacceptableFormat(PublisherError):
@@ -54,11 +55,19 @@ def evaluate(store: ox.Store, query: UserQuery, base_iri: str, max_rows: int) ->
         answer = store.query(query.text, base_iri=base_iri, **dataset_arguments(query))
     except SyntaxError as err:
         raise QuerySyntaxError(syntax_message(err)) from err
+    return serialize_answer(answer, query.media_type, max_rows)
+
+
+def serialize_answer(answer: Answer, media_type: str, max_rows: int) -> ProtocolResult:
+    """Any engine's answer (a boolean, solutions, or triples) in ``media_type``, capped at ``max_rows``.
+
+    Shared by the embedded sandbox and the remote store, so both cap, flag and serialize alike.
+    """
     if isinstance(answer, ox.QueryBoolean):
-        return _boolean(answer, query.media_type)
+        return _boolean(answer, media_type)
     if isinstance(answer, ox.QuerySolutions):
-        return _solutions(answer, query.media_type, max_rows)
-    return _triples(answer, query.media_type, max_rows)
+        return _solutions(answer, media_type, max_rows)
+    return _triples(answer, media_type, max_rows)
 
 
 def syntax_message(err: SyntaxError, limit: int = 400) -> str:
@@ -103,7 +112,7 @@ def _solutions(answer: ox.QuerySolutions, media_type: str, max_rows: int) -> Pro
     return ProtocolResult(capped.serialize(format=fmt), _bare(fmt.media_type), truncated)  # type: ignore[union-attr]
 
 
-def _triples(answer: ox.QueryTriples, media_type: str, max_rows: int) -> ProtocolResult:
+def _triples(answer: Iterable[ox.Triple], media_type: str, max_rows: int) -> ProtocolResult:
     fmt = ox.RdfFormat.from_media_type(media_type)
     if fmt is None:
         raise UnacceptableFormat(f"{media_type} cannot carry a CONSTRUCT/DESCRIBE answer", GRAPH_TYPES)
