@@ -9,14 +9,19 @@ import pytest
 
 from publisher.settings import Settings
 from publisher.store import SelectResult, Store, open_store
+from tests.conftest import BACKENDS
 
 ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
 AGREEMENT = "id/agreement/2020-09-24-tju-china-telecom-huawei-strategic-cooperation"
 
 
-@pytest.fixture(scope="module")
-def store(built_settings: Settings) -> Iterator[Store]:
-    opened = open_store(built_settings)
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request: pytest.FixtureRequest, built_settings: Settings) -> Iterator[Store]:
+    """The session's build through the embedded store, and through Oxigraph loaded by ``kgpub publish``."""
+    settings = built_settings
+    if request.param == "oxigraph":
+        settings = built_settings.with_(store_url=request.getfixturevalue("oxigraph_endpoint"))
+    opened = open_store(settings)
     yield opened
     opened.close()
 

@@ -35,6 +35,7 @@ CONSTRUCT_NAMES = "CONSTRUCT { ?s <http://schema.org/name> ?name } WHERE { ?s <h
 ASK_ANY = "ASK { ?s ?p ?o }"
 FORM = "application/x-www-form-urlencoded"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+BOTH_BACKENDS = True  # the real-client (SPARQLWrapper) tests run against the embedded store and Oxigraph
 
 
 def get(client: FlaskClient, query: str, accept: str | None = None, **params: str) -> TestResponse:
