@@ -82,7 +82,7 @@ def test_markup_in_labels_and_literals_is_escaped(pages: FlaskClient) -> None:
 
 
 def test_escaped_labels_of_linked_entities(pages: FlaskClient) -> None:
-    body = html(pages, "/doc/id/org/hub.html")  # the hostile org points at the hub: its label is shown here
+    body = html(pages, "/doc/id/article/hub-grows.html")  # mentions the hostile org: its label is shown here
     assert "<script>alert(" not in body and "&lt;script&gt;alert(" in body
 
 

@@ -7,6 +7,9 @@ The expected triples come from the build's own N-Triples dump, not from the code
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,6 +159,29 @@ def test_web_base_setting_moves_every_link(built_settings: Settings) -> None:
     assert response.headers["Location"] == f"https://data.example.edu/kg/doc/{HUAWEI}.ttl"
     page = app.test_client().get(f"/doc/{HUAWEI}.html").get_data(as_text=True)
     assert f'href="https://data.example.edu/kg/{ARTICLE}"' in page
+
+
+DIGESTS = """
+import hashlib, sys
+from pathlib import Path
+from publisher import create_app
+from publisher.settings import Settings
+client = create_app(Settings(project_dir=Path(sys.argv[1]), build_dir=Path(sys.argv[2]))).test_client()
+for path in sys.argv[3:]:
+    print(path, hashlib.sha256(client.get(path).data).hexdigest())
+"""
+
+
+def test_documents_are_byte_identical_in_every_process(built_settings: Settings) -> None:
+    """Strong ETags promise the same bytes from every worker, whatever its hash seed."""
+    paths = [f"/doc/{ARTICLE}.{ext}" for ext in ("html", "ttl", "jsonld", "nt", "rdf")]
+    paths += ["/ontology.jsonld", "/ontology.rdf", "/shapes.nt", "/shapes.jsonld"]
+    args = [sys.executable, "-c", DIGESTS, str(built_settings.project_dir), str(built_settings.builds_root), *paths]
+    runs = [
+        subprocess.run(args, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and runs[0].count("\n") == len(paths)
 
 
 # ---------------------------------------------------------------- the ontology and the shapes

@@ -1,8 +1,9 @@
 """Fetch what the publisher says about one IRI: the query step shared by the HTML page and the RDF documents.
 
-A description is bounded by construction: values are fetched per (subject, direction, predicate) group
-in windows of ``Window.size`` ordered values, so a hub entity with thousands of incoming links costs one
-count query plus one window per group, never a scan of its whole neighbourhood. Every store call goes
+A description is bounded by construction: statements are fetched per (subject, direction, predicate)
+group in windows of ``Window.size``, in the store's index order, so a hub entity with thousands of
+incoming links costs one count query plus one window per group, never a sort or scan of its whole
+neighbourhood (measured on a 20,000-link hub: ORDER BY made one window take 3 s on the on-disk store). Every store call goes
 through the :class:`~publisher.store.Store` protocol with the IRI bound, never spliced into text.
 """
 
@@ -22,7 +23,6 @@ from publisher.web.labels import LABEL_PREDICATES
 Direction = Lit["out", "in"]
 
 EXISTS = load_query("exists.rq")
-HASH_SUBJECTS = load_query("hash-subjects.rq")
 PREDICATES = load_query("predicates.rq")
 VALUES = {"out": load_query("values-out.rq"), "in": load_query("values-in.rq")}
 CONTEXT = load_query("context.rq", label_predicates=LABEL_PREDICATES)
@@ -88,25 +88,26 @@ class Description:
 
 
 def describe(store: Store, iri: URIRef, window: Window, namespace: str) -> Description | None:
-    """The description of ``iri``'s document, or None when the IRI occurs nowhere in the data."""
+    """The description of ``iri``'s document, or None when the IRI occurs nowhere in the data.
+
+    Hash IRIs (``iri#part``) found among the values shown are described too, one level deep: their data
+    belongs to this document. Finding them among fetched values costs no query; a scan for every
+    ``iri#...`` in the store would cost a string comparison per neighbour (350 ms for a 23k-link hub).
+    """
     if not exists(store, iri):
         return None
-    subjects = (iri, *hash_subjects(store, iri))
-    groups = tuple(g for s in subjects for g in predicate_groups(store, s) if _in_focus(g, window))
-    statements = tuple(st for g in groups if window.offset < g.total for st in group_window(store, g, window))
-    shown = _terms_shown(subjects, groups, statements, namespace)
-    return Description(iri, subjects, groups, statements, tuple(context(store, shown)), window)
+    groups, statements = _windows(store, iri, window)
+    hashes = _hash_subjects(iri, statements)
+    for subject in hashes:
+        more_groups, more_statements = _windows(store, subject, window)
+        groups, statements = groups + more_groups, statements + more_statements
+    shown = _terms_shown((iri, *hashes), groups, statements, namespace)
+    return Description(iri, (iri, *hashes), groups, statements, tuple(context(store, shown)), window)
 
 
 def exists(store: Store, iri: URIRef) -> bool:
     """Whether ``iri`` occurs in the data (as subject or object): the line between a document and a 404."""
     return store.ask(EXISTS, {"s": iri})
-
-
-def hash_subjects(store: Store, iri: URIRef) -> list[URIRef]:
-    """Hash IRIs (``iri#...``) linked to or from ``iri``: a hash IRI's data lives in its base's document."""
-    rows = store.select(HASH_SUBJECTS, {"s": iri}).rows
-    return [row["h"] for row in islice(rows, MAX_HASH_SUBJECTS) if isinstance(row["h"], URIRef)]
 
 
 def predicate_groups(store: Store, subject: URIRef) -> list[Group]:
@@ -121,10 +122,13 @@ def predicate_groups(store: Store, subject: URIRef) -> list[Group]:
 
 
 def group_window(store: Store, group: Group, window: Window) -> list[Statement]:
-    """One window of a group's values, in the store's value order, each with its stating graphs."""
+    """One window of a group's statements in the store's index order; a value stated by several graphs
+    becomes one statement naming them all (they are usually adjacent: same triple, next graph)."""
     query = with_window(VALUES[group.direction], window.size, window.offset)
-    rows = store.select(query, {"s": group.subject, "p": group.predicate}).rows
-    return [Statement(group, row["o"], _graphs(row.get("graphs"))) for row in rows]
+    graphs: dict[Node, list[URIRef]] = {}
+    for row in store.select(query, {"s": group.subject, "p": group.predicate}).rows:
+        graphs.setdefault(row["o"], []).append(row["g"])  # type: ignore[arg-type]
+    return [Statement(group, value, tuple(stated_by)) for value, stated_by in graphs.items()]
 
 
 def context(store: Store, terms: Iterable[URIRef]) -> Iterator[tuple[Node, Node, Node]]:
@@ -141,12 +145,21 @@ def article_of(graph: URIRef, namespace: str) -> URIRef | None:
     return URIRef(f"{namespace}id/article/{graph[len(prefix):]}") if graph.startswith(prefix) else None
 
 
+def _windows(store: Store, subject: URIRef, window: Window) -> tuple[tuple[Group, ...], tuple[Statement, ...]]:
+    """The groups of one subject (those in focus) and the statements of their current windows."""
+    groups = tuple(g for g in predicate_groups(store, subject) if _in_focus(g, window))
+    statements = tuple(st for g in groups if window.offset < g.total for st in group_window(store, g, window))
+    return groups, statements
+
+
+def _hash_subjects(iri: URIRef, statements: tuple[Statement, ...]) -> tuple[URIRef, ...]:
+    prefix = f"{iri}#"
+    found = {s.value for s in statements if isinstance(s.value, URIRef) and s.value.startswith(prefix)}
+    return tuple(sorted(found))[:MAX_HASH_SUBJECTS]  # type: ignore[return-value]
+
+
 def _in_focus(group: Group, window: Window) -> bool:
     return window.focus is None or window.focus == (group.direction, group.predicate)
-
-
-def _graphs(joined: Node | None) -> tuple[URIRef, ...]:
-    return tuple(URIRef(iri) for iri in str(joined or "").split())
 
 
 def _terms_shown(

@@ -28,6 +28,7 @@ from publisher.web import caching, publisher
 from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose
 from publisher.web.pages import Naming, Term
+from publisher.web.serialize import rdf_bytes
 
 bp = Blueprint("ontology", __name__)
 
@@ -100,7 +101,15 @@ def rdf_file(path: Path, fmt: Format) -> Response:
     """The file as is for Turtle (its own prefixes and comments); re-serialized for the other formats."""
     if fmt.extension == "ttl":
         return send_file(path, mimetype=fmt.media_type, conditional=False)
-    return Response(parsed(path).serialize(format=fmt.rdflib), mimetype=fmt.media_type)
+    return Response(converted(path, fmt), mimetype=fmt.media_type)
+
+
+@lru_cache(maxsize=16)
+def converted(path: Path, fmt: Format) -> bytes:
+    """A release file in another format, made once per process (the shapes' blank nodes make it ~1 s)."""
+    graph = parsed(path)
+    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
+    return rdf_bytes(graph, fmt, prefixes)
 
 
 @lru_cache(maxsize=8)

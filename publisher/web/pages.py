@@ -53,14 +53,11 @@ class Property:
     predicate: Term
     direction: str
     values: tuple[Value, ...]
-    total: int
-    first: int  # 1-based position of the first value shown
+    total: int  # statements (a value stated by two articles counts twice)
+    first: int  # 1-based positions of the statements shown
+    last: int
     next_href: str | None
     prev_href: str | None
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.values) - 1
 
 
 @dataclass(frozen=True)
@@ -197,19 +194,20 @@ def section(description: Description, subject: URIRef, naming: Naming) -> Sectio
 
 def prop(group: Group, statements: list[Statement], window: Window, naming: Naming,
          usual: tuple[URIRef, ...] = ()) -> Property:
-    """A property's window of values with links to the neighbouring windows of the same property."""
-    values = tuple(
-        Value(naming.term(s.value, group.predicate), tuple(naming.source(g) for g in s.graphs if s.graphs != usual))
-        for s in statements
+    """A property's window of values (sorted by what they show) with links to the neighbouring windows."""
+    values = sorted(
+        (Value(naming.term(s.value, group.predicate), tuple(naming.source(g) for g in s.graphs if s.graphs != usual))
+         for s in statements),
+        key=lambda value: value.term.label.lower(),
     )
-    has_next = window.offset + len(values) < group.total
     return Property(
         predicate=naming.term(group.predicate),
         direction=group.direction,
-        values=values,
+        values=tuple(values),
         total=group.total,
         first=window.offset + 1,
-        next_href=page_href(group, window.page + 1) if has_next else None,
+        last=min(window.offset + window.size, group.total),
+        next_href=page_href(group, window.page + 1) if window.offset + window.size < group.total else None,
         prev_href=page_href(group, window.page - 1) if window.page > 1 else None,
     )
 

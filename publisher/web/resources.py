@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 from jinja2.utils import htmlsafe_json_dumps
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.urls import iri_to_uri
@@ -32,11 +32,13 @@ from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose, link_value
 from publisher.web.pages import Alternate, EntityPage, Naming, entity_page
 from publisher.web.params import FORBIDDEN, iri_param, page_param
+from publisher.web.serialize import Triple, rdf_bytes
 
 bp = Blueprint("resources", __name__)
 
 DOC_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)  # HTML first: what a browser or */* gets
 BY_EXTENSION = {fmt.extension: fmt for fmt in DOC_FORMATS}
+JSON_LD = BY_EXTENSION["jsonld"]
 MAX_PATH_CHARS = 1024
 # '#' and '?' never belong to a path we serve: a hash IRI is served by its base's document.
 NOT_IN_PATH = re.compile(r"[#?]")
@@ -143,28 +145,19 @@ def build_page(description: Description, rest: str) -> EntityPage:
 
 
 def rdf_document(description: Description, fmt: Format) -> Response:
-    graph = document_graph(description)
-    body = graph.serialize(format=fmt.rdflib, **({"context": JSONLD_CONTEXT} if fmt.extension == "jsonld" else {}))
+    body = rdf_bytes(document_triples(description), fmt, PREFIXES, JSONLD_CONTEXT)
     return Response(body, mimetype=fmt.media_type)
 
 
-def document_graph(description: Description, outgoing_only: bool = False) -> Graph:
-    """The triples of a description's windows, plus the labels of every term they name."""
-    graph = Graph(bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    for statement in description.statements:
-        if not outgoing_only or statement.group.direction == "out":
-            graph.add(statement.triple)
+def document_triples(description: Description, outgoing_only: bool = False) -> list[Triple]:
+    """The triples of a description's windows, plus (for whole documents) the labels of the terms they name."""
+    triples = [s.triple for s in description.statements if not outgoing_only or s.group.direction == "out"]
     if not outgoing_only:
-        for triple in description.context:
-            if triple[1] in LABEL_PREDICATES:
-                graph.add(triple)
-    return graph
+        triples += [t for t in description.context if t[1] in LABEL_PREDICATES]
+    return triples
 
 
 def embedded_json_ld(description: Description) -> str:
     """The entity's own statements as JSON-LD, safe inside ``<script>`` (``<``, ``>``, ``&`` escaped)."""
-    graph = document_graph(description, outgoing_only=True)
-    data = json.loads(graph.serialize(format="json-ld", context=JSONLD_CONTEXT))
-    return str(htmlsafe_json_dumps(data, indent=1))
+    text = rdf_bytes(document_triples(description, outgoing_only=True), JSON_LD, PREFIXES, JSONLD_CONTEXT)
+    return str(htmlsafe_json_dumps(json.loads(text), indent=1))
