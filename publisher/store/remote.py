@@ -160,7 +160,9 @@ class DeadlineReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         if time.monotonic() > self._deadline:
             raise QueryTimeout("the answer took longer than the time limit to arrive and was stopped")
-        return self._response.readinto(buffer)
+        chunk = self._response.read1(len(buffer))  # what has arrived: readinto() would wait to fill the buffer
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 def parse_answer(body: io.RawIOBase, media_type: str) -> Answer:
