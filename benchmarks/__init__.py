@@ -1,0 +1,1 @@
+"""Benchmarks for kgpub: a generator of realistic archives (``generate``) and one measuring run (``run``)."""

@@ -1,0 +1,452 @@
+"""Measure kgpub and its peers on generated archives; print one markdown report.
+
+    python -m benchmarks.run [--sizes 10k,100k] [--repeat 3] [--duration 10] [--work DIR]
+
+Per size: generate the archive (``benchmarks.generate``), time ``kgpub build`` by phase, time the queries in
+process (``EmbeddedStore`` vs rdflib), load every server with wrk (kgpub and its peers on the same data and
+queries, one server at a time so they never compete), then add the held-back article and time the rebuild.
+Every figure is the median over ``--repeat`` runs; the raw figures go to ``DIR/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import quote
+
+from benchmarks import generate, inprocess, servers
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+KGPUB = str(Path(PYTHON).with_name("kgpub"))
+OXIGRAPH = str(Path(PYTHON).with_name("oxigraph"))
+PHASES = (("parse", "parsed "), ("validate", "SHACL validation"), ("store", "wrote store"),
+          ("dumps", "wrote dumps"), ("publish", "published "))
+SMALL_SELECT = ("SELECT ?person ?name WHERE { ?person a <http://schema.org/Person> ; "
+                "<http://schema.org/name> ?name } LIMIT 10")
+RESULTS_JSON = {"Accept": "application/sparql-results+json"}
+GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--timeout", "40"]  # what `kgpub serve` runs
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def median(values: Iterable[float]) -> float:
+    listed = [v for v in values if v == v]  # drop NaN
+    return statistics.median(listed) if listed else float("nan")
+
+
+# ---------------------------------------------------------------- build
+
+
+def full_build(project: Path) -> list[str]:
+    return [KGPUB, "--project-dir", str(project), "build"]
+
+
+def unvalidated_build(project: Path) -> list[str]:
+    return [PYTHON, "-m", "benchmarks.unvalidated", str(project)]
+
+
+def time_build(argv: list[str], cap_s: float | None = None) -> dict[str, float]:
+    """Run a build once; the time of each phase from its progress lines, and the total.
+
+    With ``cap_s`` the build is killed when it runs longer: phases not reached are NaN and ``capped`` is 1,
+    so a build that cannot finish within the run is reported as "more than the cap", not left out."""
+    began = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    watchdog = threading.Timer(cap_s, process.kill) if cap_s else None
+    if watchdog:
+        watchdog.start()
+    marks: dict[str, float] = {}
+    lines = []
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.append(line)
+        for phase, prefix in PHASES:
+            if line.startswith(prefix) and phase not in marks:
+                marks[phase] = time.perf_counter() - began
+    code = process.wait()
+    if watchdog:
+        watchdog.cancel()
+    total = time.perf_counter() - began
+    capped = code != 0 and cap_s is not None and total >= cap_s
+    if code != 0 and not capped:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{''.join(lines[-30:])}")
+    times, previous = {}, 0.0
+    for phase, _ in PHASES:
+        times[phase] = marks[phase] - previous if phase in marks else float("nan")
+        previous = marks.get(phase, previous)
+    times["total"] = float("nan") if capped else total
+    times["capped"] = float(capped)
+    times["elapsed"] = total
+    return times
+
+
+def median_times(runs: Sequence[dict[str, float]]) -> dict[str, float]:
+    return {key: median(run[key] for run in runs) for key in runs[0]}
+
+
+def time_builds(project: Path, args: argparse.Namespace, what: str, full: bool = True) -> dict[str, Any]:
+    """The full ``kgpub build`` (validation included) ``--full-builds`` times, each capped at
+    ``--validate-cap``; then the build without validation ``--build-repeat`` times (it also publishes the
+    release the rest of the run serves, when the full build could not finish)."""
+    fulls = [time_build(full_build(project), args.validate_cap) for _ in range(args.full_builds if full else 0)]
+    say(f"{what}, full kgpub build: {fulls}")
+    fast = [time_build(unvalidated_build(project)) for _ in range(args.build_repeat)]
+    say(f"{what}, without validation: {fast}")
+    nothing = {"total": float("nan"), "validate": float("nan"), "capped": float(not full), "elapsed": float("nan")}
+    return {"full": median_times(fulls) if fulls else nothing, "unvalidated": median_times(fast)}
+
+
+# ---------------------------------------------------------------- servers
+
+
+@dataclass(frozen=True)
+class Target:
+    """One URL to load: a path on a server, with the headers a real client would send."""
+
+    label: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """How to start one server on a port, where it answers when ready, and what to load on it."""
+
+    name: str
+    argv: Callable[[int], list[str]]
+    ready: str
+    targets: tuple[Target, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def sparql_path(endpoint: str) -> str:
+    return f"{endpoint}?query={quote(SMALL_SELECT)}"
+
+
+def peers(project: Path, meta: dict[str, Any], work: Path, page_file: Path) -> list[Peer]:
+    """kgpub and the four peers, each on the same release's data."""
+    release = (project / "build" / "current").resolve()
+    sparql = Target("sparql small SELECT", sparql_path("/sparql"), RESULTS_JSON)
+    gunicorn = [PYTHON, "-m", "gunicorn", *GUNICORN]
+    return [
+        Peer("kgpub", lambda port: [KGPUB, "--project-dir", str(project), "serve", "--port", str(port), "--no-build"],
+             "/", (sparql,
+                   Target("typical entity page", f"/doc/{meta['typical']}.html", {"Accept": "text/html"}),
+                   Target("hub entity page", f"/doc/{meta['hub']}.html", {"Accept": "text/html"}),
+                   Target("VoID", "/.well-known/void", {"Accept": "text/turtle"}),
+                   Target("dump", "/dumps/kgpub.nt.gz")), {"KGPUB_WORKERS": "2"}),
+        Peer("minimal-flask", lambda port: [*gunicorn, "-b", f"127.0.0.1:{port}", "benchmarks.peers.minimal_flask:app"],
+             sparql_path("/sparql"), (sparql,), {"KGPUB_BENCH_STORE": str(release / "store")}),
+        Peer("oxigraph", lambda port: [OXIGRAPH, "serve-read-only", "--location", str(work / "oxigraph"),
+                                       "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+             sparql_path("/query"), (Target("sparql small SELECT", sparql_path("/query"), RESULTS_JSON),)),
+        Peer("rdflib-endpoint", lambda port: [PYTHON, "-m", "uvicorn", "benchmarks.peers.rdflib_endpoint_app:app",
+                                              "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+                                              "--log-level", "warning"],
+             sparql_path("/sparql"), (sparql,), {"KGPUB_BENCH_DUMP": str(release / "dumps" / "kgpub.nq.gz")}),
+        Peer("static", lambda port: [*gunicorn, "-b", f"127.0.0.1:{port}", "benchmarks.peers.static_file:app"],
+             "/", (Target("typical entity page", "/"),), {"KGPUB_BENCH_FILE": str(page_file)}),
+    ]
+
+
+def load_oxigraph(release: Path, work: Path) -> None:
+    """``oxigraph load`` of the build's N-Quads dump (decompressed first) into its own store."""
+    shutil.rmtree(work / "oxigraph", ignore_errors=True)
+    nquads = work / "kgpub.nq"
+    with gzip.open(release / "dumps" / "kgpub.nq.gz", "rb") as source, nquads.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    subprocess.run([OXIGRAPH, "load", "--location", str(work / "oxigraph"), "--file", str(nquads)],
+                   check=True, capture_output=True, timeout=600)
+    nquads.unlink()
+
+
+def serve_round(peer: Peer, duration: float, work: Path) -> dict[str, Any]:
+    """Start one server, load each of its targets (a short warm-up first), record memory, stop it."""
+    port = servers.free_port()
+    server = servers.start(peer.name, peer.argv(port), peer.ready, port, peer.env, cwd=REPO,
+                           log=work / f"{peer.name}.log")
+    try:
+        loads = {}
+        for target in peer.targets:
+            url = server.url(target.path)
+            servers.wrk(url, min(2.0, duration / 5), target.headers)
+            loads[target.label] = asdict(servers.wrk(url, duration, target.headers))
+        return {"startup_s": server.startup_s, "rss_mib": server.peak_rss_mib(),
+                "helper_rss_mib": server.helper_rss_mib(), "loads": loads}
+    finally:
+        servers.stop(server)
+
+
+def save_page(project: Path, meta: dict[str, Any], work: Path) -> Path:
+    """The typical entity page as kgpub renders it, saved so the static peer serves the same bytes."""
+    port = servers.free_port()
+    server = servers.start("kgpub", [KGPUB, "--project-dir", str(project), "serve", "--port", str(port), "--no-build"],
+                           "/", port, {"KGPUB_WORKERS": "1"}, cwd=REPO, log=work / "kgpub-page.log")
+    try:
+        page = work / "typical-page.html"
+        page.write_bytes(servers.fetch(server.url(f"/doc/{meta['typical']}.html"), {"Accept": "text/html"}))
+        return page
+    finally:
+        servers.stop(server)
+
+
+# ---------------------------------------------------------------- one size
+
+
+def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
+    work = args.work / size
+    project = work / "project"
+    say(f"{size}: generating")
+    generated = generate.generate(project, generate.parse_size(size), args.seed)
+    meta = json.loads((project / generate.META_FILE).read_text())
+    result: dict[str, Any] = {"size": size, "triples": generated.triples, "articles": generated.articles,
+                              "hub": meta["hub"], "typical": meta["typical"], "load_before": os.getloadavg()}
+    result["build"] = time_builds(project, args, f"{size} build")
+    if not args.skip_inprocess:
+        result["inprocess"] = measure_inprocess(project, meta, args)
+    result["http"] = measure_http(project, meta, work, args)
+    generate.add_pending(project)
+    result["rebuild"] = time_builds(project, args, f"{size} rebuild after one new article",
+                                    full=not result["build"]["full"]["capped"])
+    result["load_after"] = os.getloadavg()
+    return result
+
+
+def measure_inprocess(project: Path, meta: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    from publisher.settings import Settings
+
+    settings = Settings.load(project_dir=project)
+    began = time.perf_counter()
+    dataset = inprocess.load_rdflib(settings.current_build / "dumps" / "kgpub.nq.gz")
+    rdflib_load_s = time.perf_counter() - began
+    entities = {"typical": meta["typical"], "hub": meta["hub"]}
+    rounds = []
+    for n in range(args.repeat):
+        rounds.append(inprocess.measure(settings, entities, args.query_budget, args.max_samples, dataset))
+        say(f"{project.parent.name}: in-process round {n + 1}/{args.repeat} done")
+    merged: dict[str, Any] = {"rdflib_load_s": rdflib_load_s, "queries": {}}
+    for name in rounds[0]:
+        merged["queries"][name] = {
+            engine: {"p50_ms": median(r[name][engine].p50_ms for r in rounds),
+                     "p99_ms": median(r[name][engine].p99_ms for r in rounds),
+                     "samples": sum(r[name][engine].samples for r in rounds)}
+            for engine in rounds[0][name]}
+    del dataset
+    return merged
+
+
+def measure_http(project: Path, meta: dict[str, Any], work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    release = (project / "build" / "current").resolve()
+    load_oxigraph(release, work)
+    page = save_page(project, meta, work)
+    rounds: dict[str, list[dict[str, Any]]] = {}
+    for n in range(args.repeat):
+        for peer in peers(project, meta, work, page):
+            if peer.name in args.skip_peers:
+                continue
+            rounds.setdefault(peer.name, []).append(serve_round(peer, args.duration, work))
+            say(f"{project.parent.name}: HTTP round {n + 1}/{args.repeat}: {peer.name} done")
+    return {name: merge_rounds(runs) for name, runs in rounds.items()} | {"page_bytes": page.stat().st_size}
+
+
+def merge_rounds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    loads = {label: {key: median(r["loads"][label][key] for r in runs) for key in runs[0]["loads"][label]}
+             for label in runs[0]["loads"]}
+    return {"startup_s": median(r["startup_s"] for r in runs), "rss_mib": median(r["rss_mib"] for r in runs),
+            "helper_rss_mib": median(r["helper_rss_mib"] for r in runs), "loads": loads}
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return "n/a" if value != value else f"{value:,.{digits}f}"
+
+
+def ratio(a: float, b: float) -> str:
+    return "n/a" if not (a == a and b == b) or b == 0 else f"{a / b:.2f}×"
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    parts = [f"Command: `python -m benchmarks.run --sizes {args.sizes} --repeat {args.repeat} --duration {args.duration:g}"
+             f" --build-repeat {args.build_repeat}`; medians over {args.repeat} runs (builds: {args.build_repeat}).",
+             "Load average (1, 5, 15 min) before/after each size: " + "; ".join(
+                 f"{r['size']}: {' '.join(f'{x:.1f}' for x in r['load_before'])} / {' '.join(f'{x:.1f}' for x in r['load_after'])}"
+                 for r in results),
+             build_table(results, args.validate_cap), inprocess_table(results), http_table(results), server_table(results),
+             targets_table(results)]
+    return "\n\n".join(parts) + "\n"
+
+
+def build_seconds(times: dict[str, float], cap: float) -> str:
+    """A full build's total, or "> cap" when it was stopped at the cap."""
+    if times.get("capped"):
+        return f"> {cap:.0f} (stopped)" if times.get("elapsed") == times.get("elapsed") else "not run"
+    return fmt(times["total"], 1)
+
+
+def build_table(results: list[dict[str, Any]], cap: float) -> str:
+    rows = ["### Build (seconds)", "",
+            "Phases from the build's progress lines; parse includes interpreter start-up and imports. "
+            "`kgpub build` = the full command (SHACL validation included); the other phases are medians of the "
+            "same build without validation (`benchmarks.unvalidated`).", "",
+            "| size | triples | articles | parse | validate | store | dumps + side files | total without validation "
+            "| `kgpub build` | rebuild +1 article: `kgpub build` | rebuild +1 article without validation |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        full, fast = r["build"]["full"], r["build"]["unvalidated"]
+        validate = f"> {cap:.0f}" if full.get("capped") and full.get("elapsed") == full.get("elapsed") else fmt(full["validate"], 1)
+        rows.append(f"| {r['size']} | {r['triples']:,} | {r['articles']:,} | {fmt(fast['parse'], 2)} | {validate} | "
+                    f"{fmt(fast['store'], 2)} | {fmt(fast['dumps'], 2)} | {fmt(fast['total'], 2)} | "
+                    f"{build_seconds(full, cap)} | {build_seconds(r['rebuild']['full'], cap)} | "
+                    f"{fmt(r['rebuild']['unvalidated']['total'], 2)} |")
+    return "\n".join(rows)
+
+
+def inprocess_table(results: list[dict[str, Any]]) -> str:
+    rows = ["### In-process query latency (ms): EmbeddedStore vs rdflib Dataset, same queries and data", "",
+            "| size | query | kgpub p50 | kgpub p99 | rdflib p50 | rdflib p99 | rdflib/kgpub p50 |",
+            "|---|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        if "inprocess" not in r:
+            continue
+        rows[0] += f" (rdflib parsed the dump in {fmt(r['inprocess']['rdflib_load_s'], 1)} s at {r['size']})"
+        for name, engines in r["inprocess"]["queries"].items():
+            k, l = engines["kgpub"], engines["rdflib"]
+            rows.append(f"| {r['size']} | {name} | {fmt(k['p50_ms'], 2)} | {fmt(k['p99_ms'], 2)} | "
+                        f"{fmt(l['p50_ms'], 2)} | {fmt(l['p99_ms'], 2)} | {ratio(l['p50_ms'], k['p50_ms'])} |")
+    return "\n".join(rows)
+
+
+def _rps(r: dict[str, Any], server: str, label: str) -> float:
+    return r["http"].get(server, {}).get("loads", {}).get(label, {}).get("rps", float("nan"))
+
+
+def http_table(results: list[dict[str, Any]]) -> str:
+    rows = ["### HTTP under load (wrk -t2 -c4), requests/s and latency (ms)", "",
+            "| size | target | server | rps | p50 | p99 | errors | kgpub/minimal-flask rps | kgpub/rdflib-endpoint rps "
+            "| kgpub/oxigraph rps | kgpub/static rps |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        for server, data in r["http"].items():
+            if server == "page_bytes":
+                continue
+            for label, load in data["loads"].items():
+                ratios = ["", "", "", ""]
+                if server == "kgpub":
+                    peers_for = ("minimal-flask", "rdflib-endpoint", "oxigraph") if label.startswith("sparql") else ()
+                    ratios = [ratio(load["rps"], _rps(r, p, label)) if p in peers_for else "" for p in
+                              ("minimal-flask", "rdflib-endpoint", "oxigraph")]
+                    ratios.append(ratio(load["rps"], _rps(r, "static", label)) if label == "typical entity page" else "")
+                rows.append(f"| {r['size']} | {label} | {server} | {fmt(load['rps'])} | {fmt(load['p50_ms'], 2)} | "
+                            f"{fmt(load['p99_ms'], 2)} | {int(load['errors'])} | " + " | ".join(ratios) + " |")
+    return "\n".join(rows)
+
+
+def server_table(results: list[dict[str, Any]]) -> str:
+    rows = ["### Servers: start-up (until the first 200) and peak RSS per worker", "",
+            "| size | server | start-up s | peak RSS per worker MiB | kgpub sandbox child MiB |", "|---|---|---:|---:|---:|"]
+    for r in results:
+        for server, data in r["http"].items():
+            if server == "page_bytes":
+                continue
+            helper = fmt(data["helper_rss_mib"]) if server == "kgpub" else ""
+            rows.append(f"| {r['size']} | {server} | {fmt(data['startup_s'], 2)} | {fmt(data['rss_mib'])} | {helper} |")
+    return "\n".join(rows)
+
+
+def full_or_cap(times: dict[str, float], fallback: dict[str, float] | None = None) -> float:
+    """A full build's total, or, when it was stopped at the cap, the elapsed time (a lower bound)."""
+    if times.get("elapsed") != times.get("elapsed") and fallback is not None:
+        times = fallback  # the rebuild was not run because the first build already hit the cap
+    return times["elapsed"] if times.get("capped") else times["total"]
+
+
+def targets_table(results: list[dict[str, Any]]) -> str:
+    """The issue's targets, each checked at its size if that size was measured."""
+    by_size = {r["size"].lower(): r for r in results}
+
+    def at(size: str, pick: Callable[[dict[str, Any]], float], goal: Callable[[float], bool], shown: str) -> tuple[str, str]:
+        r = by_size.get(size)
+        if r is None:
+            return "not measured", "—"
+        value = pick(r)
+        return shown.format(value), ("met" if goal(value) else "MISSED")
+
+    def kg(r: dict[str, Any], label: str, key: str) -> float:
+        return r["http"]["kgpub"]["loads"][label][key]
+
+    checks = [
+        ("/sparql small SELECT ≥ 0.9× minimal Flask+engine rps", "100k",
+         lambda r: kg(r, "sparql small SELECT", "rps") / _rps(r, "minimal-flask", "sparql small SELECT"), lambda v: v >= 0.9, "{:.2f}×"),
+        ("/sparql small SELECT ≥ 10× rdflib-endpoint rps", "100k",
+         lambda r: kg(r, "sparql small SELECT", "rps") / _rps(r, "rdflib-endpoint", "sparql small SELECT"), lambda v: v >= 10, "{:.2f}×"),
+        ("/sparql small SELECT ahead of oxigraph serve", "100k",
+         lambda r: kg(r, "sparql small SELECT", "rps") / _rps(r, "oxigraph", "sparql small SELECT"), lambda v: v > 1, "{:.2f}×"),
+        ("typical entity page ≥ 0.5× static file rps", "1m",
+         lambda r: kg(r, "typical entity page", "rps") / _rps(r, "static", "typical entity page"), lambda v: v >= 0.5, "{:.2f}×"),
+        ("typical entity page p50 < 2 ms", "1m", lambda r: kg(r, "typical entity page", "p50_ms"), lambda v: v < 2, "{:.1f} ms"),
+        ("hub entity page p50 < 30 ms", "1m", lambda r: kg(r, "hub entity page", "p50_ms"), lambda v: v < 30, "{:.1f} ms"),
+        ("build < 30 s (`kgpub build`, validation included)", "1m", lambda r: full_or_cap(r["build"]["full"]), lambda v: v < 30, "{:.1f} s"),
+        ("build < 30 s without validation", "1m", lambda r: r["build"]["unvalidated"]["total"], lambda v: v < 30, "{:.1f} s"),
+        ("rebuild after one new article < 3 s (`kgpub build`)", "1m", lambda r: full_or_cap(r["rebuild"]["full"], r["build"]["full"]), lambda v: v < 3, "{:.1f} s"),
+        ("rebuild after one new article < 3 s without validation", "1m", lambda r: r["rebuild"]["unvalidated"]["total"], lambda v: v < 3, "{:.1f} s"),
+        ("serve ready < 2 s", "1m", lambda r: r["http"]["kgpub"]["startup_s"], lambda v: v < 2, "{:.2f} s"),
+        ("< 400 MiB per worker", "1m", lambda r: r["http"]["kgpub"]["rss_mib"], lambda v: v < 400, "{:.0f} MiB"),
+    ]
+    rows = ["### The issue's targets", "", "A stopped build counts as its elapsed time at the cap (a lower bound).", "", "| target | at | measured | verdict |", "|---|---|---:|---|"]
+    for name, size, pick, goal, shown in checks:
+        value, verdict = at(size, pick, goal, shown)
+        rows.append(f"| {name} | {size.upper() if size == '1m' else size} | {value} | {verdict} |")
+    return "\n".join(rows)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", default="10k,100k", help="comma-separated target sizes (10k, 100k, 1M, 10M)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is reported)")
+    parser.add_argument("--build-repeat", type=int, help="builds without validation per size (default: --repeat)")
+    parser.add_argument("--full-builds", type=int, default=1, help="full `kgpub build` runs per size (default 1)")
+    parser.add_argument("--validate-cap", type=float, default=600.0, help="seconds before a full build is stopped")
+    parser.add_argument("--skip-inprocess", action="store_true", help="leave out the in-process query comparison")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per wrk run")
+    parser.add_argument("--query-budget", type=float, default=2.0, help="seconds per query per round, in process")
+    parser.add_argument("--max-samples", type=int, default=200, help="most calls per query per round, in process")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-peers", default="", help="comma-separated peers not to run")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/kgpub-bench"), help="where projects and logs go")
+    args = parser.parse_args(argv)
+    args.build_repeat = args.build_repeat or args.repeat
+    args.skip_peers = {p for p in args.skip_peers.split(",") if p}
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in args.sizes.split(","):
+        results.append(run_size(size.strip(), args))
+        (args.work / "results.json").write_text(json.dumps(results, indent=2))
+    print(report(results, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Start, load and stop HTTP servers for the benchmark: every one on 127.0.0.1, every load bounded by wrk's
+duration and a hard timeout, every process stopped (its whole process group) when the benchmark is done.
+
+Start-up is timed from ``Popen`` until the first ``200`` on the server's ready path: that is what a deploy
+or a restart waits for. Peak memory is each worker's ``VmHWM`` (high-water RSS) from ``/proc``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+HOST = "127.0.0.1"
+READY_TIMEOUT_S = 300.0  # rdflib-endpoint parses the whole dump before it answers
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    startup_s: float
+
+    def url(self, path: str) -> str:
+        return f"http://{HOST}:{self.port}{path}"
+
+    def peak_rss_mib(self) -> float:
+        """The largest high-water RSS among the serving processes: the workers if the server forks any,
+        else the server process itself. Helper children of workers (kgpub's query sandbox) are excluded:
+        they are reported by the caller separately if needed."""
+        workers = children(self.process.pid) or [self.process.pid]
+        return max((high_water_mib(pid) for pid in workers), default=0.0)
+
+    def helper_rss_mib(self) -> float:
+        """The largest high-water RSS among the workers' own children (kgpub: the query sandbox)."""
+        helpers = [pid for worker in children(self.process.pid) for pid in children(worker)]
+        return max((high_water_mib(pid) for pid in helpers), default=0.0)
+
+
+@dataclass(frozen=True)
+class Load:
+    """One wrk run: requests per second, latency percentiles, and failures (non-2xx/3xx, socket errors)."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start(name: str, argv: Sequence[str], ready_path: str, port: int, env: Mapping[str, str] | None = None,
+          cwd: Path | None = None, log: Path | None = None) -> Server:
+    """Start a server in its own process group and wait for the first 200 on ``ready_path``."""
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    began = time.perf_counter()
+    process = subprocess.Popen(list(argv), env={**os.environ, **(env or {})}, cwd=cwd, stdout=out,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(name, process, port, 0.0)
+    try:
+        wait_ready(server, ready_path)
+    except BaseException:
+        stop(server)
+        raise
+    server.startup_s = time.perf_counter() - began
+    return server
+
+
+def wait_ready(server: Server, path: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode} before answering")
+        if status(server.url(path)) == 200:
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"{server.name} did not answer 200 on {path} within {READY_TIMEOUT_S} s")
+
+
+def status(url: str, headers: Mapping[str, str] | None = None) -> int | None:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=dict(headers or {})), timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as err:
+        return err.code
+    except OSError:
+        return None
+
+
+def fetch(url: str, headers: Mapping[str, str] | None = None) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=dict(headers or {})), timeout=60) as response:
+        return bytes(response.read())
+
+
+def stop(server: Server) -> None:
+    """SIGTERM to the server's process group (workers and helpers too), SIGKILL if it lingers."""
+    if server.process.poll() is not None:
+        return
+    pgid = os.getpgid(server.process.pid)
+    os.killpg(pgid, signal.SIGTERM)
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(pgid, signal.SIGKILL)
+        server.process.wait(timeout=5)
+
+
+def wrk(url: str, duration_s: float, headers: Mapping[str, str] | None = None, threads: int = 2,
+        connections: int = 4) -> Load:
+    """A bounded closed-loop load (``wrk -t2 -c4``): at most ``duration_s`` seconds, 10 s per request."""
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration_s))}s", "--timeout", "10s",
+            "--latency"]
+    for key, value in (headers or {}).items():
+        argv += ["-H", f"{key}: {value}"]
+    done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=duration_s + 60, check=True)
+    return parse_wrk(done.stdout)
+
+
+def parse_wrk(text: str) -> Load:
+    percentiles = {int(p): _ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
+    return Load(rps, percentiles.get(50, float("nan")), percentiles.get(99, float("nan")), requests, errors)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * UNITS_MS[unit]
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (from /proc, so no extra dependency)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def high_water_mib(pid: int) -> float:
+    try:
+        status_text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status_text, re.M)
+    return int(found.group(1)) / 1024 if found else 0.0
