@@ -1,0 +1,73 @@
+"""The benchmark generator writes archives that pass the shapes, and the same ones for the same seed.
+
+Tiny sizes only (three articles): the point is that generated data follows the model the shapes encode,
+so measurements are made on data kgpub would accept; no timing is asserted here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from benchmarks.generate import PENDING_DIR, add_pending, generate, parse_size
+from benchmarks.servers import parse_wrk
+from publisher.cli import cli
+
+
+def validate(project: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--project-dir", str(project), "validate"])
+    return result.exit_code, result.output
+
+
+def digest(project: Path) -> dict[str, str]:
+    """Every generated file's hash by relative path (ontology/ and shapes/ are copies of the repository's)."""
+    return {p.relative_to(project).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(project.rglob("*")) if p.is_file() and p.name != "bench-meta.json"}
+
+
+def test_generated_archive_passes_the_shapes(tmp_path: Path) -> None:
+    generated = generate(tmp_path / "p", target=0, seed=7, articles=3)
+    assert generated.articles == 3
+    assert len(list((tmp_path / "p" / "data" / "articles").glob("*.ttl"))) == 3
+    code, report = validate(tmp_path / "p")
+    assert code == 0, report
+    assert "data conforms" in report
+
+
+def test_held_back_article_still_passes_once_added(tmp_path: Path) -> None:
+    generate(tmp_path / "p", target=0, seed=7, articles=3)
+    added = add_pending(tmp_path / "p")
+    assert added.parent == tmp_path / "p" / "data" / "articles"
+    assert not list((tmp_path / "p" / PENDING_DIR).rglob("*.ttl"))
+    code, report = validate(tmp_path / "p")
+    assert code == 0, report
+
+
+def test_same_seed_same_archive_other_seed_other_archive(tmp_path: Path) -> None:
+    generate(tmp_path / "a", target=0, seed=3, articles=3)
+    generate(tmp_path / "b", target=0, seed=3, articles=3)
+    generate(tmp_path / "c", target=0, seed=4, articles=3)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert digest(tmp_path / "a") != digest(tmp_path / "c")
+
+
+def test_size_from_target_triples(tmp_path: Path) -> None:
+    generated = generate(tmp_path / "p", target=parse_size("3k"), seed=1)
+    assert 3_000 <= generated.triples < 3_600  # stops at the first article past the target
+    assert generated.hub == "id/org/tianjin-university"
+
+
+def test_wrk_output_is_read_in_milliseconds() -> None:
+    sample = """Running 1s test @ http://127.0.0.1:1/
+  Latency Distribution
+     50%  812.00us
+     75%    1.20ms
+     99%    1.05s
+  1234 requests in 1.00s, 1.00MB read
+  Non-2xx or 3xx responses: 2
+Requests/sec:   1234.50
+"""
+    load = parse_wrk(sample)
+    assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors) == (1234.5, 0.812, 1050.0, 1234, 2)
