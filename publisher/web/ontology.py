@@ -9,14 +9,13 @@ ontology IRI names the ontology *document*, as is usual for OWL ontologies.
 The HTML is made here from the ontology graph with our own template rather than with pyLODE: pyLODE 3.4.1
 cannot even be imported from a wheel install (RDFLib/pyLODE#260: it reads ``pyproject.toml`` from
 ``site-packages``), it writes pickles into its installed package at run time, and a template of our own
-shares the site's frame, label precedence and linking (``Naming``) with every other page. Parsing
-``ontology.ttl`` once per served release keeps requests cheap; the release is immutable.
+shares the site's frame, label precedence and linking (``Naming``) with every other page. The parsed
+files and their conversions are memoised per build (``caching.per_build``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
@@ -82,7 +81,8 @@ def ontology(ext: str | None = None) -> Response:
     fmt = _format(ext, ONTOLOGY_FORMATS)
     source = _release_file("ontology.ttl")
     if fmt is HTML:
-        page = ontology_page(parsed(source), caching.web_base())
+        # Not memoised: the model embeds the web base, which follows the Host header when unset.
+        page = ontology_page(parsed(source), caching.web_base(), publisher().namespace)
         response = Response(render_template("ontology.html", page=page), mimetype=HTML.media_type)
     else:
         response = rdf_file(source, fmt)
@@ -104,30 +104,32 @@ def rdf_file(path: Path, fmt: Format) -> Response:
     return Response(converted(path, fmt), mimetype=fmt.media_type)
 
 
-@lru_cache(maxsize=16)
 def converted(path: Path, fmt: Format) -> bytes:
-    """A release file in another format, made once per process (the shapes' blank nodes make it ~1 s)."""
-    graph = parsed(path)
+    """A release file in another format, made once per build (the shapes' blank nodes make it ~1 s)."""
+    return caching.per_build(f"{path.name} as {fmt.extension}", lambda: _convert(parsed(path), fmt))
+
+
+def _convert(graph: Graph, fmt: Format) -> bytes:
     prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
     return rdf_bytes(graph, fmt, prefixes)
 
 
-@lru_cache(maxsize=8)
 def parsed(path: Path) -> Graph:
-    """The graph in a release file; keyed by the resolved path of an immutable release, so never stale.
+    """The graph in a release file, parsed once per build. Callers must not mutate it (views never do)."""
+    return caching.per_build(f"parsed {path.name}", lambda: _parse(path))
 
-    Callers must not mutate the returned graph (views never do).
-    """
+
+def _parse(path: Path) -> Graph:
     graph = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     return graph.parse(path, format="turtle")
 
 
-def ontology_page(graph: Graph, web_base: str) -> OntologyPage:
+def ontology_page(graph: Graph, web_base: str, namespace: str) -> OntologyPage:
     """The documentation model: every term minted in the ontology namespace, grouped by kind."""
     context = [t for p in (*LABEL_PREDICATES, RDF.type) for t in graph.triples((None, p, None))]
-    naming = Naming.from_context(publisher().namespace, web_base, context)
+    naming = Naming.from_context(namespace, web_base, context)
     own = sorted({s for s in graph.subjects() if isinstance(s, URIRef) and s.startswith(ONTOLOGY_NAMESPACE)})
     docs = [term_doc(graph, term, naming) for term in own]
     ontology_iri = URIRef(ONTOLOGY_IRI)
