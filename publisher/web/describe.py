@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Iterable, Iterator, Literal as Lit
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.term import Node
 
 from publisher.queries import load_query, with_values, with_window
@@ -34,7 +34,7 @@ CONTEXT_CHUNK = 400  # terms per VALUES block when fetching labels
 
 @dataclass(frozen=True)
 class Window:
-    """Which values to fetch: page ``page`` (1-based) of ``size`` values per group, optionally one group only."""
+    """Which statements to fetch: page ``page`` (1-based) of ``size`` per group, optionally one group only."""
 
     page: int = 1
     size: int = 50
@@ -97,7 +97,7 @@ def describe(store: Store, iri: URIRef, window: Window, namespace: str) -> Descr
     if not exists(store, iri):
         return None
     groups, statements = _windows(store, iri, window)
-    hashes = _hash_subjects(iri, statements)
+    hashes = _hash_subjects(iri, statements) if window.focus is None else ()
     for subject in hashes:
         more_groups, more_statements = _windows(store, subject, window)
         groups, statements = groups + more_groups, statements + more_statements
@@ -111,11 +111,11 @@ def exists(store: Store, iri: URIRef) -> bool:
 
 
 def predicate_groups(store: Store, subject: URIRef) -> list[Group]:
-    """The (direction, predicate) groups of ``subject`` with their value counts, bounded per direction."""
-    groups = [
-        Group(subject, str(row["direction"]), row["p"], int(row["n"]))  # type: ignore[arg-type]
-        for row in store.select(PREDICATES, {"s": subject}).rows
-    ]
+    """The (direction, predicate) groups of ``subject`` with their statement counts, bounded per direction
+    (in predicate order, so the same groups are kept whatever order the store groups in)."""
+    rows = store.select(PREDICATES, {"s": subject}).rows
+    found = [Group(subject, str(r["direction"]), r["p"], int(r["n"])) for r in rows]  # type: ignore[arg-type]
+    groups = sorted(found, key=lambda group: str(group.predicate))
     outgoing = [g for g in groups if g.direction == "out"][:MAX_GROUPS]
     incoming = [g for g in groups if g.direction == "in"][:MAX_GROUPS]
     return outgoing + incoming
@@ -170,4 +170,4 @@ def _terms_shown(
     for statement in statements:
         terms.add(statement.value)
         terms.update(filter(None, (article_of(g, namespace) for g in statement.graphs)))
-    return {t for t in terms if isinstance(t, URIRef) and not isinstance(t, Literal)}
+    return {t for t in terms if isinstance(t, URIRef)}
