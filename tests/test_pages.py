@@ -6,6 +6,7 @@ The model-level tests at the end need no HTTP: ``Naming`` and ``best_label`` are
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -206,6 +207,18 @@ def test_remote_store_serves_the_same_pages(pages: FlaskClient, remote_pages: Fl
 
 
 # ---------------------------------------------------------------- the model, without HTTP
+
+
+def test_no_view_imports_an_engine() -> None:
+    """Views talk to the Store protocol only: no pyoxigraph, no rdflib SPARQL engine (house style 3)."""
+    web = Path(__file__).resolve().parents[1] / "publisher" / "web"
+    for module in web.glob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {m for m in imported if m.startswith(("pyoxigraph", "rdflib.plugins.sparql"))}, module.name
+        calls = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+        assert not calls & {"query", "prepareQuery"}, module.name
 
 
 @pytest.fixture

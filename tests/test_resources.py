@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -177,8 +178,9 @@ def test_documents_are_byte_identical_in_every_process(built_settings: Settings)
     paths = [f"/doc/{ARTICLE}.{ext}" for ext in ("html", "ttl", "jsonld", "nt", "rdf")]
     paths += ["/ontology.jsonld", "/ontology.rdf", "/shapes.nt", "/shapes.jsonld"]
     args = [sys.executable, "-c", DIGESTS, str(built_settings.project_dir), str(built_settings.builds_root), *paths]
+    env = dict(os.environ)
     runs = [
-        subprocess.run(args, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        subprocess.run(args, env={**env, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
         for seed in ("1", "2")
     ]
     assert runs[0] == runs[1] and runs[0].count("\n") == len(paths)
@@ -194,6 +196,9 @@ def test_ontology_html_documents_terms(client: FlaskClient) -> None:
     assert 'id="Agreement"' in body and "agreement" in body  # anchor for ...ontology#Agreement, its label
     assert "What two or more parties agreed" in body  # its definition
     assert 'href="http://www.w3.org/ns/prov#Entity"' in body  # the reused term it refines
+    party = body.split('id="party"', 1)[1].split("</article>", 1)[0]
+    assert re.search(r"<dt>domain</dt><dd><a href=\"[^\"]*ontology#Agreement\"[^>]*>agreement</a>", party)
+    assert re.search(r"<dt>range</dt><dd><a href=\"http://www.w3.org/ns/prov#Agent\"", party)
 
 
 @pytest.mark.parametrize("accept,extension,parser", RDF_DOCUMENTS)

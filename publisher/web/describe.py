@@ -3,8 +3,9 @@
 A description is bounded by construction: statements are fetched per (subject, direction, predicate)
 group in windows of ``Window.size``, in the store's index order, so a hub entity with thousands of
 incoming links costs one count query plus one window per group, never a sort or scan of its whole
-neighbourhood (measured on a 20,000-link hub: ORDER BY made one window take 3 s on the on-disk store). Every store call goes
-through the :class:`~publisher.store.Store` protocol with the IRI bound, never spliced into text.
+neighbourhood (measured on a 20,000-link hub: ORDER BY made one window take 3 s on the on-disk store).
+Every store call goes through the :class:`~publisher.store.Store` protocol with the IRI bound, never
+spliced into text.
 """
 
 from __future__ import annotations

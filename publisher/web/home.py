@@ -125,8 +125,8 @@ def site() -> Site:
         "void": base + ".well-known/void",
         "dumps": base + "dumps/",
     }
-    licence = settings.licence
-    return Site(settings.title, "kgpub", manifest.build_id if manifest else None, licence, _licence_label(licence), links)
+    build_id = manifest.build_id if manifest else None
+    return Site(settings.title, "kgpub", build_id, settings.licence, _licence_label(settings.licence), links)
 
 
 def home_page() -> HomePage:

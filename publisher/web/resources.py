@@ -90,9 +90,8 @@ def entity_iri(rest: str) -> URIRef:
 def _malformed(rest: str) -> bool:
     """Forbidden characters, or a ``.``/``..``/empty segment (only the last segment may be empty: ``a/b/``)."""
     *parents, last = rest.split("/")
-    return bool(
-        FORBIDDEN.search(rest) or NOT_IN_PATH.search(rest) or any(s in ("", ".", "..") for s in parents) or last in (".", "..")
-    )
+    bad_segment = any(s in ("", ".", "..") for s in parents) or last in (".", "..")
+    return bool(bad_segment or FORBIDDEN.search(rest) or NOT_IN_PATH.search(rest))
 
 
 def split_extension(name: str) -> tuple[str, Format | None]:
