@@ -77,8 +77,8 @@ def validate(project: Project, fast_rules: bool = True) -> ValidationReport:
     data = project.rdflib_graph([*project.data_graphs, ONTOLOGY_IRI])
     shapes = project.rdflib_shapes()
     for_pyshacl, rules = sparql_rules.split(shapes) if fast_rules else (shapes, [])
-    _, report_graph, _ = pyshacl.validate(
-        data, shacl_graph=for_pyshacl, inference="none", advanced=True, allow_warnings=True
+    _, report_graph, _ = pyshacl.validate(  # inplace: ``data`` is a throwaway copy, so pySHACL need not clone it
+        data, shacl_graph=for_pyshacl, inference="none", advanced=True, allow_warnings=True, inplace=True
     )
     sparql_rules.run(rules, project.store, report_graph)
     _set_conforms(report_graph)
