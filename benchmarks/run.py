@@ -207,6 +207,15 @@ def save_page(project: Path, meta: dict[str, Any], work: Path) -> Path:
 # ---------------------------------------------------------------- one size
 
 
+def code_version() -> str:
+    """The commit measured, and whether ``publisher/`` differed from it (the tree is shared and moves)."""
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "publisher", "shapes", "ontology")
+    return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes in publisher/" if dirty else "")
+
+
 def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     work = args.work / size
     project = work / "project"
@@ -217,7 +226,7 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     meta = json.loads((project / generate.META_FILE).read_text())
     result: dict[str, Any] = {"size": size, "triples": generated.triples, "articles": generated.articles,
                               "hub": meta["hub"], "typical": meta["typical"], "generate_s": generate_s,
-                              "load_before": os.getloadavg()}
+                              "load_before": os.getloadavg(), "code": code_version()}
     result["build"] = time_builds(project, args, f"{size} build")
     if not args.skip_inprocess:
         result["inprocess"] = measure_inprocess(project, meta, args)
@@ -287,6 +296,7 @@ def ratio(a: float, b: float) -> str:
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     parts = [f"Command: `python -m benchmarks.run --sizes {args.sizes} --repeat {args.repeat} --duration {args.duration:g}"
              f" --build-repeat {args.build_repeat}`; medians over {args.repeat} runs (builds: {args.build_repeat}).",
+             "Code measured: " + "; ".join(f"{r['size']}: {r.get('code', '?')}" for r in results) + ".",
              "Load average (1, 5, 15 min) before/after each size: " + "; ".join(
                  f"{r['size']}: {' '.join(f'{x:.1f}' for x in r['load_before'])} / {' '.join(f'{x:.1f}' for x in r['load_after'])}"
                  for r in results),
