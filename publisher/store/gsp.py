@@ -42,7 +42,8 @@ class GraphStore:
     def public_url(self) -> str:
         """The URL without credentials, for messages."""
         parts = urllib.parse.urlsplit(self.url)
-        return urllib.parse.urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
+        host = parts.netloc.rpartition("@")[2]  # keeps an IPv6 literal's brackets and the port as written
+        return urllib.parse.urlunsplit(parts._replace(netloc=host))
 
     def _send(self, method: str, graph: str, body: bytes | None, absent_ok: bool = False) -> None:
         request = urllib.request.Request(self._graph_url(graph), data=body, method=method, headers=self._headers(body))
