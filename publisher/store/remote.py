@@ -93,8 +93,8 @@ class RemoteStore:
         deadline = time.monotonic() + self.settings.query_timeout_s
         fields = [*self._limit_fields(), *dataset_fields(query.default_graph_uris, query.named_graph_uris)]
         with self._open(query.text, ANSWER_TYPES, fields) as response:
-            answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
             try:
+                answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
                 return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
             except SyntaxError as err:  # the endpoint's own output does not parse: its fault, not the client's
                 raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
