@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
@@ -25,6 +26,9 @@ from publisher.settings import Settings
 from publisher.store import UserQuery
 from publisher.store.remote import RemoteStore
 from publisher.store.results import UnacceptableFormat
+from tests.conftest import LiveServer
+
+BOTH_BACKENDS = True  # the live-server test below runs on both stores (conftest.py)
 
 JSON = "application/sparql-results+json"
 RDF_SYNTAXES = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt"}
@@ -97,6 +101,21 @@ def test_without_a_local_build_pages_work_and_caching_claims_nothing(bare_app: F
     assert "ETag" not in page.headers and "no-cache" in page.headers["Cache-Control"]
     assert client.get("/sitemap.xml").get_data(as_text=True).count("<loc>") > 10
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+
+
+def test_fixed_queries_are_capped_like_the_embedded_store(built_settings: Settings, oxigraph_endpoint: str) -> None:
+    remote = RemoteStore(built_settings.with_(store_url=oxigraph_endpoint, max_result_rows=4))
+    answer = remote.select("SELECT * WHERE { ?s ?p ?o }")
+    assert len(answer.rows) == 4 and answer.truncated
+
+
+def test_the_live_server_really_uses_its_backend(live_server: LiveServer) -> None:
+    """Oxigraph with a union default graph ignores a query's FROM; the embedded store honours it, so an
+    unknown FROM graph tells the two apart (and proves ``kgpub serve --store`` reached the remote store)."""
+    query = "SELECT * FROM <http://nowhere.example/graph> WHERE { ?s ?p ?o } LIMIT 1"
+    response = requests.get(live_server.url + "sparql", params={"query": query}, headers={"Accept": JSON}, timeout=30)
+    rows = response.json()["results"]["bindings"]
+    assert len(rows) == (1 if live_server.backend == "oxigraph" else 0)
 
 
 # ---------------------------------------------------------------- the endpoint's limits over a remote store

@@ -73,8 +73,9 @@ class RemoteStore:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
         data = json.loads(body)
         variables = tuple(data["head"].get("vars", []))
-        rows = tuple({name: json_term(value) for name, value in row.items()} for row in data["results"]["bindings"])
-        return SelectResult(variables=variables, rows=rows)
+        bindings, cap = data["results"]["bindings"], self.settings.max_result_rows  # capped as the embedded store caps
+        rows = tuple({name: json_term(value) for name, value in row.items()} for row in bindings[:cap])
+        return SelectResult(variables=variables, rows=rows, truncated=len(bindings) > cap)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
