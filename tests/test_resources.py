@@ -177,6 +177,8 @@ def test_documents_are_byte_identical_in_every_process(built_settings: Settings)
     """Strong ETags promise the same bytes from every worker, whatever its hash seed."""
     paths = [f"/doc/{ARTICLE}.{ext}" for ext in ("html", "ttl", "jsonld", "nt", "rdf")]
     paths += ["/ontology.jsonld", "/ontology.rdf", "/shapes.nt", "/shapes.jsonld"]
+    paths += [f"/.well-known/void?format={ext}" for ext in ("nt", "jsonld", "rdf")]
+    paths += [f"/sparql?format={ext}" for ext in ("nt", "jsonld", "rdf")]
     args = [sys.executable, "-c", DIGESTS, str(built_settings.project_dir), str(built_settings.builds_root), *paths]
     env = dict(os.environ)
     runs = [

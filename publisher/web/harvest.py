@@ -32,6 +32,7 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 
 from publisher.queries import load_query, with_window
+from publisher.web.serialize import graph_bytes
 from publisher.web import caching, publisher
 from publisher.web.dataset import DESCRIPTION, dumps, void_graph
 from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, negotiate
@@ -56,7 +57,7 @@ def void() -> Response:
     if fmt is HTML:
         response = redirect(url_for("harvest.dumps_index"), code=303)
     else:
-        body = void_graph(base).serialize(format=fmt.rdflib, encoding="utf-8")
+        body = graph_bytes(void_graph(base), fmt)
         response = Response(body, content_type=_with_charset(fmt))
     return add_alternates(response, void_alternates(base))
 

@@ -38,6 +38,12 @@ def rdf_bytes(
     return graph.serialize(format=fmt.rdflib, encoding="utf-8")
 
 
+def graph_bytes(graph: Graph, fmt: Format) -> bytes:
+    """A whole rdflib graph (VoID, a service description) in ``fmt``, deterministically, prefixes kept."""
+    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
+    return rdf_bytes(graph, fmt, prefixes)
+
+
 def _labelled(triples: Iterable[Triple]) -> set[Triple]:
     """The triples, with blank nodes relabelled canonically when there are any."""
     unique = set(triples)

@@ -26,6 +26,7 @@ from werkzeug.exceptions import NotAcceptable
 from publisher.errors import PublisherError
 from publisher.queries import load_query
 from publisher.store import ProtocolResult, UserQuery
+from publisher.web.serialize import graph_bytes
 from publisher.web import caching, publisher
 from publisher.web.negotiation import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.web.negotiation import add_alternates, add_vary, by_media_type, download_name, negotiate
@@ -140,7 +141,7 @@ def describe() -> Response:
         response = Response(render_template("sparql.html", page=query_page()), mimetype=HTML.media_type)
     else:
         graph = service_description(endpoint_url(), dataset_facts(), RESULT_FORMATS + RDF_FORMATS)
-        response = Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), mimetype=fmt.media_type)
+        response = Response(graph_bytes(graph, fmt), mimetype=fmt.media_type)
     return add_alternates(response, description_alternates())
 
 
