@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from rdflib import Graph
@@ -91,7 +92,8 @@ def test_a_new_article_is_picked_up_and_published(tmp_path: Path) -> None:
     (lambda text: text + "\nthis is not turtle .\n", DataError),
     (lambda text: text.replace('"2020-10-12T16:03:00+08:00"', '"2020-10-12"'), ValidationFailed),
 ])
-def test_a_failing_change_keeps_the_current_build_served(tmp_path: Path, breakage, error) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_change_keeps_the_current_build_served(tmp_path: Path, breakage: Callable[[str], str],
+                                                         error: type[Exception]) -> None:
     settings = copy_project(tmp_path)
     good = build(settings)
     client = create_app(settings).test_client()
