@@ -147,10 +147,29 @@ def article_of(graph: URIRef, namespace: str) -> URIRef | None:
 
 
 def _windows(store: Store, subject: URIRef, window: Window) -> tuple[tuple[Group, ...], tuple[Statement, ...]]:
-    """The groups of one subject (those in focus) and the statements of their current windows."""
+    """The groups of one subject (those in focus) and the statements of their current windows.
+
+    A direction whose groups all fit in the first window is read with one query instead of one per
+    predicate: that is every direction of a typical entity, and it halves a page's queries."""
     groups = tuple(g for g in predicate_groups(store, subject) if _in_focus(g, window))
-    statements = tuple(st for g in groups if window.offset < g.total for st in group_window(store, g, window))
-    return groups, statements
+    statements: list[Statement] = []
+    for direction in ("out", "in"):
+        shown = [g for g in groups if g.direction == direction and window.offset < g.total]
+        if shown and window.offset == 0 and all(g.total <= window.size for g in shown):
+            statements.extend(whole_direction(store, subject, shown))
+        else:
+            statements.extend(st for g in shown for st in group_window(store, g, window))
+    return groups, tuple(statements)
+
+
+def whole_direction(store: Store, subject: URIRef, groups: list[Group]) -> list[Statement]:
+    """Every statement of ``groups`` (one subject, one direction, all small) from a single query."""
+    by_predicate = {g.predicate: g for g in groups}
+    graphs: dict[tuple[Node, Node], list[URIRef]] = {}
+    for row in store.select(VALUES[groups[0].direction], {"s": subject}).rows:
+        if row["p"] in by_predicate:
+            graphs.setdefault((row["p"], row["o"]), []).append(row["g"])  # type: ignore[arg-type]
+    return [Statement(by_predicate[p], value, tuple(stated)) for (p, value), stated in graphs.items()]
 
 
 def _hash_subjects(iri: URIRef, statements: tuple[Statement, ...]) -> tuple[URIRef, ...]:
