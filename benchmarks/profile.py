@@ -38,6 +38,12 @@ def record(server: servers.Server, path: str, headers: dict[str, str], duration:
         spy.wait(timeout=duration + 60)
 
 
+def warm_up(server: servers.Server, path: str, headers: dict[str, str]) -> None:
+    """Two seconds of load before sampling: lazy start-up (a worker's query sandbox) is not steady state."""
+    servers.wrk(server.url(path), 2.0, headers)
+
+
+
 def summary(raw: Path, top: int = 12) -> str:
     """The busiest frames, as shares of the samples taken in non-idle worker code."""
     own: Counter[str] = Counter()
@@ -80,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for name, (path, headers) in targets(meta).items():
             out = args.project.parent / f"profile-{name}.raw"
+            warm_up(server, path, headers)
             record(server, path, headers, args.duration, out)
             print(f"## {name} ({path[:60]})\n{summary(out)}\n", flush=True)
     finally:
