@@ -433,7 +433,8 @@ class ArticleWriter:
     def _partners(self, host: Org) -> list[Org]:
         found: list[Org] = []
         while len(found) < (1 if self.rng.random() < 0.7 else 2):
-            candidate = (self.world.pick_company if self.rng.random() < 0.7 else self.world.pick_university).pick(self.rng)
+            pool = self.world.pick_company if self.rng.random() < 0.7 else self.world.pick_university
+            candidate = pool.pick(self.rng)
             if candidate is not host and candidate not in found:
                 found.append(candidate)
         return found
@@ -451,7 +452,8 @@ class ArticleWriter:
         return party, TITLES[party.kind][-1][0]
 
     def _topics(self, low: int, high: int) -> list[str]:
-        return list(dict.fromkeys(str(self.world.pick_topic.pick(self.rng)) for _ in range(self.rng.randint(low, high))))
+        drawn = (self.world.pick_topic.pick(self.rng) for _ in range(self.rng.randint(low, high)))
+        return list(dict.fromkeys(drawn))  # distinct, in draw order
 
     def _mention_org(self, art: Article, org: Org) -> None:
         for each in self.world.use_org(org):
@@ -500,7 +502,8 @@ class ArticleWriter:
                      ("prov:agent", group), ("prov:hadRole", "kgo:attendee"), ("prov:wasDerivedFrom", art.ref))
         return ref
 
-    def _speech(self, art: Article, parent: str, day: date, post: tuple[Org, str], topics: list[str], n: int = 0) -> str:
+    def _speech(self, art: Article, parent: str, day: date, post: tuple[Org, str], topics: list[str],
+                n: int = 0) -> str:
         """A speech, a sub-event of ``parent``, by the holder of ``post`` speaking for its organisation."""
         speech = f"ev:{day}-speech-{n}-{art.slug[11:]}"
         talk = self._act(art, speech, "speaker", post, day, post[0])
@@ -527,7 +530,8 @@ class ArticleWriter:
         activities = self.rng.sample(names.ACTIVITIES, self.rng.randint(1, 3))
         art.doc.node(f"ag:{slug} a kgo:Agreement",
                      ("schema:name", en(f"Strategic Cooperation Agreement between {_and(p.name for p in parties)}")),
-                     ("kgo:party", [p.ref for p in parties]), ("kgo:signedAt", signing), ("dcterms:date", xsd_date(day)),
+                     ("kgo:party", [p.ref for p in parties]), ("kgo:signedAt", signing),
+                     ("dcterms:date", xsd_date(day)),
                      ("dcterms:subject", [f"topic:{t}" for t in topics]),
                      ("kgo:activity", [f"act:{slugify(a)}" for a in activities]), ("prov:wasDerivedFrom", art.ref))
         return slug
@@ -558,11 +562,13 @@ class ArticleWriter:
                          ("schema:position", str(position)))
         if self.rng.random() < 0.25:
             images.append(self.world.use_image(host))
-        art.doc.node(f"<graph/article/{art.slug}> a prov:Entity", ("rdfs:label", en(f"Statements of the article '{headline}'")),
+        art.doc.node(f"<graph/article/{art.slug}> a prov:Entity",
+                     ("rdfs:label", en(f"Statements of the article '{headline}'")),
                      ("prov:wasDerivedFrom", art.ref))
         topics = self._topics(1, 4)
+        clock = f"{self.rng.randint(8, 19):02d}:{self.rng.randint(0, 59):02d}:00"  # China Standard Time
         art.doc.node(f"{art.ref} a schema:NewsArticle, prov:Entity", ("schema:headline", en(headline)),
-                     ("schema:datePublished", f'"{art.published}T{self.rng.randint(8, 19):02d}:{self.rng.randint(0, 59):02d}:00+08:00"^^xsd:dateTime'),
+                     ("schema:datePublished", f'"{art.published}T{clock}+08:00"^^xsd:dateTime'),
                      ("schema:articleSection", en(self.rng.choice(names.SECTIONS))), ("schema:inLanguage", '"en"'),
                      ("schema:author", publisher.ref), ("schema:publisher", publisher.ref), ("schema:image", images),
                      ("schema:about", art.about), ("schema:mentions", [m for m in art.mentions if m not in art.about]),
@@ -580,7 +586,8 @@ def _and(items: Iterable[str]) -> str:
 def vocabulary_turtle(world: World) -> Turtle:
     """Topics, activities and post titles: concept schemes, written whole (they need no article to trace them)."""
     doc = Turtle()
-    for scheme, label in (("topics", "topics"), ("activities", "cooperation activities"), ("post-titles", "post titles")):
+    schemes = (("topics", "topics"), ("activities", "cooperation activities"), ("post-titles", "post titles"))
+    for scheme, label in schemes:
         doc.node(f"scheme:{scheme} a skos:ConceptScheme", ("skos:prefLabel", en(label)))
     roots = {slugify(t) for t in names.TOPICS}
     for label in world.topics:

@@ -70,12 +70,17 @@ def sample(call: Callable[[], object], budget_s: float, max_samples: int, min_sa
     five budgets (a query slower than that is measured once per round rather than stalling the run)."""
     times: list[float] = []
     began = time.perf_counter()
-    while not times or (len(times) < max_samples and (
-            (elapsed := time.perf_counter() - began) < budget_s or (len(times) < min_samples and elapsed < 5 * budget_s))):
+    while not times or _more(len(times), time.perf_counter() - began, budget_s, max_samples, min_samples):
         start = time.perf_counter()
         call()
         times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+def _more(taken: int, elapsed: float, budget_s: float, max_samples: int, min_samples: int) -> bool:
+    if taken >= max_samples:
+        return False
+    return elapsed < budget_s or (taken < min_samples and elapsed < 5 * budget_s)
 
 
 def percentiles(times: list[float]) -> Latency:
@@ -84,14 +89,16 @@ def percentiles(times: list[float]) -> Latency:
     return Latency(statistics.median(ordered), p99, len(ordered))
 
 
-def workloads(store: object, namespace: str, entities: Mapping[str, str], page_size: int) -> dict[str, Callable[[], object]]:
+def workloads(store: object, namespace: str, entities: Mapping[str, str],
+              page_size: int) -> dict[str, Callable[[], object]]:
     """Every measured call on one engine: each competency question, then each entity page's ``describe``."""
     calls: dict[str, Callable[[], object]] = {}
     for name, text in competency_queries().items():
         calls[f"cq {name}"] = lambda text=text: store.select(text)  # type: ignore[attr-defined]
     for label, path in entities.items():
         iri = URIRef(namespace + path)
-        calls[f"page {label}"] = lambda iri=iri: describe(store, iri, Window(size=page_size), namespace)  # type: ignore[arg-type]
+        window = Window(size=page_size)
+        calls[f"page {label}"] = lambda iri=iri: describe(store, iri, window, namespace)  # type: ignore[arg-type]
     return calls
 
 
