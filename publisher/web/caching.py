@@ -23,10 +23,12 @@ With no build behind the app (``build_id == "unbuilt"``) nothing is claimed: ``n
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from flask import Flask, Response, current_app, request
 
@@ -101,6 +103,9 @@ def web_base() -> str:
     return base if base.endswith("/") else base + "/"
 
 
+PER_BUILD_ENTRIES = 256
+
+
 def per_build(key: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per app and build: a build is immutable, so whatever it determines is too.
 
@@ -108,11 +113,15 @@ def per_build(key: str, compute: Callable[[], T]) -> T:
     hangs off the app rather than the module, so two apps (two builds) in one process never share it; a
     race between threads only computes the same value twice.
     """
-    memo = current_app.extensions.setdefault("kgpub.per_build", {})
+    memo: OrderedDict[tuple[str, str], Any] = current_app.extensions.setdefault("kgpub.per_build", OrderedDict())
     slot = (publisher().build_id, key)
-    if slot not in memo:
-        memo[slot] = compute()
-    return memo[slot]
+    if slot in memo:
+        memo.move_to_end(slot)
+        return memo[slot]
+    value = memo[slot] = compute()
+    while len(memo) > PER_BUILD_ENTRIES:  # keys may carry a request's Host: keep the memo bounded
+        memo.popitem(last=False)
+    return value
 
 
 def _max_age(policy: CachePolicy) -> int:

@@ -57,7 +57,7 @@ def void() -> Response:
     if fmt is HTML:
         response = redirect(url_for("harvest.dumps_index"), code=303)
     else:
-        body = graph_bytes(void_graph(base), fmt)
+        body = caching.per_build(f"void {fmt.extension} {base}", lambda: graph_bytes(void_graph(base), fmt))
         response = Response(body, content_type=_with_charset(fmt))
     return add_alternates(response, void_alternates(base))
 

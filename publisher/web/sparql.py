@@ -140,8 +140,10 @@ def describe() -> Response:
     if fmt is HTML:
         response = Response(render_template("sparql.html", page=query_page()), mimetype=HTML.media_type)
     else:
-        graph = service_description(endpoint_url(), dataset_facts(), RESULT_FORMATS + RDF_FORMATS)
-        response = Response(graph_bytes(graph, fmt), mimetype=fmt.media_type)
+        url = endpoint_url()
+        body = caching.per_build(f"service description {fmt.extension} {url}", lambda: graph_bytes(
+            service_description(url, dataset_facts(), RESULT_FORMATS + RDF_FORMATS), fmt))
+        response = Response(body, mimetype=fmt.media_type)
     return add_alternates(response, description_alternates())
 
 
