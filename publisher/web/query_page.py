@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from publisher.store.policy import tokens
 from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.web.pages import Alternate
 from publisher.web.sparql_protocol import answer_formats
 
 COMPETENCY_PACKAGE, COMPETENCY_FOLDER = "publisher.queries", "competency"
@@ -39,20 +40,13 @@ STANDARD_PREFIXES: Mapping[str, str] = {
 
 
 @dataclass(frozen=True)
-class Link:
-    label: str
-    href: str
-    media_type: str
-
-
-@dataclass(frozen=True)
 class Example:
     """One competency question, ready to show: ``text`` already starts with ``BASE <namespace>``."""
 
     name: str
     title: str
     text: str
-    downloads: tuple[Link, ...]
+    downloads: tuple[Alternate, ...]
 
 
 @dataclass(frozen=True)
@@ -78,7 +72,7 @@ class QueryPage:
     max_rows: int
     result_formats: tuple[Format, ...] = RESULT_FORMATS
     graph_formats: tuple[Format, ...] = RDF_FORMATS
-    description_links: tuple[Link, ...] = ()
+    description_links: tuple[Alternate, ...] = ()
 
     def client_config(self) -> dict[str, object]:
         """What static/sparql.js needs, embedded as JSON (``tojson`` escapes it for the HTML page)."""
@@ -124,7 +118,7 @@ def examples(namespace: str, download_href: Callable[[str, Format], str]) -> tup
     out = []
     for query in competency_queries():
         text = with_base(query.text, namespace)
-        links = tuple(Link(f.label, download_href(text, f), f.media_type) for f in answer_formats(text) or ())
+        links = tuple(Alternate(f.label, download_href(text, f), f.media_type) for f in answer_formats(text) or ())
         out.append(Example(query.name, query.title, text, links))
     return tuple(out)
 

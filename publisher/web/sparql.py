@@ -30,7 +30,8 @@ from publisher.web.serialize import graph_bytes
 from publisher.web import caching, publisher
 from publisher.web.negotiation import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.web.negotiation import add_alternates, add_vary, by_media_type, download_name, negotiate
-from publisher.web.query_page import Link, QueryPage, dataset_prefixes, examples, find_editor, starter_query
+from publisher.web.pages import Alternate
+from publisher.web.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.service_description import DatasetFacts, service_description
 from publisher.web.sparql_protocol import ProtocolRequest, answer_formats, read_request
 
@@ -184,7 +185,7 @@ def query_page() -> QueryPage:
         initial_query=starter_query(prefixes, ns),
         editor=find_editor(current_app.static_folder),
         max_rows=publisher().settings.max_result_rows,
-        description_links=tuple(Link(f.label, href, f.media_type) for href, f in description_alternates()),
+        description_links=tuple(Alternate(f.label, href, f.media_type) for href, f in description_alternates()),
     )
 
 
