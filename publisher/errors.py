@@ -63,5 +63,11 @@ class QueryTimeout(PublisherError):
     status, title = 503, "Query exceeded the time limit"
 
 
+class QueryTooExpensive(PublisherError):
+    """The query's process died before answering (it hit its memory limit); other queries go on."""
+
+    status, title = 503, "Query exceeded the resource limit"
+
+
 class StoreUnavailable(PublisherError):
     status, title = 502, "Triplestore unreachable"

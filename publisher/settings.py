@@ -38,6 +38,7 @@ class Settings:
         "Request parameter that passes the time limit to the remote store: `name` (seconds) or `name:ms`", None
     )
     query_timeout_s: float = _help("Wall-clock limit per SPARQL query, in seconds", 30.0)
+    query_memory_mb: int = _help("Memory a query's process may allocate (embedded store), in MiB", 2048)
     max_request_bytes: int = _help("Largest accepted request body, in bytes", 1_000_000)
     max_query_chars: int = _help("Longest accepted SPARQL query text, in characters", 100_000)
     max_result_rows: int = _help("Rows (or triples) returned before a result is truncated", 100_000)

@@ -35,6 +35,9 @@ BUILD_DERIVED = [
     (f"/doc/{ARTICLE}.ttl", "*/*"),
     (f"/doc/{ARTICLE}", "application/ld+json"),
     ("/", "text/html"),
+    ("/ontology", "text/turtle"),
+    ("/ontology.jsonld", "*/*"),
+    ("/shapes", "text/turtle"),
 ]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Iterator
@@ -24,7 +23,7 @@ from publisher.build.publish import build
 from publisher.settings import Settings
 from publisher.web.labels import SDO, best_label, fallback_label
 from publisher.web.pages import Naming
-from tests.conftest import free_port, wait_until_responds
+from tests.conftest import free_port, oxigraph_binary, wait_until_responds
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages"
 NS = "https://kgpub.example.org/"
@@ -46,9 +45,7 @@ def pages(pages_settings: Settings) -> FlaskClient:
 @pytest.fixture(scope="module")
 def remote_pages(pages_settings: Settings) -> Iterator[FlaskClient]:
     """The same app over ``oxigraph serve-read-only`` (the remote store) instead of the embedded one."""
-    binary = shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    binary = oxigraph_binary()
     port = free_port()
     store = pages_settings.current_build.resolve() / "store"
     server = subprocess.Popen([binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}",

@@ -138,3 +138,4 @@ def test_everything_rendered_is_escaped(live_server: LiveServer) -> None:
     assert bad_query.status_code == 400 and attack not in bad_query.text
     unknown = requests.get(live_server.url + "id/" + requests.utils.quote(attack), timeout=30)
     assert unknown.status_code in (400, 404) and attack not in unknown.text
+

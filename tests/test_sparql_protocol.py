@@ -392,6 +392,14 @@ def test_sparqlwrapper_sees_the_error_text(live_server) -> None:  # type: ignore
     assert re.search(r"line 1, column \d+|\b1:\d+", str(raised.value))
 
 
+def test_relative_iris_resolve_against_the_namespace_on_every_store(live_server) -> None:  # type: ignore[no-untyped-def]
+    client = SPARQLWrapper(live_server.url + "sparql")
+    client.setQuery("SELECT ?name WHERE { <id/person/hu-qinghua> <http://schema.org/name> ?name }")
+    client.setReturnFormat(JSON)
+    rows = client.query().convert()["results"]["bindings"]
+    assert [row["name"]["value"] for row in rows] == ["Hu Qinghua"]
+
+
 @pytest.mark.parametrize(("accept", "media_type"), [(None, "text/plain"), ("application/json", "application/json"),
                                                     (BROWSER_ACCEPT, "text/html")])
 def test_a_bug_is_a_plain_500_without_internals(built_settings: Settings, accept: str | None, media_type: str) -> None:

@@ -22,7 +22,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from publisher.build.publish import build
-from publisher.errors import BuildMissing, PublisherError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooLarge
+from publisher.errors import (
+    BuildMissing, PublisherError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooExpensive, QueryTooLarge,
+)
 from publisher.settings import Settings
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
@@ -30,6 +32,7 @@ from publisher.store.policy import check_user_query, query_form
 from publisher.store.remote import RemoteStore
 from publisher.store.sandbox import UnacceptableFormat
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
+from tests.conftest import oxigraph_binary
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NS = "https://kgpub.example.org/"
@@ -57,9 +60,7 @@ def store(settings: Settings) -> Iterator[EmbeddedStore]:
 @pytest.fixture(scope="module")
 def remote(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStore]:
     """``oxigraph serve-read-only`` over the same release: the same fixed queries must answer the same."""
-    binary = shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    binary = oxigraph_binary()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -290,6 +291,21 @@ def test_runaway_query_is_stopped_and_the_next_one_works(store: EmbeddedStore) -
     assert 2.0 <= elapsed < 3.0  # query_timeout_s=2 plus at most ~1 s
     answer = store.run_user_query(UserQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", JSON))
     assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == str(store.manifest.triples)
+
+
+def test_a_query_that_eats_memory_is_stopped_at_the_limit_and_the_next_one_works(settings: Settings) -> None:
+    """Each CONCAT doubles a string: 40 of them would ask for terabytes. The query process's memory limit
+    stops it long before the machine runs out (the time limit is set far away so it cannot be the cause)."""
+    store = EmbeddedStore(settings.with_(query_memory_mb=256, query_timeout_s=60.0))
+    doublings = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(40))
+    try:
+        with pytest.raises(QueryTooExpensive, match="memory limit of 256 MiB") as caught:
+            store.run_user_query(UserQuery(f'SELECT ?v40 WHERE {{ BIND("0123456789abcdef" AS ?v0) {doublings} }}', JSON))
+        assert caught.value.status == 503
+        answer = store.run_user_query(UserQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", JSON))
+        assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == str(store.manifest.triples)
+    finally:
+        store.close()
 
 
 def test_syntax_error_names_line_and_column(store: EmbeddedStore) -> None:

@@ -40,6 +40,7 @@ class EmbeddedStore:
                 base_iri=self.manifest.namespace,
                 timeout_s=settings.query_timeout_s,
                 max_rows=settings.max_result_rows,
+                memory_bytes=settings.query_memory_mb * 2**20,
             )
         )
 

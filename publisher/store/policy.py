@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"})
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 FEDERATION = "SERVICE"
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+PRAGMA = "DEFINE"  # Virtuoso's query pragmas (e.g. get:soft "replace" dereferences FROM IRIs); not SPARQL
 
 _PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
 _NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
@@ -96,6 +98,8 @@ def check_user_query(text: str, settings: "Settings") -> None:
             )
         if token.kind == "word" and head in UPDATE_KEYWORDS:
             raise QueryRefused(f"SPARQL Update ({head}) is not allowed: this endpoint is read-only")
+        if token.kind == "word" and head == PRAGMA:
+            raise QueryRefused("DEFINE pragmas are not allowed: behind a remote Virtuoso they can make it fetch IRIs")
 
 
 def has_dataset_clause(text: str) -> bool:
@@ -105,6 +109,11 @@ def has_dataset_clause(text: str) -> bool:
     union default graph may only be requested for queries without one.
     """
     return any(token.kind == "word" and token.text.upper() == "FROM" for token in keywords(text))
+
+
+def has_relative_iri(text: str) -> bool:
+    """Whether the query writes an IRI without a scheme (``<id/org/x>``): it then needs the namespace as BASE."""
+    return any(token.kind == "iri" and not ABSOLUTE_IRI.match(token.text[1:]) for token in tokens(text))
 
 
 def query_form(text: str) -> str | None:

@@ -46,7 +46,7 @@ from publisher.errors import (
 )
 from publisher.settings import Settings
 from publisher.store import ProtocolResult, SelectResult, UserQuery
-from publisher.store.policy import check_user_query, tokens
+from publisher.store.policy import check_user_query, has_relative_iri, tokens
 from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
 
@@ -93,7 +93,10 @@ class RemoteStore:
         check_user_query(query.text, self.settings)
         deadline = time.monotonic() + self.settings.query_timeout_s
         fields = [*self._limit_fields(), *dataset_fields(query.default_graph_uris, query.named_graph_uris)]
-        with self._open(query.text, ANSWER_TYPES, fields) as response:
+        # relative IRIs resolve against the namespace, as on the embedded store; other queries are sent as
+        # written, so the store's error positions match the client's text
+        text = f"BASE <{self.namespace}>\n{query.text}" if has_relative_iri(query.text) else query.text
+        with self._open(text, ANSWER_TYPES, fields) as response:
             try:
                 answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
                 return serialize_answer(answer, query.media_type, self.settings.max_result_rows)

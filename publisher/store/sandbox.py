@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 import time
@@ -28,7 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from publisher.errors import PublisherError, QueryTimeout, StoreUnavailable
+from publisher.errors import PublisherError, QueryTimeout, QueryTooExpensive
 from publisher.store import ProtocolResult, UserQuery
 from publisher.store.results import UnacceptableFormat  # re-exported: the web layer maps it to 406
 
@@ -43,6 +44,7 @@ class SandboxConfig:
     base_iri: str
     timeout_s: float
     max_rows: int
+    memory_bytes: int | None = None  # RLIMIT_DATA of the child: a query cannot take the machine's memory
     start_method: str = "fork"
 
 
@@ -85,9 +87,12 @@ class Sandbox:
                 self._stop()
                 raise QueryTimeout(f"the query ran longer than {self.config.timeout_s:g} s and was stopped")
             return conn.recv()
-        except (EOFError, OSError) as err:  # the child died (e.g. killed for memory): start afresh next time
+        except (EOFError, OSError) as err:  # the child died (its memory limit, most likely): start afresh
             self._stop()
-            raise StoreUnavailable(f"the query process ended unexpectedly ({type(err).__name__})") from err
+            limit = f" of {self.config.memory_bytes // 2**20} MiB" if self.config.memory_bytes else ""
+            raise QueryTooExpensive(
+                f"the query's process ended before answering, most likely at its memory limit{limit}"
+            ) from err
 
     def _ensure_child(self) -> Connection:
         if self._process is not None and self._process.is_alive() and self._conn is not None:
@@ -120,6 +125,8 @@ def _child_main(conn: Connection, config: SandboxConfig, parent_pid: int) -> Non
     from publisher.store.results import evaluate
 
     _die_with_parent(parent_pid)
+    if config.memory_bytes:
+        resource.setrlimit(resource.RLIMIT_DATA, (config.memory_bytes, config.memory_bytes))
     store = ox.Store.read_only(str(config.store_path))
     while True:
         try:

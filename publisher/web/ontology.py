@@ -100,7 +100,8 @@ def shapes(ext: str | None = None) -> Response:
 def rdf_file(path: Path, fmt: Format) -> Response:
     """The file as is for Turtle (its own prefixes and comments); re-serialized for the other formats."""
     if fmt.extension == "ttl":
-        return send_file(path, mimetype=fmt.media_type, conditional=False)
+        return send_file(path, mimetype=fmt.media_type, etag=caching.entity_tag(fmt.media_type),
+                         last_modified=caching.build_time())
     return Response(converted(path, fmt), mimetype=fmt.media_type)
 
 
