@@ -102,3 +102,8 @@ def test_search_without_a_phrase_shows_the_form(client: FlaskClient) -> None:
 def test_search_rejects_a_bad_page(client: FlaskClient) -> None:
     assert client.get("/search?q=a&page=0").status_code == 400
     assert client.get("/search?q=a&page=21").status_code == 400  # capped at 1,000 hits (20 pages of 50)
+
+
+def test_a_class_with_no_published_instance_is_404(client: FlaskClient) -> None:
+    assert client.get("/class?iri=http://example.org/NoSuchClass").status_code == 404
+    assert client.get("/class?iri=http://schema.org/Person").status_code == 200

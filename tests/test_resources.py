@@ -224,3 +224,9 @@ def test_shapes_are_served_as_turtle(client: FlaskClient) -> None:
     graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
     assert (None, URIRef("http://www.w3.org/ns/shacl#targetClass"), None) in graph
     assert client.get("/shapes.html").status_code == 404
+
+
+@pytest.mark.parametrize("ext", ["html", "ttl"])
+def test_a_page_past_the_last_value_is_404_not_an_empty_document(client: FlaskClient, ext: str) -> None:
+    assert client.get(f"/doc/id/person/hu-qinghua.{ext}?page=1").status_code == 200
+    assert client.get(f"/doc/id/person/hu-qinghua.{ext}?page=500").status_code == 404

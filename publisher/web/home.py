@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier, Node
 from werkzeug.exceptions import BadRequest
@@ -108,6 +108,9 @@ def search() -> str:
 @bp.get("/class")
 def class_index() -> str:
     cls = iri_param(request.args, "iri")
+    manifest = publisher().manifest
+    if manifest is not None and str(cls) not in manifest.classes:
+        abort(404, description=f"No instance of <{cls}> is published; the home page lists the classes.")
     return render_template("class.html", page=class_page(cls, page_param(request.args)))
 
 

@@ -64,6 +64,8 @@ def document(name: str) -> Response:
     description = describe(publisher().store, iri, window_from(request.args), publisher().namespace)
     if description is None:
         abort(404, description=f"Nothing is known about <{iri}>.")
+    if description.window.offset > 0 and not description.statements:
+        abort(404, description="This page is past the last value; the first page is the document without ?page.")
     chosen = fmt or choose(request.accept_mimetypes, DOC_FORMATS)
     response = html_document(description, rest) if chosen is HTML else rdf_document(description, chosen)
     if fmt is None:
