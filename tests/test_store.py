@@ -253,6 +253,8 @@ def test_policy_has_no_false_negative_against_the_real_engine(body: str, canary:
     except (SyntaxError, OSError, RuntimeError):
         pass
     contacted = len(canary.requests) > before
+    if body == ADVERSARIAL[0]:
+        assert contacted, "plain SERVICE must reach the canary through the engine, or this test proves nothing"
     try:
         check_user_query(text, Settings())
         refused = False
