@@ -9,11 +9,13 @@ servers are session-scoped, so each starts once however many modules opt in.
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -172,3 +174,36 @@ def live_server(
     url = f"http://127.0.0.1:{port}/"
     with running(command, url, tmp_path_factory.mktemp("serve") / "serve.log", env):
         yield LiveServer(url=url, settings=built_settings.with_(query_timeout_s=5.0), backend=backend)
+
+
+class Canary:
+    """An HTTP server on 127.0.0.1 that records every request: "nothing was fetched" is observed, not assumed."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        canary = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                canary.requests.append(f"{self.command} {self.path}")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.end_headers()
+                self.wfile.write(b'{"head":{"vars":[]},"results":{"bindings":[{}]}}')
+
+            do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.url = self.base + "sparql"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def canary() -> Iterator[Canary]:
+    server = Canary()
+    yield server
+    server.server.shutdown()

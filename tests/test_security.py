@@ -3,48 +3,18 @@ offline, bounded in time and size, and never serves a file outside what is publi
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
 
 import pytest
 import requests
 
-from tests.conftest import LiveServer
+from tests.conftest import Canary, LiveServer
 
 BOTH_BACKENDS = True  # every test here runs against the embedded store and a remote Oxigraph (conftest.py)
 
 COUNT_PEOPLE = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <http://schema.org/Person> }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
-
-
-class Canary(http.server.BaseHTTPRequestHandler):
-    """Records every request; the endpoint must never send one on a query's behalf."""
-
-    hits: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        Canary.hits.append(f"{self.command} {self.path}")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/n-triples")
-        self.end_headers()
-        self.wfile.write(b"<http://a> <http://b> <http://c> .\n")
-
-    do_POST = do_GET
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def canary() -> Iterator[str]:
-    Canary.hits = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canary)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
 
 
 def sparql(server: LiveServer, query: str, **kwargs: object) -> requests.Response:
@@ -75,18 +45,18 @@ def test_updates_are_refused_in_every_form_and_change_nothing(live_server: LiveS
     assert count_people(live_server) == before == 6
 
 
-def test_no_query_makes_the_server_fetch_anything(live_server: LiveServer, canary: str) -> None:
+def test_no_query_makes_the_server_fetch_anything(live_server: LiveServer, canary: Canary) -> None:
     attempts = [
-        f"SELECT * WHERE {{ SERVICE <{canary}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ SERVICE SILENT <{canary}sparql> {{ ?s ?p ?o }} }}",
-        f"SELECT * FROM <{canary}data.nt> WHERE {{ ?s ?p ?o }}",
-        f"SELECT * FROM NAMED <{canary}data.nt> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-        f"LOAD <{canary}data.nt>",
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{canary}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE <{canary.base}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{canary.base}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{canary.base}data.nt> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{canary.base}data.nt> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"LOAD <{canary.base}data.nt>",
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{canary.base}> {{ ?s ?p ?o }} }}",
     ]
     statuses = [sparql(live_server, query).status_code for query in attempts]
     time.sleep(0.5)
-    assert Canary.hits == []
+    assert canary.requests == []
     assert statuses[0] == statuses[1] == 403
     assert statuses[2] == statuses[3] == 200  # graph names of this dataset only: empty, not fetched
 

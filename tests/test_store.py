@@ -6,12 +6,10 @@ not assumed.
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -32,7 +30,7 @@ from publisher.store.policy import check_user_query, query_form
 from publisher.store.remote import RemoteStore
 from publisher.store.sandbox import UnacceptableFormat
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
-from tests.conftest import oxigraph_binary
+from tests.conftest import Canary, oxigraph_binary
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NS = "https://kgpub.example.org/"
@@ -83,36 +81,6 @@ def remote(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture(params=["embedded", "remote"])
 def any_store(request: pytest.FixtureRequest) -> EmbeddedStore | RemoteStore:
     return request.getfixturevalue("store" if request.param == "embedded" else "remote")
-
-
-class Canary:
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        canary = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                canary.requests.append(f"{self.command} {self.path}")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.end_headers()
-                self.wfile.write(b'{"head":{"vars":[]},"results":{"bindings":[{}]}}')
-
-            do_POST = do_GET
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture(scope="module")
-def canary() -> Iterator[Canary]:
-    server = Canary()
-    yield server
-    server.server.shutdown()
 
 
 # --- fixed queries and bindings ----------------------------------------------------------------------
