@@ -50,12 +50,5 @@ class Publisher:
     def build_id(self) -> str:
         return self.manifest.build_id if self.manifest else "unbuilt"
 
-    def dump_path(self, name: str) -> Path | None:
-        """A file of the served release's ``dumps/`` folder, or None (unknown name or no local release)."""
-        if self.release_dir is None or "/" in name or name.startswith("."):
-            return None
-        path = self.release_dir / "dumps" / name
-        return path if path.is_file() else None
-
     def close(self) -> None:
         self.store.close()

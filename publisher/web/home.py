@@ -94,7 +94,8 @@ def site_context() -> dict[str, Any]:
 
 @bp.get("/")
 def index() -> str:
-    return render_template("home.html", page=home_page())
+    # counts, classes and newest articles are fixed by the build: computed once per build and web base
+    return render_template("home.html", page=caching.per_build(f"home {caching.web_base()}", home_page))
 
 
 @bp.get("/search")
