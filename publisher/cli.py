@@ -102,12 +102,17 @@ def validate(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--full", is_flag=True, help="Rebuild everything, even when only data files changed since the current release.")
 @click.pass_context
-def build(ctx: click.Context) -> None:
-    """Validate, then publish a new release and point build/current at it (progress on stderr)."""
+def build(ctx: click.Context, full: bool) -> None:
+    """Validate, then publish a new release and point build/current at it (progress on stderr).
+
+    When only data files changed since the current release, the build is incremental: it re-parses the
+    changed graphs, validates what the change can reach, and patches a copy of the release.
+    """
     from publisher.build.publish import build as run_build
 
-    result = run_build(settings_of(ctx), progress=say)
+    result = run_build(settings_of(ctx), progress=say, full=full)
     click.echo(f"{result.path}\t{result.manifest.triples} triples")
 
 

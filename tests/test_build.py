@@ -166,7 +166,7 @@ def test_manifest_counts(published: tuple[Settings, Path]) -> None:
     assert manifest.build_id == release.name
     raw = json.loads((release / "manifest.json").read_text())
     assert set(raw) == {"build_id", "created", "namespace", "triples", "graphs", "sources", "classes", "entities",
-                        "graph_hashes"}
+                        "graph_hashes", "prefixes"}
     assert set(raw["graph_hashes"]) == set(raw["graphs"])
     assert raw["created"].endswith("Z")
 

@@ -3,17 +3,21 @@ article file is picked up and republished atomically, and a failing change keeps
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Callable
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
 from publisher import create_app
 from publisher.build import sparql_rules
+from publisher.build.dumps import DUMP_FILES
 from publisher.build.load import load
+from publisher.build.manifest import Manifest
 from publisher.build.publish import build
 from publisher.build.validate import ValidationResult, validate
 from publisher.errors import DataError, ValidationFailed
@@ -104,3 +108,120 @@ def test_a_failing_change_keeps_the_current_build_served(tmp_path: Path, breakag
     assert settings.current_build.resolve() == good.path
     assert client.get(f"/doc/id/article/{SEED}.html").status_code == 200
     assert create_app(settings).test_client().get("/").status_code == 200  # a restart serves it too
+
+
+# Incremental builds: the same report, store, manifest and dumps as a full build of the same files.
+
+FIXTURES = sorted((ROOT / "tests/fixtures/invalid").glob("*.ttl"))
+ARTICLE = f"data/articles/{SEED}.ttl"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled project with one full build, copied (build included) by each test that changes it."""
+    root = tmp_path_factory.mktemp("published")
+    build(copy_project(root), full=True)
+    return root
+
+
+def copy_published(published: Path, target: Path) -> Settings:
+    shutil.copytree(published, target, symlinks=True)  # build/current is a relative symlink
+    return Settings(project_dir=target, build_dir=target / "build")
+
+
+def rebuild(settings: Settings) -> tuple[str, list[str]]:
+    """The report text of a build (passing or failing) and its progress lines."""
+    lines: list[str] = []
+    try:
+        return build(settings, progress=lines.append).report.text(), lines
+    except ValidationFailed as failure:
+        return str(failure), lines
+
+
+def assert_incremental(lines: list[str]) -> None:
+    assert any(line.startswith("incremental: ") for line in lines), lines
+    assert not any(line.startswith("full build") for line in lines), lines
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda path: path.stem)
+def test_an_incremental_build_reports_what_a_full_validation_reports(published: Path, tmp_path: Path,
+                                                                     fixture: Path) -> None:
+    """Each invalid fixture added to a published build: the incremental validation finds exactly the results
+    (and files) that validating everything finds — the reach of every shape is covered."""
+    settings = copy_published(published, tmp_path / "project")
+    shutil.copy(fixture, settings.data_dir / "entities" / f"zz-{fixture.name}")
+    text, lines = rebuild(settings)
+    assert_incremental(lines)
+    assert text == validate(load(settings)).text()
+    assert "VIOLATION in " in text or "WARNING in " in text
+
+
+ARTICLE_EDITS = {
+    "article deleted": lambda text: None,
+    "signatory becomes a witness": lambda text: text.replace("kgo:signatory", "kgo:witness", 1),
+    "event moved after the article": lambda text: text.replace('"2020-09-24', '"2020-10-24', 1),
+    "a participation loses its agent": lambda text: re.sub(r"prov:agent [^;.]+;", "", text, count=1),
+    "a mention removed": lambda text: re.sub(r"schema:mentions [^;.,]+,", "schema:mentions ", text, count=1),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(ARTICLE_EDITS))
+def test_an_edited_or_deleted_article_is_revalidated_as_a_full_build_would(published: Path, tmp_path: Path,
+                                                                          edit: str) -> None:
+    settings = copy_published(published, tmp_path / "project")
+    article = settings.project_dir / ARTICLE
+    changed = ARTICLE_EDITS[edit](article.read_text())
+    if changed is None:
+        article.unlink()
+    else:
+        assert changed != article.read_text(), "the edit must change the article"
+        article.write_text(changed)
+    text, lines = rebuild(settings)
+    assert_incremental(lines)
+    assert text == validate(load(settings)).text()
+
+
+def published_state(release: Path) -> tuple[dict[str, object], dict[str, bytes], int]:
+    """What a release publishes, minus its id and time: manifest, dump bytes, store size."""
+    manifest = {k: v for k, v in Manifest.read(release).__dict__.items() if k not in ("build_id", "created")}
+    dumps = {name: (release / "dumps" / name).read_bytes() for name in DUMP_FILES}
+    return manifest, dumps, len(ox.Store.read_only(str(release / "store")))
+
+
+def test_incremental_releases_equal_full_builds_of_the_same_files(published: Path, tmp_path: Path) -> None:
+    """Add an article, change it, delete it: each incremental release equals a full build, byte for byte."""
+    settings = copy_published(published, tmp_path / "project")
+    new = settings.data_dir / "articles" / "2020-10-13-second-look.ttl"
+    steps = [lambda: new.write_text(NEW_ARTICLE),
+             lambda: new.write_text(NEW_ARTICLE.replace("A second look", "Another look")),
+             lambda: new.unlink()]
+    for step in steps:
+        step()
+        lines: list[str] = []
+        incremental = build(settings, progress=lines.append)
+        assert_incremental(lines)
+        full = build(settings, full=True)
+        assert published_state(incremental.path) == published_state(full.path)
+    assert Manifest.read(full.path).graphs == Manifest.read(published / "build" / "current").graphs
+
+
+def test_a_change_to_the_shapes_or_ontology_rebuilds_everything(published: Path, tmp_path: Path) -> None:
+    settings = copy_published(published, tmp_path / "project")
+    shapes = settings.shapes_dir / "core.ttl"
+    shapes.write_text(shapes.read_text() + "\n# a comment changes the hash\n")
+    lines: list[str] = []
+    build(settings, progress=lines.append)
+    assert "full build: shapes/core.ttl changed (a change to the ontology or the shapes rebuilds everything)" in lines
+
+
+def test_an_incremental_build_serves_the_new_article(published: Path, tmp_path: Path) -> None:
+    settings = copy_published(published, tmp_path / "project")
+    client = create_app(settings).test_client()
+    (settings.data_dir / "articles" / "2020-10-13-second-look.ttl").write_text(NEW_ARTICLE)
+    lines: list[str] = []
+    build(settings, progress=lines.append)
+    assert_incremental(lines)
+    assert client.get("/doc/id/article/2020-10-13-second-look.html").status_code == 404  # pinned to its release
+    fresh = create_app(settings).test_client()
+    assert fresh.get("/doc/id/article/2020-10-13-second-look.html").status_code == 200
+    assert b"A second look" in fresh.get("/dumps/kgpub.ttl").data

@@ -61,10 +61,10 @@ class Project:
 
     def rdflib_graph(self, graph_iris: Iterable[str]) -> Graph:
         """The union of some graphs as one rdflib ``Graph`` (what pySHACL consumes)."""
-        return _rdflib_graph(((q.subject, q.predicate, q.object) for q in self.graph_triples(graph_iris)), self.prefixes)
+        return to_rdflib_graph(((q.subject, q.predicate, q.object) for q in self.graph_triples(graph_iris)), self.prefixes)
 
     def rdflib_shapes(self) -> Graph:
-        return _rdflib_graph(((t.subject, t.predicate, t.object) for t in self.shapes), self.prefixes)
+        return to_rdflib_graph(((t.subject, t.predicate, t.object) for t in self.shapes), self.prefixes)
 
     def files_of(self, subject: Node) -> tuple[str, ...]:
         return self.subject_files.get(subject, ())
@@ -174,7 +174,7 @@ def _record_subjects(index: dict[Node, list[str]], triples: list[ox.Triple], rel
             index[key].append(relpath)
 
 
-def _rdflib_graph(triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, object]], prefixes: dict[str, str]) -> Graph:
+def to_rdflib_graph(triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, object]], prefixes: dict[str, str]) -> Graph:
     graph = Graph()
     for prefix, iri in prefixes.items():
         graph.bind(prefix, iri, override=True, replace=True)  # keep the files' own prefixes

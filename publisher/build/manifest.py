@@ -25,6 +25,7 @@ class Manifest:
     classes: Mapping[str, int] = field(default_factory=dict)  # class IRI -> instances in the data graphs
     entities: int = 0  # distinct IRI subjects in the namespace (data graphs)
     graph_hashes: Mapping[str, str] = field(default_factory=dict)  # graph IRI -> sha256 of its sorted N-Triples
+    prefixes: Mapping[str, str] = field(default_factory=dict)  # the dumps' prefixes, kept by incremental builds
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=False, ensure_ascii=False) + "\n"

@@ -16,19 +16,25 @@ import fcntl
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
-from publisher.build import dumps, stats
-from publisher.build.load import Project, load
+import pyoxigraph as ox
+from rdflib import Graph, Literal
+from rdflib.term import Node
+
+from publisher.build import dumps, incremental, stats
+from publisher.build.load import Project, Source, discover, load, parse_file, to_rdflib_graph
 from publisher.build.manifest import MANIFEST_NAME, Manifest
-from publisher.build.validate import ValidationReport, validate
+from publisher.build.validate import ValidationReport, validate, validate_changes
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings
+from publisher.store.terms import to_oxigraph, to_rdflib
 
 KEEP_RELEASES = 3
 Progress = Callable[[str], None]
@@ -42,10 +48,19 @@ class Build:
     report: ValidationReport
 
 
-def build(settings: Settings, progress: Progress | None = None) -> Build:
+def build(settings: Settings, progress: Progress | None = None, full: bool = False) -> Build:
     """Build and publish the project; raises DataError, ValidationFailed or PublisherError, leaving
-    ``current`` as it was."""
+    ``current`` as it was. Incremental when only data files changed since the current release (``full``:
+    never)."""
     say = progress or (lambda _message: None)
+    if not full:
+        changes = incremental.plan(settings, discover(settings), current_release(settings.builds_root))
+        if isinstance(changes, incremental.Changes):
+            made = _build_incrementally(settings, changes, say)
+            if made is not None:
+                return made
+        else:
+            say(f"full build: {changes}")
     project = load(settings, say)
     report = validate(project)
     say(report.summary())
@@ -67,23 +82,120 @@ def build(settings: Settings, progress: Progress | None = None) -> Build:
     return Build(build_id=final.name, path=final, manifest=manifest, report=report)
 
 
+def _build_incrementally(settings: Settings, changes: incremental.Changes, say: Progress) -> Build | None:
+    """Publish a release patched from ``changes.release``; None when validation cannot be bounded."""
+    root = settings.builds_root
+    with _exclusive(root / ".build.lock"):
+        _remove_stale_staging(root)
+        created = _next_second(root / "releases")
+        base = _manifest_header(settings.namespace, {s.relpath: s.sha256 for s in changes.sources}, created)
+        # a unique folder: a failed build's writable store stays locked while its traceback lives (pyoxigraph
+        # has no close()), and must not block the next build in the same process
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{base.build_id}-", dir=root))
+        try:
+            store = incremental.copy_store(changes.release, staging / "store")
+            patch = incremental.patch_store(changes, store, say)
+            report = validate_changes(
+                store, _shapes_graph(changes.sources, settings.namespace, changes.manifest.prefixes), patch.triples(),
+                patch.removed_triples(), incremental.previous_report(changes.release),
+                _files_finder(store, changes, patch.subject_files),
+            )
+            if report is None:
+                say("full build: the shapes reach further than an incremental validation can bound")
+                return None
+            say(report.summary())
+            if not report.conforms:
+                raise ValidationFailed(report.text())
+            manifest = incremental.next_manifest(changes, patch, store, base)
+            stored = incremental.close_store(store, staging / "store")
+            if stored != manifest.triples:
+                raise PublisherError(f"the patched store holds {stored} quads, expected {manifest.triples}")
+            write_side_files(staging, changes, report, manifest, say)
+            final = promote(staging, root, manifest.build_id)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        removed = prune(root, KEEP_RELEASES)
+    say(f"published {final.name} ({manifest.triples} triples)" + (f"; removed {len(removed)} old" if removed else ""))
+    return Build(build_id=final.name, path=final, manifest=manifest, report=report)
+
+
+def write_side_files(folder: Path, changes: incremental.Changes, report: ValidationReport, manifest: Manifest,
+                     say: Progress) -> None:
+    """Dumps (unchanged graphs' parts linked from the previous release), side files, the manifest."""
+    store = ox.Store.read_only(str(folder / "store"))
+    dumps.write_dumps(store, folder / "dumps", dict(manifest.prefixes), manifest.graph_hashes,
+                      reuse=changes.release / "dumps")
+    incremental.copy_side_files(changes.release, folder)
+    report.graph.serialize(folder / "validation-report.ttl", format="turtle")
+    (folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+    say("wrote dumps (changed graphs only), ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
+
+
 def make_manifest(project: Project, created: datetime) -> Manifest:
-    """The manifest; the build id is the UTC time plus a hash of the sources and namespace."""
-    sources = {s.relpath: s.sha256 for s in project.sources}
-    digest = hashlib.sha256(project.settings.namespace.encode())
+    """The manifest of a full build, its counts taken from the whole store."""
+    base = _manifest_header(project.settings.namespace, {s.relpath: s.sha256 for s in project.sources}, created)
+    return replace(
+        base,
+        triples=len(project.store),
+        graphs=stats.graph_sizes(project.store),
+        classes=stats.class_sizes(project.store),
+        entities=stats.entity_count(project.store, project.settings.namespace),
+        graph_hashes=stats.graph_hashes(project.store),
+        prefixes=dict(sorted(project.prefixes.items())),
+    )
+
+
+def _manifest_header(namespace: str, sources: dict[str, str], created: datetime) -> Manifest:
+    """A manifest without counts; the build id is the UTC time plus a hash of the sources and namespace."""
+    digest = hashlib.sha256(namespace.encode())
     for relpath, sha in sorted(sources.items()):
         digest.update(f"\n{relpath}\t{sha}".encode())
     return Manifest(
         build_id=f"{created:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}",
         created=created.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        namespace=project.settings.namespace,
-        triples=len(project.store),
-        graphs=stats.graph_sizes(project.store),
+        namespace=namespace,
+        triples=0,
         sources=sources,
-        classes=stats.class_sizes(project.store),
-        entities=stats.entity_count(project.store, project.settings.namespace),
-        graph_hashes=stats.graph_hashes(project.store),
     )
+
+
+def _shapes_graph(sources: Iterable[Source], namespace: str, prefixes: Mapping[str, str]) -> Graph:
+    """The shapes files parsed (they are small), for an incremental validation."""
+    triples = [t for s in sources if s.kind == "shapes" for t in parse_file(s.path, namespace)[0]]
+    return to_rdflib_graph(triples, dict(prefixes))
+
+
+def _files_finder(store: ox.Store, changes: incremental.Changes, parsed: dict[object, tuple[str, ...]]
+                  ) -> Callable[[Node], tuple[str, ...]]:
+    """The files describing a node, in source order, as a full build names them: as parsed for the
+    re-parsed graphs; for a graph fed by one file, that file; else its files are parsed when first asked."""
+    order = {source.relpath: index for index, source in enumerate(changes.sources)}
+    feeding: dict[str, list[Source]] = {}
+    for source in changes.sources:
+        if source.graph and source.graph not in changes.graphs:
+            feeding.setdefault(source.graph, []).append(source)
+    described: dict[str, dict[Node, set[str]]] = {}
+
+    def in_graph(graph: str, node: Node) -> set[str]:
+        sources = feeding.get(graph, [])
+        if len(sources) <= 1:
+            return {s.relpath for s in sources}
+        if graph not in described:
+            described[graph] = {}
+            for source in sources:
+                for subject in {t.subject for t in parse_file(source.path, changes.manifest.namespace)[0]}:
+                    described[graph].setdefault(to_rdflib(subject), set()).add(source.relpath)
+        return described[graph].get(node, set())
+
+    def files_of(node: Node) -> tuple[str, ...]:
+        if isinstance(node, Literal):
+            return ()
+        graphs = {q.graph_name.value for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)
+                  if isinstance(q.graph_name, ox.NamedNode)}
+        found = set(parsed.get(node, ())).union(*(in_graph(graph, node) for graph in graphs))
+        return tuple(sorted(found, key=order.__getitem__))
+
+    return files_of
 
 
 def write_release(project: Project, report: ValidationReport, manifest: Manifest, folder: Path, say: Progress) -> None:
@@ -93,7 +205,7 @@ def write_release(project: Project, report: ValidationReport, manifest: Manifest
     if stored != manifest.triples:
         raise PublisherError(f"the on-disk store holds {stored} quads, expected {manifest.triples}")
     say(f"wrote store: {stored} quads in {len(manifest.graphs)} graphs")
-    dumps.write_dumps(project.store, folder / "dumps", project.prefixes)
+    dumps.write_dumps(project.store, folder / "dumps", project.prefixes, manifest.graph_hashes)
     ontology = dumps.graph_triples(project.store, ONTOLOGY_IRI)
     dumps.write_turtle(ontology, folder / "ontology.ttl", project.prefixes)
     dumps.write_turtle(project.shapes, folder / "shapes.ttl", project.prefixes)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -44,9 +44,22 @@ class Rule:
 
     shape: URIRef
     constraint: Node
-    query: str  # with PREFIX lines and the focus-node sub-select in place
+    prefixes: str  # PREFIX lines
+    select: str  # the constraint's SELECT as written in the shapes
+    targets: tuple[str, ...]  # graph patterns binding $this to the shape's targets, one per target
     messages: tuple[Literal, ...]
     severity: URIRef
+
+    @property
+    def query(self) -> str:
+        """The SELECT over all focus nodes of the shape."""
+        return self.query_for(None)
+
+    def query_for(self, candidates: Collection[URIRef] | None) -> str:
+        """The SELECT with the focus-node sub-select in place, restricted to ``candidates`` when given."""
+        restrict = "" if candidates is None else "VALUES $this { " + " ".join(c.n3() for c in sorted(candidates)) + " } "
+        focus = "{ SELECT DISTINCT $this WHERE { " + restrict + " UNION ".join(self.targets) + " } }"
+        return self.prefixes + _with_focus(self.select, focus)
 
 
 def split(shapes: Graph) -> tuple[Graph, list[Rule]]:
@@ -64,12 +77,20 @@ def split(shapes: Graph) -> tuple[Graph, list[Rule]]:
     return remaining, rules
 
 
-def run(rules: Iterable[Rule], store: ox.Store, report: Graph) -> int:
-    """Evaluate every rule over the union of the store's graphs; add results to ``report``; count them."""
+def run(rules: Iterable[Rule], store: ox.Store, report: Graph,
+        candidates: Mapping[Rule, Collection[URIRef]] | None = None) -> int:
+    """Evaluate every rule over the union of the store's graphs; add results to ``report``; count them.
+
+    With ``candidates``, a rule runs only for those focus nodes (an incremental build's reach); a rule
+    missing from the mapping runs for all of its focus nodes, one with an empty collection not at all.
+    """
     added = 0
     node = report.value(None, RDF.type, SH.ValidationReport)
     for rule in rules:
-        for focus, bindings in _violations(rule, store):
+        restrict = None if candidates is None else candidates.get(rule)
+        if restrict is not None and not restrict:
+            continue
+        for focus, bindings in _violations(rule.query_for(restrict), store):
             result = _add_result(report, rule, focus, bindings)
             if node is not None:
                 report.add((node, SH.result, result))
@@ -78,19 +99,19 @@ def run(rules: Iterable[Rule], store: ox.Store, report: Graph) -> int:
 
 
 def _rules_of(shapes: Graph, shape: Node) -> Iterator[Rule]:
-    focus = _focus_select(shapes, shape)
-    if focus is None or (shape, SH.path, None) in shapes or _deactivated(shapes, shape):
+    targets = _target_patterns(shapes, shape)
+    if not targets or (shape, SH.path, None) in shapes or _deactivated(shapes, shape):
         return
     severity = shapes.value(shape, SH.severity) or SH.Violation
     for constraint in shapes.objects(shape, SH.sparql):
         select = shapes.value(constraint, SH.select)
         if select is None or _deactivated(shapes, constraint) or not is_safe(str(select)):
             continue
-        query = _with_focus(str(select), focus)
-        if query is None:
+        if where_group_start(str(select)) is None:
             continue
         messages = tuple(m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal))
-        yield Rule(shape, constraint, _prefixes(shapes, constraint) + query, messages, severity)  # type: ignore[arg-type]
+        yield Rule(shape, constraint, _prefixes(shapes, constraint), str(select), targets,  # type: ignore[arg-type]
+                   messages, severity)
 
 
 def is_safe(select: str) -> bool:
@@ -115,23 +136,24 @@ def is_safe(select: str) -> bool:
     return True
 
 
-def _focus_select(shapes: Graph, shape: Node) -> str | None:
-    """The sub-select naming the shape's focus nodes; None for targets this module does not handle."""
+def _target_patterns(shapes: Graph, shape: Node) -> tuple[str, ...]:
+    """Graph patterns binding ``$this`` to the shape's focus nodes; none for targets this module does not handle."""
     classes = list(shapes.objects(shape, SH.targetClass))
     nodes = list(shapes.objects(shape, SH.targetNode))
     other_targets = (SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
     if any((shape, p, None) in shapes for p in other_targets) or not (classes or nodes):
-        return None
+        return ()
     branches = [f"{{ $this <{RDF.type}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* {c.n3()} }}"
                 for c in classes if isinstance(c, URIRef)]
     if nodes:
         branches.append("{ VALUES $this { " + " ".join(n.n3() for n in nodes) + " } }")
-    return "{ SELECT DISTINCT $this WHERE { " + " UNION ".join(branches) + " } }"
+    return tuple(branches)
 
 
-def _with_focus(select: str, focus: str) -> str | None:
+def _with_focus(select: str, focus: str) -> str:
     at = where_group_start(select)
-    return None if at is None else f"{select[:at]} {focus} {select[at:]}"
+    assert at is not None, "rules are only made of SELECTs with a WHERE group"
+    return f"{select[:at]} {focus} {select[at:]}"
 
 
 def _prefixes(shapes: Graph, constraint: Node) -> str:
@@ -149,10 +171,10 @@ def _deactivated(shapes: Graph, node: Node) -> bool:
     return isinstance(flag, Literal) and flag.toPython() is True
 
 
-def _violations(rule: Rule, store: ox.Store) -> Iterator[tuple[Node, dict[str, Node]]]:
+def _violations(query: str, store: ox.Store) -> Iterator[tuple[Node, dict[str, Node]]]:
     """Distinct solutions (rdflib sees one graph, where a triple stated in two named graphs is one)."""
     seen = set()
-    solutions = store.query(rule.query, use_default_graph_as_union=True)
+    solutions = store.query(query, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
     for solution in solutions:  # type: ignore[union-attr]
         bindings = {name: to_rdflib(solution[name]) for name in names if solution[name] is not None}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
@@ -39,7 +40,7 @@ def entity_count(store: ox.Store, namespace: str) -> int:
         for q in store
         if q.graph_name != _ONTOLOGY_GRAPH and isinstance(q.subject, ox.NamedNode)
     }
-    return sum(1 for iri in subjects if iri.startswith(namespace) and not iri.startswith(ONTOLOGY_IRI))
+    return sum(1 for iri in subjects if _is_entity(iri, namespace))
 
 
 def graph_hashes(store: ox.Store) -> dict[str, str]:
@@ -53,6 +54,49 @@ def graph_hashes(store: ox.Store) -> dict[str, str]:
         if isinstance(quad.graph_name, ox.NamedNode):
             lines[quad.graph_name.value].append(str(ox.Triple(quad.subject, quad.predicate, quad.object)))
     return {graph: _digest(sorted(lines[graph])) for graph in sorted(lines)}
+
+
+def quads_hash(quads: Iterable[ox.Quad]) -> str:
+    """One graph's hash, as ``graph_hashes`` computes it, from that graph's quads."""
+    return _digest(sorted(str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads))
+
+
+def patched_counts(classes: Mapping[str, int], entities: int, store: ox.Store, added: set[ox.Quad],
+                   removed: set[ox.Quad], namespace: str) -> tuple[dict[str, int], int]:
+    """``class_sizes`` and ``entity_count`` after a patch, from their values before it.
+
+    Only the subjects the patch touched can change membership; each is looked up in the patched store
+    (now) and in the store minus ``added`` plus ``removed`` (before).
+    """
+    counts = Counter(classes)
+    for subject, cls in {(q.subject, q.object) for q in added | removed if q.predicate == RDF_TYPE}:
+        if isinstance(cls, ox.NamedNode):
+            pattern = (subject, RDF_TYPE, cls)
+            counts[cls.value] += _present(store, pattern, added, removed, now=True) - _present(
+                store, pattern, added, removed, now=False)
+    for subject in {q.subject for q in added | removed}:
+        if isinstance(subject, ox.NamedNode) and _is_entity(subject.value, namespace):
+            pattern = (subject, None, None)
+            entities += _present(store, pattern, added, removed, now=True) - _present(
+                store, pattern, added, removed, now=False)
+    return {cls: n for cls, n in sorted(counts.items()) if n > 0}, entities
+
+
+def _present(store: ox.Store, pattern: tuple[object, object, object], added: set[ox.Quad], removed: set[ox.Quad],
+             now: bool) -> bool:
+    """Whether a data graph holds a quad matching ``pattern`` now (in ``store``) or before the patch."""
+    for quad in store.quads_for_pattern(*pattern, None):  # type: ignore[arg-type]
+        if quad.graph_name != _ONTOLOGY_GRAPH and (now or quad not in added):
+            return True
+    return not now and any(_matches(q, pattern) and q.graph_name != _ONTOLOGY_GRAPH for q in removed)
+
+
+def _matches(quad: ox.Quad, pattern: tuple[object, object, object]) -> bool:
+    return all(want is None or want == have for want, have in zip(pattern, (quad.subject, quad.predicate, quad.object)))
+
+
+def _is_entity(iri: str, namespace: str) -> bool:
+    return iri.startswith(namespace) and not iri.startswith(ONTOLOGY_IRI)
 
 
 def _digest(lines: list[str]) -> str:

@@ -10,16 +10,21 @@ the source file(s) that describe its focus node. Warnings and infos are reported
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
+import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from publisher.build import sparql_rules
+from publisher.build import reach, sparql_rules
 from publisher.build.load import Project
 from publisher.settings import ONTOLOGY_IRI
+from publisher.store.terms import to_oxigraph, to_rdflib
+
+Triple = tuple[Node, Node, Node]
+RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -84,8 +89,136 @@ def validate(project: Project, fast_rules: bool = True) -> ValidationReport:
     _set_conforms(report_graph)
     for prefix, namespace in data.namespaces():
         report_graph.bind(prefix, namespace, override=False)
-    results = sorted(_results(report_graph, project), key=_sort_key)
+    results = sorted(_results(report_graph, project.files_of), key=_sort_key)
     return ValidationReport(results=tuple(results), graph=report_graph, shapes=shapes)
+
+
+# Core constructs whose result for a focus node depends only on its own triples (with inverse paths, the
+# triples pointing at it) and the rdf:type of its values; any other construct makes ``validate_changes``
+# decline (None), and the build validates everything.
+NON_LOCAL = (SH.node, SH.qualifiedValueShape, SH.targetObjectsOf, SH.target, SH.sparql)
+
+
+def validate_changes(store: ox.Store, shapes: Graph, changed: list[Triple], removed: list[Triple],
+                     previous: Graph, files_of: Callable[[Node], tuple[str, ...]]) -> ValidationReport | None:
+    """Validate what ``changed`` (added and removed triples) can reach in ``store``, the patched graph.
+
+    Core shapes run in pySHACL on the focus nodes whose own triples changed (plus, for a node whose type
+    changed, the nodes pointing at it), over just their neighbourhood; SHACL-SPARQL rules run in pyoxigraph
+    on the candidates ``reach`` finds. Results of the previous report for nodes not re-validated are kept
+    (a conforming release has only warnings). None when the shapes reach further than this handles.
+    """
+    core, rules = sparql_rules.split(shapes)
+    inverse = _local_inverse_paths(core)
+    if inverse is None:
+        return None
+    focus = _core_focus(store, changed, removed, inverse)
+    report_graph = _empty_report()
+    if focus:  # not pySHACL's focus_nodes: 0.40 also filters the value nodes of nested shapes (sh:or) by it
+        data = _neighbourhood(store, focus, inverse)
+        _, report_graph, _ = pyshacl.validate(data, shacl_graph=core, inference="none", advanced=True,
+                                              allow_warnings=True, inplace=True)
+        _keep_results_for(report_graph, focus)
+    graphs = reach.Graphs(store, removed)
+    typed = {s for s, p, _ in changed if p == RDF.type and isinstance(s, URIRef)}  # target membership may change
+    candidates: dict[sparql_rules.Rule, set[URIRef] | None] = {}
+    for rule in rules:
+        found = reach.candidates(reach.Pattern.of(rule.prefixes + rule.select), changed, graphs)
+        candidates[rule] = None if found is None else found | typed
+    sparql_rules.run(rules, store, report_graph, {r: c for r, c in candidates.items() if c is not None})
+    _keep_previous(previous, report_graph, focus, candidates)
+    _set_conforms(report_graph)
+    for prefix, namespace in shapes.namespaces():
+        report_graph.bind(prefix, namespace, override=False)
+    results = sorted(_results(report_graph, files_of), key=_sort_key)
+    return ValidationReport(results=tuple(results), graph=report_graph, shapes=shapes)
+
+
+def _local_inverse_paths(core: Graph) -> set[URIRef] | None:
+    """Predicates of the core shapes' inverse paths; None if a shape uses a non-local construct or path."""
+    if any((None, p, None) in core for p in NON_LOCAL if isinstance(p, URIRef)):
+        return None
+    inverse: set[URIRef] = set()
+    for path in core.objects(None, SH.path):
+        if isinstance(path, URIRef):
+            continue
+        step = core.value(path, SH.inversePath)
+        if not isinstance(step, URIRef) or len(list(core.predicate_objects(path))) != 1:
+            return None  # sequence, alternative or repeated paths reach further
+        inverse.add(step)
+    return inverse
+
+
+def _core_focus(store: ox.Store, changed: list[Triple], removed: list[Triple], inverse: set[URIRef]) -> set[Node]:
+    """Subjects of changed triples; objects of changed inverse-path triples; nodes pointing at a re-typed node."""
+    focus: set[Node] = {s for s, _, _ in changed}
+    focus |= {o for _, p, o in changed if p in inverse and not isinstance(o, Literal)}
+    for node in {s for s, p, _ in changed if p == RDF.type}:
+        focus |= {to_rdflib(q.subject) for q in store.quads_for_pattern(None, None, to_oxigraph(node), None)}
+        focus |= {s for s, _, o in removed if o == node}
+    return focus
+
+
+def _neighbourhood(store: ox.Store, focus: set[Node], inverse: set[URIRef]) -> Graph:
+    """What core shapes read about ``focus``: its triples, inverse-path triples into it, its values' types,
+    and the ontology (class hierarchy)."""
+    data = Graph()
+    quads = [q for node in focus for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)]
+    for p in inverse:
+        quads += [q for node in focus for q in store.quads_for_pattern(None, to_oxigraph(p), to_oxigraph(node), None)]
+    quads += list(store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI)))
+    ends = {q.object for q in quads if not isinstance(q.object, ox.Literal)} | {q.subject for q in quads}
+    quads += [q for end in ends for q in store.quads_for_pattern(end, RDF_TYPE, None, None)]
+    for q in quads:
+        data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return data
+
+
+def _keep_results_for(report: Graph, focus: set[Node]) -> None:
+    """Drop results about nodes outside ``focus``: the neighbourhood holds only the types of its values, so
+    pySHACL's results about those values are artefacts of the cut, not findings."""
+    node = report.value(None, RDF.type, SH.ValidationReport)
+    for result in list(report.subjects(RDF.type, SH.ValidationResult)):
+        if report.value(result, SH.focusNode) not in focus:
+            report.remove((node, SH.result, result))
+            report.remove((result, None, None))
+    reachable, frontier = {node}, [node]
+    while frontier:
+        children = [o for o in report.objects(frontier.pop(), None) if isinstance(o, BNode) and o not in reachable]
+        reachable.update(children)
+        frontier.extend(children)
+    for orphan in {s for s in report.subjects() if isinstance(s, BNode)} - reachable:
+        report.remove((orphan, None, None))
+
+
+def _empty_report() -> Graph:
+    report = Graph()
+    node = BNode()
+    report.add((node, RDF.type, SH.ValidationReport))
+    report.add((node, SH.conforms, Literal(True)))
+    return report
+
+
+def _keep_previous(previous: Graph, report: Graph, core_focus: set[Node],
+                   candidates: Mapping[sparql_rules.Rule, set[URIRef] | None]) -> None:
+    """Copy the previous report's results for the nodes and rules this validation did not look at again."""
+    rule_reach: dict[Node, set[URIRef] | None] = {}
+    for rule, found in candidates.items():
+        known = rule_reach.get(rule.shape, set())
+        rule_reach[rule.shape] = None if found is None or known is None else known | found
+    node = report.value(None, RDF.type, SH.ValidationReport)
+    for result in previous.subjects(RDF.type, SH.ValidationResult):
+        focus, shape = previous.value(result, SH.focusNode), previous.value(result, SH.sourceShape)
+        if shape in rule_reach:
+            reached = rule_reach[shape]
+            if reached is None or focus in reached:
+                continue
+        elif focus in core_focus:
+            continue
+        for triple in previous.triples((result, None, None)):
+            report.add(triple)
+        if node is not None:
+            report.add((node, SH.result, result))
 
 
 def _set_conforms(report: Graph) -> None:
@@ -97,7 +230,7 @@ def _set_conforms(report: Graph) -> None:
     report.set((node, SH.conforms, Literal(not violated)))
 
 
-def _results(report: Graph, project: Project) -> Iterable[ValidationResult]:
+def _results(report: Graph, files_of: Callable[[Node], tuple[str, ...]]) -> Iterable[ValidationResult]:
     for node in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(node, SH.focusNode)
         severity = report.value(node, SH.resultSeverity)
@@ -111,12 +244,15 @@ def _results(report: Graph, project: Project) -> Iterable[ValidationResult]:
             message="; ".join(messages) or "(no message)",
             source_shape=report.value(node, SH.sourceShape),  # type: ignore[arg-type]
             constraint=_local_name(component) if component is not None else "",
-            files=project.files_of(focus) if focus is not None else (),
+            files=files_of(focus) if focus is not None else (),
         )
 
 
-def _sort_key(result: ValidationResult) -> tuple[int, tuple[str, ...], str, str]:
-    return (SEVERITY_ORDER.get(result.severity, 3), result.files, str(result.focus_node), result.message)
+def _sort_key(result: ValidationResult) -> tuple[object, ...]:
+    """A total order, so a report reads the same however the report graph was filled."""
+    return (SEVERITY_ORDER.get(result.severity, 3), result.files, str(result.focus_node), result.message,
+            result.constraint, str(result.path), str(result.value),
+            "" if isinstance(result.source_shape, BNode) else str(result.source_shape))
 
 
 def _render(result: ValidationResult, report: Graph, shapes: Graph) -> str:

@@ -1,0 +1,187 @@
+"""Incremental builds: when only data files changed since the published release, rebuild from it.
+
+What changes is found by the sources' hashes in the release's manifest. Only the named graphs fed by
+changed files are re-parsed (an article graph is one file; the entities graph is all entity files), the
+published store is copied with hard links (RocksDB checkpoint) and patched graph by graph, validation runs
+on the focus nodes the change can reach (``validate.validate_changes``), dump parts of unchanged graphs are
+linked from the previous release, and the manifest's counts are updated from the added and removed quads.
+
+A full build is made instead when the ontology, the shapes, the namespace or the release layout changed,
+when there is no release yet, or when the shapes use a construct whose reach is not bounded
+(``validate.validate_changes`` says so). The previous release is trusted to be valid: ``kgpub build``
+publishes nothing else.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from publisher.build import dumps, stats
+from publisher.build.load import Source, check_article, parse_file
+from publisher.build.manifest import Manifest
+from publisher.settings import ONTOLOGY_IRI, Settings
+from publisher.store.terms import to_rdflib
+
+Progress = Callable[[str], None]
+RdflibTriple = tuple  # (subject, predicate, object) as rdflib terms
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Which sources differ from the published release, and which graphs they feed."""
+
+    release: Path
+    manifest: Manifest
+    sources: tuple[Source, ...]  # all sources now
+    graphs: tuple[str, ...]  # graphs to rebuild (sorted); a graph with no source left is removed
+    changed_files: tuple[str, ...]  # added, modified or removed data files (project-relative)
+
+
+@dataclass
+class Patch:
+    """The quads an incremental build added to and removed from the store, graph by graph."""
+
+    added: set[ox.Quad]
+    removed: set[ox.Quad]
+    graph_hashes: dict[str, str]  # rebuilt graphs still present -> new hash
+    graph_sizes: dict[str, int]
+    prefixes: dict[str, str]
+    subject_files: dict[object, tuple[str, ...]]
+
+    def triples(self) -> list[RdflibTriple]:
+        """Added and removed triples as rdflib terms (graphs dropped): what validation looks at."""
+        return sorted({_rdflib_triple(q) for q in self.added | self.removed}, key=str)
+
+    def removed_triples(self) -> list[RdflibTriple]:
+        return [_rdflib_triple(q) for q in self.removed]
+
+
+def plan(settings: Settings, sources: list[Source], release: Path | None) -> Changes | str:
+    """The changes since ``release``, or why a full build is needed."""
+    if release is None or not (release / "manifest.json").is_file():
+        return "no published build yet"
+    manifest = Manifest.read(release)
+    if manifest.namespace != settings.namespace:
+        return "the namespace changed"
+    if not (release / "dumps" / dumps.PARTS).is_dir() or not manifest.graph_hashes or not manifest.prefixes:
+        return "the published build predates incremental builds"
+    now = {s.relpath: s for s in sources}
+    before = dict(manifest.sources)
+    differing = sorted(p for p in now.keys() | before.keys() if before.get(p) != (now[p].sha256 if p in now else None))
+    structural = [path for path in differing if not _is_data_file(path, now, settings)]
+    if structural:
+        return f"{structural[0]} changed (a change to the ontology or the shapes rebuilds everything)"
+    fed = {s.graph for s in sources}
+    graphs = {now[path].graph for path in differing if path in now}
+    graphs |= {graph for graph in manifest.graph_hashes if graph not in fed}  # its files were deleted
+    return Changes(release, manifest, tuple(sources), tuple(sorted(g for g in graphs if g)), tuple(differing))
+
+
+def _is_data_file(relpath: str, now: dict[str, Source], settings: Settings) -> bool:
+    if relpath in now:
+        return now[relpath].kind in ("entities", "article")
+    try:  # a deleted file: data if it was under the data folder
+        return (settings.project_dir / relpath).resolve().is_relative_to(settings.data_dir.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:
+    """Re-parse the changed graphs' sources and make ``store`` (a copy of the release's) hold them."""
+    feeds: dict[str, list[Source]] = defaultdict(list)
+    for source in changes.sources:
+        if source.graph in changes.graphs:
+            feeds[source.graph].append(source)
+    added: set[ox.Quad] = set()
+    removed: set[ox.Quad] = set()
+    hashes: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    prefixes: dict[str, str] = {}
+    subject_files: dict[object, list[str]] = defaultdict(list)
+    namespace = changes.manifest.namespace
+    for graph in changes.graphs:
+        node = ox.NamedNode(graph)
+        new: set[ox.Quad] = set()
+        for source in feeds.get(graph, []):
+            triples, file_prefixes = parse_file(source.path, namespace)
+            if source.kind == "article":
+                check_article(source, triples, namespace)
+            for prefix, iri in file_prefixes.items():
+                prefixes.setdefault(prefix, iri)
+            for subject in {t.subject for t in triples}:
+                subject_files[to_rdflib(subject)].append(source.relpath)
+            new.update(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+        old = set(store.quads_for_pattern(None, None, None, node))
+        added |= new - old
+        removed |= old - new
+        if new:
+            hashes[graph] = stats.quads_hash(new)
+            sizes[graph] = len(new)
+    for quad in removed:
+        store.remove(quad)
+    store.extend(added)
+    for graph in changes.graphs:
+        if graph not in hashes:
+            store.remove_graph(ox.NamedNode(graph))
+    say(f"incremental: {len(changes.changed_files)} changed files, {len(changes.graphs)} graphs re-parsed: "
+        f"+{len(added)} -{len(removed)} quads")
+    files = {subject: tuple(paths) for subject, paths in subject_files.items()}
+    return Patch(added, removed, hashes, sizes, prefixes, files)
+
+
+def copy_store(release: Path, target: Path) -> ox.Store:
+    """A writable copy of the release's store: a RocksDB checkpoint, hard links on the same file system."""
+    ox.Store.read_only(str(release / "store")).backup(str(target))
+    return ox.Store(str(target))
+
+
+def close_store(store: ox.Store, path: Path) -> int:
+    """Flush and close a written store; the quads found on reopening it read-only."""
+    store.flush()
+    del store
+    gc.collect()
+    return len(ox.Store.read_only(str(path)))
+
+
+def next_manifest(changes: Changes, patch: Patch, store: ox.Store, base: Manifest) -> Manifest:
+    """``base`` (the new build's id and sources) with counts carried over from the release and patched."""
+    previous = changes.manifest
+    graphs = {g: n for g, n in previous.graphs.items() if g not in changes.graphs} | patch.graph_sizes
+    hashes = {g: h for g, h in previous.graph_hashes.items() if g not in changes.graphs} | patch.graph_hashes
+    classes, entities = stats.patched_counts(previous.classes, previous.entities, store, patch.added, patch.removed,
+                                             previous.namespace)
+    return replace(
+        base,
+        triples=previous.triples + len(patch.added) - len(patch.removed),
+        graphs=dict(sorted(graphs.items())),
+        classes=classes,
+        entities=entities,
+        graph_hashes=dict(sorted(hashes.items())),
+        prefixes=previous.prefixes,  # the parts linked from the release were written with them
+    )
+
+
+def copy_side_files(release: Path, folder: Path) -> None:
+    """The ontology and shapes did not change: their rendered files are the release's."""
+    for name in ("ontology.ttl", "shapes.ttl"):
+        shutil.copy2(release / name, folder / name)
+
+
+def previous_report(release: Path) -> Graph:
+    report = Graph()
+    path = release / "validation-report.ttl"
+    if path.is_file():
+        report.parse(path, format="turtle")
+    return report
+
+
+def _rdflib_triple(quad: ox.Quad) -> RdflibTriple:
+    return (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
