@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import gc
 import gzip
-import hashlib
+import json
 import os
-import shutil
 from pathlib import Path
-from typing import BinaryIO, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
 DUMP_PARTS = {"kgpub.nt.gz": "nt.gz", "kgpub.nq.gz": "nq.gz", "kgpub.ttl": "ttl", "kgpub.trig": "trig",
-              "kgpub.jsonld": "jsonld"}  # dump file -> suffix of its per-graph parts
+              "kgpub.jsonld": "jsonld"}  # dump file -> format of its per-graph parts
 DUMP_FILES = tuple(DUMP_PARTS)
-PARTS = "parts"
+INDEX = "index.json"  # graph -> content hash, and each graph's byte range in each dump
 
 
 def write_store(source: ox.Store, path: Path) -> int:
@@ -35,42 +34,60 @@ def write_store(source: ox.Store, path: Path) -> int:
 
 def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str], graph_hashes: Mapping[str, str],
                 reuse: Path | None = None) -> None:
-    """Every dump, assembled from one part per named graph (sorted by graph IRI).
+    """Every dump, one part per named graph (sorted by graph IRI), and ``index.json`` saying where each is.
 
-    A part depends only on its graph's IRI and content hash, so an incremental build hard-links the parts of
-    unchanged graphs from the previous release (``reuse``) and serializes only the graphs that changed.
     Each format concatenates: gzip members, N-Triples/N-Quads lines, Turtle/TriG statements after one
-    ``@prefix`` header, JSON-LD graph objects in one array. A triple stated in two graphs appears in both
-    parts of the union formats (N-Triples, Turtle): the same RDF graph, a few repeated lines.
+    ``@prefix`` header, JSON-LD graph objects in one array. A part depends only on its graph's content, so
+    an incremental build copies the parts of unchanged graphs from the previous release's dumps
+    (``reuse``: its folder) as byte ranges, in long runs, and serializes only the graphs that changed. A
+    triple stated in two graphs appears in both parts of the union formats (N-Triples, Turtle): the same
+    RDF graph, a few repeated lines.
     """
-    parts = folder / PARTS
-    parts.mkdir(parents=True, exist_ok=True)
-    names = {graph: part_name(graph, digest) for graph, digest in sorted(graph_hashes.items())}
-    for graph, name in names.items():
-        if not (reuse is not None and _link_part(reuse / PARTS, parts, name)):
-            _write_part(store, graph, parts, name, prefixes)
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = _read_index(reuse)
     header = "".join(f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in sorted(prefixes.items())).encode()
-    for dump, suffix in DUMP_PARTS.items():
-        with (folder / dump).open("wb") as out:
-            _assemble(out, [parts / f"{name}.{suffix}" for name in names.values()], suffix, header)
+    writers = {dump: _DumpWriter(folder / dump, suffix, header, reuse / dump if reuse else None)
+               for dump, suffix in DUMP_PARTS.items()}
+    try:
+        for graph, digest in sorted(graph_hashes.items()):
+            if previous.get("graphs", {}).get(graph) == digest:
+                for dump, writer in writers.items():
+                    writer.copy(graph, *previous["ranges"][dump][graph])
+                continue
+            for (dump, writer), data in zip(writers.items(), _serialize_part(store, graph, prefixes)):
+                writer.write(graph, data)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    index = {"graphs": dict(sorted(graph_hashes.items())),
+             "ranges": {dump: writer.ranges for dump, writer in writers.items()}}
+    (folder / INDEX).write_text(json.dumps(index, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def part_name(graph_iri: str, graph_hash: str) -> str:
-    return hashlib.sha256(f"{graph_iri}\n{graph_hash}".encode()).hexdigest()[:32]
+def _read_index(folder: Path | None) -> dict[str, Any]:
+    """The previous release's dump index; empty (nothing reusable) when absent or unreadable."""
+    if folder is None:
+        return {}
+    try:
+        index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    complete = all(dump in index.get("ranges", {}) and (folder / dump).is_file() for dump in DUMP_PARTS)
+    return index if complete else {}
 
 
-def _write_part(store: ox.Store, graph: str, parts: Path, name: str, prefixes: dict[str, str]) -> None:
+def _serialize_part(store: ox.Store, graph: str, prefixes: dict[str, str]) -> tuple[bytes, ...]:
+    """One graph's part in each dump format, in ``DUMP_PARTS`` order."""
     quads = sorted(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)), key=str)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    serialized = {
-        "nq.gz": gzip.compress(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), mtime=0),
+    parts = {
         "nt.gz": gzip.compress(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), mtime=0),
+        "nq.gz": gzip.compress(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), mtime=0),
         "ttl": _without_prefixes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)),
         "trig": _without_prefixes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)),
         "jsonld": ox.serialize(quads, format=ox.RdfFormat.JSON_LD).strip()[1:-1],  # [{graph}] -> {graph}
     }
-    for suffix, data in serialized.items():
-        (parts / f"{name}.{suffix}").write_bytes(data)
+    return tuple(parts[suffix] for suffix in DUMP_PARTS.values())
 
 
 def _without_prefixes(serialized: bytes) -> bytes:
@@ -79,33 +96,81 @@ def _without_prefixes(serialized: bytes) -> bytes:
     return b"".join(lines[at:])
 
 
-def _link_part(previous: Path, parts: Path, name: str) -> bool:
-    """Hard-link (or copy, across file systems) a previous release's part files; False if any is missing."""
-    sources = [previous / f"{name}.{suffix}" for suffix in DUMP_PARTS.values()]
-    if not all(path.is_file() for path in sources):
-        return False
-    for path in sources:
+class _DumpWriter:
+    """Writes one dump part by part, recording each part's byte range; copied parts are coalesced into
+    runs (consecutive in the previous dump, separators included) and copied by the kernel."""
+
+    def __init__(self, path: Path, suffix: str, header: bytes, previous: Path | None) -> None:
+        self.out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.source = os.open(previous, os.O_RDONLY) if previous is not None and previous.is_file() else None
+        self.separator = b",\n" if suffix == "jsonld" else b""
+        self.trailer = b"]\n" if suffix == "jsonld" else b""
+        self.position = 0
+        self.parts = 0
+        self.run: tuple[int, int] | None = None  # pending copy: [start, end) in the previous dump
+        self.ranges: dict[str, tuple[int, int]] = {}
+        self._emit(b"[" if suffix == "jsonld" else header if suffix in ("ttl", "trig") else b"")
+
+    def write(self, graph: str, data: bytes) -> None:
+        self._flush_run()
+        self._begin_part()
+        self.parts += 1
+        self.ranges[graph] = (self.position, len(data))
+        self._emit(data)
+
+    def copy(self, graph: str, offset: int, length: int) -> None:
+        if self.run is not None and self.run[1] + len(self.separator) == offset:
+            start = self.position + self.run[1] - self.run[0] + len(self.separator)
+            self.run = (self.run[0], offset + length)
+        else:
+            self._flush_run()
+            self._begin_part()
+            start, self.run = self.position, (offset, offset + length)
+        self.parts += 1
+        self.ranges[graph] = (start, length)
+
+    def close(self) -> None:
         try:
-            os.link(path, parts / path.name)
-        except OSError:
-            shutil.copy2(path, parts / path.name)
-    return True
+            self._flush_run()
+            self._emit(self.trailer)
+        finally:
+            os.close(self.out)
+            if self.source is not None:
+                os.close(self.source)
+
+    def _begin_part(self) -> None:
+        if self.parts:
+            self._emit(self.separator)
+
+    def _flush_run(self) -> None:
+        if self.run is None:
+            return
+        start, end = self.run
+        self.run = None
+        assert self.source is not None, "a part was copied from a previous dump that is not there"
+        _copy_range(self.source, self.out, start, end - start)
+        self.position += end - start
+
+    def _emit(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.out, view):]
+        self.position += len(data)
 
 
-def _assemble(out: BinaryIO, parts: list[Path], suffix: str, header: bytes) -> None:
-    if suffix in ("ttl", "trig"):
-        out.write(header)
-    if suffix == "jsonld":
-        out.write(b"[")
-    written = False
-    for path in parts:
-        data = path.read_bytes()
-        if suffix == "jsonld" and written and data:
-            out.write(b",\n")
-        out.write(data)
-        written = written or bool(data)
-    if suffix == "jsonld":
-        out.write(b"]\n")
+def _copy_range(source: int, target: int, offset: int, length: int) -> None:
+    """Append ``length`` bytes of ``source`` from ``offset`` to ``target``, in the kernel where it can."""
+    while length:
+        try:
+            copied = os.copy_file_range(source, target, length, offset)
+        except OSError:  # not supported between these files: read and write
+            copied = len(chunk := os.pread(source, min(length, 1 << 23), offset))
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(target, view):]
+        if copied == 0:
+            raise OSError(f"the previous dump ended {length} bytes early")
+        offset, length = offset + copied, length - copied
 
 
 def write_turtle(triples: Iterable[ox.Triple], path: Path, prefixes: dict[str, str]) -> None:

@@ -14,7 +14,6 @@ publishes nothing else.
 
 from __future__ import annotations
 
-import gc
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -27,7 +26,7 @@ from rdflib import Graph
 from publisher.build import dumps, stats
 from publisher.build.load import Source, check_article, parse_file
 from publisher.build.manifest import Manifest
-from publisher.settings import ONTOLOGY_IRI, Settings
+from publisher.settings import Settings
 from publisher.store.terms import to_rdflib
 
 Progress = Callable[[str], None]
@@ -71,7 +70,7 @@ def plan(settings: Settings, sources: list[Source], release: Path | None) -> Cha
     manifest = Manifest.read(release)
     if manifest.namespace != settings.namespace:
         return "the namespace changed"
-    if not (release / "dumps" / dumps.PARTS).is_dir() or not manifest.graph_hashes or not manifest.prefixes:
+    if not (release / "dumps" / dumps.INDEX).is_file() or not manifest.graph_hashes or not manifest.prefixes:
         return "the published build predates incremental builds"
     now = {s.relpath: s for s in sources}
     before = dict(manifest.sources)
@@ -141,14 +140,6 @@ def copy_store(release: Path, target: Path) -> ox.Store:
     """A writable copy of the release's store: a RocksDB checkpoint, hard links on the same file system."""
     ox.Store.read_only(str(release / "store")).backup(str(target))
     return ox.Store(str(target))
-
-
-def close_store(store: ox.Store, path: Path) -> int:
-    """Flush and close a written store; the quads found on reopening it read-only."""
-    store.flush()
-    del store
-    gc.collect()
-    return len(ox.Store.read_only(str(path)))
 
 
 def next_manifest(changes: Changes, patch: Patch, store: ox.Store, base: Manifest) -> Manifest:

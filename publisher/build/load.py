@@ -98,23 +98,29 @@ def load(settings: Settings, progress: Callable[[str], None] | None = None) -> P
 def discover(settings: Settings) -> list[Source]:
     """All source files in a fixed order (ontology, entities, articles, shapes), each with its target graph."""
     ns = settings.namespace
-    ontology = sorted(settings.ontology_dir.glob("*.ttl"))
+    ontology = _turtle_files(settings.ontology_dir)
     if not ontology:
         raise DataError(settings.ontology_dir, None, "no ontology files (*.ttl) found")
     found: list[Source] = [_source(settings, path, "ontology", ONTOLOGY_IRI) for path in ontology]
-    for path in sorted((settings.data_dir / "entities").glob("*.ttl")):
+    for path in _turtle_files(settings.data_dir / "entities"):
         found.append(_source(settings, path, "entities", f"{ns}graph/entities"))
-    for path in sorted((settings.data_dir / "articles").glob("*.ttl")):
+    for path in _turtle_files(settings.data_dir / "articles"):
         if not SLUG.fullmatch(path.stem):
             raise DataError(path, None, f"article file name {path.stem!r} is not a valid IRI segment")
         found.append(_source(settings, path, "article", f"{ns}graph/article/{path.stem}"))
-    found.extend(_source(settings, path, "shapes", None) for path in sorted(settings.shapes_dir.glob("*.ttl")))
+    found.extend(_source(settings, path, "shapes", None) for path in _turtle_files(settings.shapes_dir))
     return found
+
+
+def _turtle_files(folder: Path) -> list[Path]:
+    """``*.ttl`` in ``folder``, sorted by name (as strings: Path comparison costs ~5x more per file)."""
+    return [folder / name for name in sorted(p.name for p in folder.glob("*.ttl"))]
 
 
 def _source(settings: Settings, path: Path, kind: Kind, graph: str | None) -> Source:
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as err:
         raise DataError(path, None, f"cannot read: {err.strerror or err}") from err
     relpath = path.relative_to(settings.project_dir).as_posix()

@@ -56,10 +56,18 @@ class Rule:
         return self.query_for(None)
 
     def query_for(self, candidates: Collection[URIRef] | None) -> str:
-        """The SELECT with the focus-node sub-select in place, restricted to ``candidates`` when given."""
-        restrict = "" if candidates is None else "VALUES $this { " + " ".join(c.n3() for c in sorted(candidates)) + " } "
-        focus = "{ SELECT DISTINCT $this WHERE { " + restrict + " UNION ".join(self.targets) + " } }"
-        return self.prefixes + _with_focus(self.select, focus)
+        """The SELECT with the focus-node sub-select in place, restricted to ``candidates`` when given.
+
+        Restricted, the candidates come first and each is checked against the targets with ``FILTER
+        EXISTS``: measured at 1M triples, Oxigraph otherwise evaluates ``rdf:type/rdfs:subClassOf*`` for
+        every instance before joining (200 candidates: 800 ms against 14 ms).
+        """
+        targets = " UNION ".join(self.targets)
+        if candidates is None:
+            where = targets
+        else:
+            where = "VALUES $this { " + " ".join(c.n3() for c in sorted(candidates)) + " } FILTER EXISTS { " + targets + " }"
+        return self.prefixes + _with_focus(self.select, "{ SELECT DISTINCT $this WHERE { " + where + " } }")
 
 
 def split(shapes: Graph) -> tuple[Graph, list[Rule]]:

@@ -10,6 +10,7 @@ the source file(s) that describe its focus node. Warnings and infos are reported
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
@@ -100,7 +101,8 @@ NON_LOCAL = (SH.node, SH.qualifiedValueShape, SH.targetObjectsOf, SH.target, SH.
 
 
 def validate_changes(store: ox.Store, shapes: Graph, changed: list[Triple], removed: list[Triple],
-                     previous: Graph, files_of: Callable[[Node], tuple[str, ...]]) -> ValidationReport | None:
+                     previous: Graph, files_of: Callable[[Node], tuple[str, ...]],
+                     cache: Path | None = None) -> ValidationReport | None:
     """Validate what ``changed`` (added and removed triples) can reach in ``store``, the patched graph.
 
     Core shapes run in pySHACL on the focus nodes whose own triples changed (plus, for a node whose type
@@ -122,8 +124,8 @@ def validate_changes(store: ox.Store, shapes: Graph, changed: list[Triple], remo
     graphs = reach.Graphs(store, removed)
     typed = {s for s, p, _ in changed if p == RDF.type and isinstance(s, URIRef)}  # target membership may change
     candidates: dict[sparql_rules.Rule, set[URIRef] | None] = {}
-    for rule in rules:
-        found = reach.candidates(reach.Pattern.of(rule.prefixes + rule.select), changed, graphs)
+    for rule, pattern in zip(rules, reach.patterns([r.prefixes + r.select for r in rules], cache)):
+        found = reach.candidates(pattern, changed, graphs)
         candidates[rule] = None if found is None else found | typed
     sparql_rules.run(rules, store, report_graph, {r: c for r, c in candidates.items() if c is not None})
     _keep_previous(previous, report_graph, focus, candidates)
