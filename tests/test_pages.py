@@ -21,7 +21,9 @@ from rdflib import RDFS, SKOS, XSD, Graph, Literal, URIRef
 from publisher import create_app
 from publisher.build.publish import build
 from publisher.settings import Settings
+from publisher.web.describe import Memos, Window, describe
 from publisher.web.labels import SDO, best_label, fallback_label
+from publisher.web.memo import BoundedMemo
 from publisher.web.pages import Naming
 from tests.conftest import free_port, oxigraph_binary, wait_until_responds
 
@@ -201,6 +203,58 @@ def test_remote_store_serves_the_same_pages(pages: FlaskClient, remote_pages: Fl
     embedded, remote = pages.get(path), remote_pages.get(path)
     assert embedded.status_code == remote.status_code == 200
     assert embedded.get_data(as_text=True) == remote.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- what a worker remembers for its build
+
+
+def test_a_document_is_served_again_byte_for_byte_and_per_web_base(pages_settings: Settings) -> None:
+    client = create_app(pages_settings).test_client()  # a fresh app: nothing remembered yet
+    path = "/doc/id/org/hub.html?direction=in&property=http://schema.org/memberOf&page=2"
+    first, again = client.get(path), client.get(path)
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers.getlist("Link") == first.headers.getlist("Link")
+    assert again.headers["Content-Type"] == first.headers["Content-Type"]
+    elsewhere = client.get(path, base_url="https://mirror.example").get_data(as_text=True)
+    assert 'href="https://mirror.example/id/' in elsewhere  # links follow where the server is reached
+    assert 'href="http://localhost/' not in elsewhere
+    for _ in range(2):  # an unknown entity stays a 404 (only documents are kept)
+        assert client.get("/doc/id/org/nowhere.html").status_code == 404
+    for _ in range(2):  # past the last page too
+        assert client.get(path.replace("page=2", "page=9")).status_code == 404
+
+
+def test_memos_change_no_description(pages_settings: Settings) -> None:
+    """Labels and a hub's counts remembered per build: the same description cold, warm, and without memos."""
+    store = create_app(pages_settings).extensions["kgpub"].store
+    hub = URIRef(NS + "id/org/hub")
+    for window in (Window(1, 5), Window(2, 5), Window(2, 5, ("in", SDO.memberOf))):
+        memos = Memos(context=BoundedMemo(10_000), groups=BoundedMemo(10), groups_from=1)
+        plain = describe(store, hub, window, NS)
+        assert plain is not None and plain.context
+        assert plain == describe(store, hub, window, NS, memos) == describe(store, hub, window, NS, memos)
+        assert memos.groups is not None and memos.groups.get(hub) is not None
+        assert memos.context is not None and hub in memos.context.get_many([hub])
+    few = Memos(groups=BoundedMemo(10))  # the fixture hub has far fewer statements than the default threshold
+    describe(store, hub, Window(1, 5), NS, few)
+    assert few.groups is not None and len(few.groups) == 0
+    assert describe(store, URIRef(NS + "id/org/nowhere"), Window(1, 5), NS, Memos(BoundedMemo(10))) is None
+
+
+def test_bounded_memo_forgets_the_least_recently_used() -> None:
+    memo: BoundedMemo[str, int] = BoundedMemo(2)
+    memo.put("a", 1)
+    memo.put("b", 2)
+    assert memo.get("a") == 1  # now "b" is the least recently used
+    memo.put("c", 3)
+    assert memo.get_many(["a", "b", "c"]) == {"a": 1, "c": 3}
+    sized: BoundedMemo[str, str] = BoundedMemo(100, max_weight=20, weigh=len)
+    for key, value in (("x", "1234"), ("y", "12345"), ("w", "12345"), ("v", "12345"), ("u", "1234")):
+        sized.put(key, value)
+    assert sized.get("x") is None and sized.get("u") == "1234" and sized.weight == 19
+    sized.put("t", "123456")  # heavier than a quarter of the budget: not kept
+    assert sized.get("t") is None and sized.weight == 19
 
 
 # ---------------------------------------------------------------- the model, without HTTP

@@ -11,8 +11,9 @@ spliced into text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
-from typing import Iterable, Iterator, Literal as Lit
+from typing import TYPE_CHECKING, Iterable, Iterator, Literal as Lit
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -20,6 +21,9 @@ from rdflib.term import Node
 from publisher.queries import load_query, with_values, with_window
 from publisher.store import Store
 from publisher.web.labels import LABEL_PREDICATES
+
+if TYPE_CHECKING:
+    from publisher.web.memo import BoundedMemo
 
 Direction = Lit["out", "in"]
 
@@ -31,6 +35,7 @@ CONTEXT = load_query("context.rq", label_predicates=LABEL_PREDICATES)
 MAX_HASH_SUBJECTS = 50  # hash IRIs folded into one document
 MAX_GROUPS = 200  # predicate groups shown per subject and direction (a safety bound)
 CONTEXT_CHUNK = 400  # terms per VALUES block when fetching labels
+MEMO_GROUPS_FROM = 200  # a subject with at least this many statements has its counts memoised (see Memos)
 
 
 @dataclass(frozen=True)
@@ -88,22 +93,42 @@ class Description:
         return any(group.total > self.window.offset + self.window.size for group in self.groups)
 
 
-def describe(store: Store, iri: URIRef, window: Window, namespace: str) -> Description | None:
+@dataclass(frozen=True)
+class Memos:
+    """Per-build memos (``publisher.web.memo.BoundedMemo``) for what the build fixes about one term.
+
+    ``context``: a term's context rows (labels, types, image URLs), so a page queries only for the terms no
+    earlier page showed: the predicates, types and popular articles of a page are mostly known already.
+    ``groups``: the predicate counts of a subject with at least ``groups_from`` statements, the one query
+    of a hub page whose cost grows with the archive (it counts every link to count the pages); a small
+    subject's counts cost less to query than to keep. Either memo may be None: same answer, only slower."""
+
+    context: "BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None" = None
+    groups: "BoundedMemo[URIRef, tuple[Group, ...]] | None" = None
+    groups_from: int = MEMO_GROUPS_FROM
+
+
+NO_MEMOS = Memos()
+
+
+def describe(store: Store, iri: URIRef, window: Window, namespace: str, memos: Memos = NO_MEMOS) -> Description | None:
     """The description of ``iri``'s document, or None when the IRI occurs nowhere in the data.
 
     Hash IRIs (``iri#part``) found among the values shown are described too, one level deep: their data
     belongs to this document. Finding them among fetched values costs no query; a scan for every
     ``iri#...`` in the store would cost a string comparison per neighbour (350 ms for a 23k-link hub).
     """
-    if not exists(store, iri):
+    counted = predicate_groups(store, iri, memos.groups, memos.groups_from)
+    if not counted:  # no statement has it as subject or object, in any graph: what exists.rq asks
         return None
-    groups, statements = _windows(store, iri, window)
+    groups, statements = _windows(store, iri, window, memos, counted)
     hashes = _hash_subjects(iri, statements) if window.focus is None else ()
     for subject in hashes:
-        more_groups, more_statements = _windows(store, subject, window)
+        more_groups, more_statements = _windows(store, subject, window, memos)
         groups, statements = groups + more_groups, statements + more_statements
     shown = _terms_shown((iri, *hashes), groups, statements, namespace)
-    return Description(iri, (iri, *hashes), groups, statements, tuple(context(store, shown)), window)
+    found = tuple(context(store, shown, memos.context))
+    return Description(iri, (iri, *hashes), groups, statements, found, window)
 
 
 def exists(store: Store, iri: URIRef) -> bool:
@@ -111,9 +136,20 @@ def exists(store: Store, iri: URIRef) -> bool:
     return store.ask(EXISTS, {"s": iri})
 
 
-def predicate_groups(store: Store, subject: URIRef) -> list[Group]:
+def predicate_groups(store: Store, subject: URIRef, memo: "BoundedMemo[URIRef, tuple[Group, ...]] | None" = None,
+                     memo_from: int = MEMO_GROUPS_FROM) -> list[Group]:
     """The (direction, predicate) groups of ``subject`` with their statement counts, bounded per direction
     (in predicate order, so the same groups are kept whatever order the store groups in)."""
+    known = memo.get(subject) if memo is not None else None
+    if known is not None:
+        return list(known)
+    groups = _count_groups(store, subject)
+    if memo is not None and sum(g.total for g in groups) >= memo_from:
+        memo.put(subject, tuple(groups))
+    return groups
+
+
+def _count_groups(store: Store, subject: URIRef) -> list[Group]:
     rows = store.select(PREDICATES, {"s": subject}).rows
     found = [Group(subject, str(r["direction"]), r["p"], int(r["n"])) for r in rows]  # type: ignore[arg-type]
     groups = sorted(found, key=lambda group: str(group.predicate))
@@ -132,26 +168,47 @@ def group_window(store: Store, group: Group, window: Window) -> list[Statement]:
     return [Statement(group, value, tuple(stated_by)) for value, stated_by in graphs.items()]
 
 
-def context(store: Store, terms: Iterable[URIRef]) -> Iterator[tuple[Node, Node, Node]]:
-    """Labels, types and image URLs of ``terms`` (chunked so no query grows without bound)."""
-    pending = iter(sorted(set(terms)))
+def context(store: Store, terms: Iterable[URIRef],
+            memo: "BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None" = None
+            ) -> Iterator[tuple[Node, Node, Node]]:
+    """Labels, types and image URLs of ``terms``, term by term in IRI order, each term's rows in the order
+    the store returned them. One query per chunk of terms the memo does not know (chunked so no query
+    grows without bound); a term with no context is remembered too, as no rows."""
+    wanted = sorted(set(terms))
+    known = memo.get_many(wanted) if memo is not None else {}
+    fetched: dict[Node, list[tuple[Node, Node]]] = {}
+    pending = iter([term for term in wanted if term not in known])
     while chunk := list(islice(pending, CONTEXT_CHUNK)):
+        for term in chunk:
+            fetched[term] = []
         for row in store.select(with_values(CONTEXT, "x", chunk)).rows:
-            yield (row["x"], row["p"], row["o"])
+            fetched[row["x"]].append((row["p"], row["o"]))
+    if memo is not None and fetched:
+        memo.put_many({term: tuple(rows) for term, rows in fetched.items()})
+    for term in wanted:
+        for p, o in known[term] if term in known else fetched[term]:
+            yield (term, p, o)
 
 
+@lru_cache(maxsize=16_384)
 def article_of(graph: URIRef, namespace: str) -> URIRef | None:
-    """The article whose statements a named graph holds (``graph/article/<slug>`` -> ``id/article/<slug>``)."""
+    """The article whose statements a named graph holds (``graph/article/<slug>`` -> ``id/article/<slug>``).
+
+    Remembered, so a page gets the same ``URIRef`` object for an article each time: dict look-ups then
+    match it by identity instead of calling rdflib's Python-level ``__eq__``."""
     prefix = f"{namespace}graph/article/"
     return URIRef(f"{namespace}id/article/{graph[len(prefix):]}") if graph.startswith(prefix) else None
 
 
-def _windows(store: Store, subject: URIRef, window: Window) -> tuple[tuple[Group, ...], tuple[Statement, ...]]:
+def _windows(store: Store, subject: URIRef, window: Window, memos: Memos = NO_MEMOS,
+             counted: list[Group] | None = None) -> tuple[tuple[Group, ...], tuple[Statement, ...]]:
     """The groups of one subject (those in focus) and the statements of their current windows.
 
     A direction whose groups all fit in the first window is read with one query instead of one per
     predicate: that is every direction of a typical entity, and it halves a page's queries."""
-    groups = tuple(g for g in predicate_groups(store, subject) if _in_focus(g, window))
+    if counted is None:
+        counted = predicate_groups(store, subject, memos.groups, memos.groups_from)
+    groups = tuple(g for g in counted if _in_focus(g, window))
     statements: list[Statement] = []
     for direction in ("out", "in"):
         shown = [g for g in groups if g.direction == direction and window.offset < g.total]

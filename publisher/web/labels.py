@@ -27,6 +27,9 @@ LABEL_PREDICATES: Final[tuple[URIRef, ...]] = (
     SDO.headline,
 )
 PREFERRED_LANGUAGE: Final = "en"
+# The precedence as a mapping: a dict finds a term by hash, where ``in``/``index`` on the tuple would call
+# rdflib's Python-level ``__eq__`` once per label predicate (a couple of microseconds each, per row).
+LABEL_RANK: Final[Mapping[Node, int]] = {p: rank for rank, p in enumerate(LABEL_PREDICATES)}
 
 PREFIXES: Final[Mapping[str, str]] = {
     "kgo": str(KGO),
@@ -59,9 +62,9 @@ def best_label(values: Iterable[tuple[URIRef, Node]], lang: str = PREFERRED_LANG
     rows, not graphs) all rank labels with exactly this rule.
     """
     candidates = [
-        (LABEL_PREDICATES.index(p), _language_rank(o, lang), o.language or "", str(o))
+        (rank, _language_rank(o, lang), o.language or "", str(o))
         for p, o in values
-        if p in LABEL_PREDICATES and isinstance(o, Literal)
+        if (rank := LABEL_RANK.get(p)) is not None and isinstance(o, Literal)  # type: ignore[arg-type]
     ]
     return min(candidates)[3] if candidates else None
 

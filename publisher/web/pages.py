@@ -9,7 +9,8 @@ other scheme (``javascript:``, ``data:``...) is shown as text, never as a link. 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
@@ -19,12 +20,21 @@ from werkzeug.urls import iri_to_uri
 
 from publisher.settings import ONTOLOGY_IRI
 from publisher.web.describe import Description, Group, Statement, Window, article_of
-from publisher.web.labels import FOAF, LABEL_PREDICATES, SDO, best_label, fallback_label
+from publisher.web.labels import FOAF, LABEL_PREDICATES, LABEL_RANK, SDO, best_label, fallback_label
 
 IMAGE_PREDICATES = frozenset({SDO.image, SDO.contentUrl, SDO.thumbnailUrl, SDO.logo, FOAF.depiction})
 IMAGE_TYPES = frozenset({SDO.ImageObject})
 WEB_SCHEMES = ("http://", "https://")
 SHARED_DATA = "shared entity data"
+# How a context row is indexed, by predicate (a dict finds it by hash; ``==`` on rdflib terms runs in Python).
+CONTEXT_KIND: Mapping[Node, str] = {RDF.type: "type", SDO.contentUrl: "content_url"}
+
+
+@lru_cache(maxsize=16_384)
+def uri(iri: str) -> str:
+    """``iri_to_uri``, remembered: a page links the same IRIs many times (a hub page names each article as
+    a value and as the source of a fact), and the result depends on the IRI alone."""
+    return iri_to_uri(iri)
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,10 @@ class Naming:
     labels: Mapping[Node, str]
     types: Mapping[Node, frozenset[Node]]
     content_urls: Mapping[Node, str]
+    # Terms already made for this page, by (IRI, shown as an image?) and by stating graph: a page names
+    # the same articles many times. Never compared or shown; a Naming lives for one page.
+    _terms: dict[tuple[Node, bool], Term] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _sources: dict[URIRef, Term] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_context(cls, namespace: str, web_base: str, context: Iterable[tuple[Node, Node, Node]]) -> "Naming":
@@ -108,9 +122,10 @@ class Naming:
         types: dict[Node, set[Node]] = defaultdict(set)
         content_urls: dict[Node, str] = {}
         for s, p, o in context:
-            if p == RDF.type:
+            kind = CONTEXT_KIND.get(p)
+            if kind == "type":
                 types[s].add(o)
-            elif p == SDO.contentUrl:
+            elif kind == "content_url":
                 content_urls[s] = str(o)
             else:
                 pairs[s].append((p, o))
@@ -125,13 +140,22 @@ class Naming:
     def href(self, iri: str) -> tuple[str | None, bool]:
         """(link target, is external) for an IRI: local for the namespace, out for http(s), else none."""
         if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#"):  # served at /ontology, whatever the namespace
-            return self.web_base + "ontology" + iri_to_uri(iri[len(ONTOLOGY_IRI) :]), False
+            return self.web_base + "ontology" + uri(iri[len(ONTOLOGY_IRI) :]), False
         if iri.startswith(self.namespace) and len(iri) > len(self.namespace):
-            return self.web_base + iri_to_uri(iri[len(self.namespace) :]), False
-        return (iri_to_uri(iri), True) if iri.startswith(WEB_SCHEMES) else (None, False)
+            return self.web_base + uri(iri[len(self.namespace) :]), False
+        return (uri(iri), True) if iri.startswith(WEB_SCHEMES) else (None, False)
 
     def term(self, node: Node, predicate: Node | None = None) -> Term:
         """The one way a node becomes a :class:`Term` (``predicate`` decides whether it is an image)."""
+        if not isinstance(node, URIRef):
+            return self._term(node, predicate)
+        key = (node, predicate in IMAGE_PREDICATES)
+        made = self._terms.get(key)
+        if made is None:
+            made = self._terms[key] = self._term(node, predicate)
+        return made
+
+    def _term(self, node: Node, predicate: Node | None) -> Term:
         if isinstance(node, Literal):
             return self.literal(node, predicate)
         if isinstance(node, BNode):
@@ -143,18 +167,24 @@ class Naming:
         datatype = literal.datatype
         shown = None if datatype in (None, XSD.string) else self.term(datatype)
         image = str(literal) if predicate in IMAGE_PREDICATES and str(literal).startswith(WEB_SCHEMES) else None
-        return Term(str(literal), lang=literal.language, datatype=shown, image=image and iri_to_uri(image))
+        return Term(str(literal), lang=literal.language, datatype=shown, image=image and uri(image))
 
     def image_of(self, node: Node, predicate: Node | None = None) -> str | None:
         """An http(s) image URL for ``node``: the node itself when it is an image, or its contentUrl."""
         if node in self.content_urls and self.content_urls[node].startswith(WEB_SCHEMES):
-            return iri_to_uri(self.content_urls[node])
+            return uri(self.content_urls[node])
         is_image = predicate in IMAGE_PREDICATES or bool(self.types.get(node, frozenset()) & IMAGE_TYPES)
-        return iri_to_uri(str(node)) if is_image and str(node).startswith(WEB_SCHEMES) else None
+        return uri(str(node)) if is_image and str(node).startswith(WEB_SCHEMES) else None
 
     def source(self, graph: URIRef) -> Term:
         """Who states a fact: the article of an article graph, or the shared entity data."""
-        if graph == URIRef(f"{self.namespace}graph/entities"):
+        made = self._sources.get(graph)
+        if made is None:
+            made = self._sources[graph] = self._source(graph)
+        return made
+
+    def _source(self, graph: URIRef) -> Term:
+        if str(graph) == f"{self.namespace}graph/entities":  # graphs are IRIs: compare text, not rdflib terms
             return Term(SHARED_DATA)
         article = article_of(graph, self.namespace)
         return self.term(article) if article is not None else self.term(graph)
@@ -170,10 +200,10 @@ def entity_page(
 
 
 def section(description: Description, subject: URIRef, naming: Naming) -> Section:
-    groups = [g for g in description.groups if g.subject == subject]
+    groups = [g for g in description.groups if g.subject is subject or g.subject == subject]
     by_group: dict[Group, list[Statement]] = defaultdict(list)
     for statement in description.statements:
-        if statement.group.subject == subject:
+        if statement.group.subject is subject or statement.group.subject == subject:  # `is`: skip rdflib's __eq__
             by_group[statement.group].append(statement)
     usual = _usual_graphs(by_group.values())
     types = tuple(naming.term(s.value) for s in by_group.get(_type_group(groups), []))
@@ -235,7 +265,7 @@ def _ordered(groups: list[Group], naming: Naming) -> list[Group]:
     """Labels first (in precedence order), then the rest by their shown name."""
 
     def key(group: Group) -> tuple[int, str]:
-        rank = LABEL_PREDICATES.index(group.predicate) if group.predicate in LABEL_PREDICATES else len(LABEL_PREDICATES)
+        rank = LABEL_RANK.get(group.predicate, len(LABEL_PREDICATES))
         return (rank, naming.label(group.predicate).lower())
 
     return sorted(groups, key=key)

@@ -16,33 +16,40 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from rdflib import URIRef
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.urls import iri_to_uri
 
 from publisher.web import caching, publisher
-from publisher.web.describe import Description, Window, describe, exists
+from publisher.web.describe import Description, Memos, Window, describe, exists
 from publisher.web.harvest import RESERVED
 from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.memo import BoundedMemo, build_memo
 from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose, link_value
-from publisher.web.pages import Alternate, EntityPage, Naming, entity_page
+from publisher.web.pages import Alternate, EntityPage, Naming, Term, entity_page
 from publisher.web.params import FORBIDDEN, iri_param, page_param
-from publisher.web.serialize import Triple, rdf_bytes
+from publisher.web.serialize import Triple, canonical_json, json_ld, rdf_bytes
 
 bp = Blueprint("resources", __name__)
 
 DOC_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)  # HTML first: what a browser or */* gets
 BY_EXTENSION = {fmt.extension: fmt for fmt in DOC_FORMATS}
-JSON_LD = BY_EXTENSION["jsonld"]
 MAX_PATH_CHARS = 1024
 # '#' and '?' never belong to a path we serve: a hash IRI is served by its base's document.
 NOT_IN_PATH = re.compile(r"[#?]")
 JSONLD_CONTEXT = {"@vocab": str(SDO), **{p: ns for p, ns in PREFIXES.items() if p != "schema"}}
+CONTEXT_MEMO_TERMS = 20_000  # terms whose labels, types and image URLs a worker remembers (a hub page shows ~550)
+GROUPS_MEMO_SUBJECTS = 1_024  # hubs whose property counts a worker remembers
+TERM_MARKUP_ENTRIES = 20_000  # rendered terms a worker remembers
+DOCUMENT_MEMO_BYTES = 32 * 2**20  # finished documents a worker keeps, in bytes (a typical page is ~8 KB)
+DOCUMENT_MEMO_ENTRIES = 16_384
 
 
 @bp.get("/<path:rest>")
@@ -58,10 +65,25 @@ def resource(rest: str) -> Response:
 
 @bp.get("/doc/<path:name>")
 def document(name: str) -> Response:
-    """A document about an IRI: ``name`` is ``{rest}.{ext}``, or ``{rest}`` to negotiate."""
+    """A document about an IRI: ``name`` is ``{rest}.{ext}``, or ``{rest}`` to negotiate.
+
+    A document with an explicit extension is a function of the build and the request's URL alone, so once
+    made it is kept (bounded, per build: :func:`documents`) and served again as the same bytes; the memo
+    sits behind the path validation, and only successful documents are kept."""
     rest, fmt = split_extension(name)
     iri = entity_iri(rest)
-    description = describe(publisher().store, iri, window_from(request.args), publisher().namespace)
+    key = (request.url_root, caching.web_base(), request.path, request.query_string) if fmt is not None else None
+    kept = documents().get(key) if key is not None else None
+    if kept is not None:
+        return Response(kept[0], headers=kept[1])
+    response = make_document(rest, iri, fmt)
+    if key is not None:
+        documents().put(key, (response.get_data(), tuple(response.headers.items())))
+    return response
+
+
+def make_document(rest: str, iri: URIRef, fmt: Format | None) -> Response:
+    description = describe(publisher().store, iri, window_from(request.args), publisher().namespace, memos())
     if description is None:
         abort(404, description=f"Nothing is known about <{iri}>.")
     if description.window.offset > 0 and not description.statements:
@@ -115,6 +137,17 @@ def window_from(args: MultiDict[str, str]) -> Window:
     return Window(page, size, (direction, iri_param(args, "property")))  # type: ignore[arg-type]
 
 
+def documents() -> "BoundedMemo[tuple[str, str, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]":
+    """This app's memo of finished documents (body and headers), bounded by their total size."""
+    return build_memo("resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES, lambda kept: len(kept[0]))
+
+
+def memos() -> Memos:
+    """This app's per-build memos for describing entities (bounded: see ``publisher.web.memo``)."""
+    return Memos(context=build_memo("describe.context", CONTEXT_MEMO_TERMS),
+                 groups=build_memo("describe.groups", GROUPS_MEMO_SUBJECTS))
+
+
 def doc_url(rest: str, fmt: Format) -> str:
     return f"{caching.web_base()}doc/{iri_to_uri(rest)}.{fmt.extension}"
 
@@ -131,6 +164,19 @@ def next_page_url(rest: str, fmt: Format) -> str:
 
 
 # ---------------------------------------------------------------- representations
+
+
+@bp.app_template_filter("term_html")
+def term_html(term: Term) -> Markup:
+    """What the ``term`` macro of ``_macros.html`` renders for ``term`` (it stays the one place where terms
+    are escaped and linked), remembered: a :class:`Term` is a frozen value holding everything the macro
+    reads, so equal terms render equal markup, and a hub page renders ~3,000 of them."""
+    return _term_markup(term)
+
+
+@lru_cache(maxsize=TERM_MARKUP_ENTRIES)
+def _term_markup(term: Term) -> Markup:
+    return current_app.jinja_env.get_template("_macros.html").module.term(term)  # type: ignore[attr-defined,no-any-return]
 
 
 def html_document(description: Description, rest: str) -> Response:
@@ -160,5 +206,5 @@ def document_triples(description: Description, outgoing_only: bool = False) -> l
 
 def embedded_json_ld(description: Description) -> str:
     """The entity's own statements as JSON-LD, safe inside ``<script>`` (``<``, ``>``, ``&`` escaped)."""
-    text = rdf_bytes(document_triples(description, outgoing_only=True), JSON_LD, PREFIXES, JSONLD_CONTEXT)
+    text = canonical_json(json_ld(document_triples(description, outgoing_only=True), JSONLD_CONTEXT))
     return str(htmlsafe_json_dumps(json.loads(text), indent=1))

@@ -12,10 +12,13 @@ first (``rdflib.compare.to_canonical_graph``).
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from rdflib import BNode, Graph
 from rdflib.compare import to_canonical_graph
+from rdflib.plugins.serializers.jsonld import from_rdf
+from rdflib.plugins.shared.jsonld.context import Context
 from rdflib.term import Node
 
 from publisher.web.negotiation import Format
@@ -27,15 +30,39 @@ def rdf_bytes(
     triples: Iterable[Triple], fmt: Format, prefixes: Mapping[str, str], context: Mapping[str, Any] | None = None
 ) -> bytes:
     """``triples`` in ``fmt`` (a graph format with an rdflib serializer), deterministically."""
-    graph = Graph(store="SimpleMemory", bind_namespaces="none")
+    if fmt.rdflib == "json-ld":
+        return canonical_json(json_ld(triples, context)).encode("utf-8")
+    graph = _sorted_graph(triples)
     for prefix, namespace in prefixes.items():
         graph.bind(prefix, namespace)
+    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+
+
+def json_ld(triples: Iterable[Triple], context: Mapping[str, Any] | None = None) -> Any:
+    """``triples`` as JSON-LD data compacted with ``context``: what rdflib's ``json-ld`` serializer writes,
+    without its per-call costs (binding prefixes, which JSON-LD ignores when a context is given, parsing the
+    context again, writing text to be parsed back). Put it in order with :func:`canonical_json`."""
+    data = from_rdf(_sorted_graph(triples), _jsonld_context(_frozen(context)), use_native_types=True)
+    if isinstance(data, dict) and "@context" in data:
+        data["@context"] = dict(context or {})  # as given, as the serializer writes it
+    return data
+
+
+def _sorted_graph(triples: Iterable[Triple]) -> Graph:
+    graph = Graph(store="SimpleMemory", bind_namespaces="none")
     for triple in sorted(_labelled(triples), key=lambda t: tuple(term.n3() for term in t)):
         graph.add(triple)
-    if fmt.rdflib == "json-ld":
-        text = graph.serialize(format="json-ld", context=dict(context or {}))
-        return canonical_json(json.loads(text)).encode("utf-8")
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    return graph
+
+
+def _frozen(context: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((key, str(value)) for key, value in (context or {}).items()))
+
+
+@lru_cache(maxsize=8)
+def _jsonld_context(context: tuple[tuple[str, str], ...]) -> Context:
+    """A parsed JSON-LD context, made once: conversions only read it."""
+    return Context(dict(context))
 
 
 def graph_bytes(graph: Graph, fmt: Format) -> bytes:
