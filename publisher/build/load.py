@@ -7,6 +7,7 @@ subject, the files that describe it: validation reports then name the file to fi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -123,8 +124,18 @@ def _source(settings: Settings, path: Path, kind: Kind, graph: str | None) -> So
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as err:
         raise DataError(path, None, f"cannot read: {err.strerror or err}") from err
-    relpath = path.relative_to(settings.project_dir).as_posix()
-    return Source(path=path, relpath=relpath, kind=kind, graph=graph, sha256=digest)
+    return Source(path=path, relpath=_relpath(settings.project_dir, path), kind=kind, graph=graph, sha256=digest)
+
+
+@functools.lru_cache(maxsize=64)
+def _folder_relpath(project_dir: Path, folder: Path) -> str:
+    return folder.relative_to(project_dir).as_posix()
+
+
+def _relpath(project_dir: Path, path: Path) -> str:
+    """``path`` relative to the project, as POSIX text (one ``relative_to`` per folder, not per file)."""
+    folder = _folder_relpath(project_dir, path.parent)
+    return f"{folder}/{path.name}" if folder != "." else path.name
 
 
 def parse_file(path: Path, base_iri: str) -> tuple[list[ox.Triple], dict[str, str]]:

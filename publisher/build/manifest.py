@@ -7,7 +7,7 @@ and so the JSON layout is defined in exactly one place.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,7 +28,8 @@ class Manifest:
     prefixes: Mapping[str, str] = field(default_factory=dict)  # the dumps' prefixes, kept by incremental builds
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}  # flat: asdict deep-copies
+        return json.dumps(fields, indent=2, sort_keys=False, ensure_ascii=False, default=dict) + "\n"
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Manifest":
