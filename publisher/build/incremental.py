@@ -3,8 +3,9 @@
 What changes is found by the sources' hashes in the release's manifest. Only the named graphs fed by
 changed files are re-parsed (an article graph is one file; the entities graph is all entity files), the
 published store is copied with hard links (RocksDB checkpoint) and patched graph by graph, validation runs
-on the focus nodes the change can reach (``validate.validate_changes``), dump parts of unchanged graphs are
-linked from the previous release, and the manifest's counts are updated from the added and removed quads.
+on the focus nodes the change can reach (``validate.validate_changes``), the dumps copy the parts of
+unchanged graphs from the previous release's (``dumps.write_dumps``), and the manifest's counts are
+updated from the added and removed quads.
 
 A full build is made instead when the ontology, the shapes, the namespace or the release layout changed,
 when there is no release yet, or when the shapes use a construct whose reach is not bounded
@@ -22,15 +23,16 @@ from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.term import Node
 
 from publisher.build import dumps, stats
 from publisher.build.load import Source, check_article, parse_file
 from publisher.build.manifest import Manifest
+from publisher.build.validate import Triple
 from publisher.settings import Settings
 from publisher.store.terms import to_rdflib
 
 Progress = Callable[[str], None]
-RdflibTriple = tuple  # (subject, predicate, object) as rdflib terms
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,13 @@ class Patch:
     removed: set[ox.Quad]
     graph_hashes: dict[str, str]  # rebuilt graphs still present -> new hash
     graph_sizes: dict[str, int]
-    prefixes: dict[str, str]
-    subject_files: dict[object, tuple[str, ...]]
+    subject_files: dict[Node, tuple[str, ...]]  # subjects of the re-parsed files -> those files
 
-    def triples(self) -> list[RdflibTriple]:
+    def triples(self) -> list[Triple]:
         """Added and removed triples as rdflib terms (graphs dropped): what validation looks at."""
         return sorted({_rdflib_triple(q) for q in self.added | self.removed}, key=str)
 
-    def removed_triples(self) -> list[RdflibTriple]:
+    def removed_triples(self) -> list[Triple]:
         return [_rdflib_triple(q) for q in self.removed]
 
 
@@ -103,18 +104,15 @@ def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:
     removed: set[ox.Quad] = set()
     hashes: dict[str, str] = {}
     sizes: dict[str, int] = {}
-    prefixes: dict[str, str] = {}
-    subject_files: dict[object, list[str]] = defaultdict(list)
+    subject_files: dict[Node, list[str]] = defaultdict(list)
     namespace = changes.manifest.namespace
     for graph in changes.graphs:
         node = ox.NamedNode(graph)
         new: set[ox.Quad] = set()
         for source in feeds.get(graph, []):
-            triples, file_prefixes = parse_file(source.path, namespace)
+            triples, _prefixes = parse_file(source.path, namespace)  # the dumps keep the release's prefixes
             if source.kind == "article":
                 check_article(source, triples, namespace)
-            for prefix, iri in file_prefixes.items():
-                prefixes.setdefault(prefix, iri)
             for subject in {t.subject for t in triples}:
                 subject_files[to_rdflib(subject)].append(source.relpath)
             new.update(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
@@ -133,7 +131,7 @@ def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:
     say(f"incremental: {len(changes.changed_files)} changed files, {len(changes.graphs)} graphs re-parsed: "
         f"+{len(added)} -{len(removed)} quads")
     files = {subject: tuple(paths) for subject, paths in subject_files.items()}
-    return Patch(added, removed, hashes, sizes, prefixes, files)
+    return Patch(added, removed, hashes, sizes, files)
 
 
 def copy_store(release: Path, target: Path) -> ox.Store:
@@ -174,5 +172,5 @@ def previous_report(release: Path) -> Graph:
     return report
 
 
-def _rdflib_triple(quad: ox.Quad) -> RdflibTriple:
+def _rdflib_triple(quad: ox.Quad) -> Triple:
     return (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
