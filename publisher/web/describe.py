@@ -30,6 +30,7 @@ Direction = Lit["out", "in"]
 EXISTS = load_query("exists.rq")
 PREDICATES = load_query("predicates.rq")
 VALUES = {"out": load_query("values-out.rq"), "in": load_query("values-in.rq")}
+VALUES_BOTH = load_query("values-both.rq")
 CONTEXT = load_query("context.rq", label_predicates=LABEL_PREDICATES)
 
 MAX_HASH_SUBJECTS = 50  # hash IRIs folded into one document
@@ -204,29 +205,38 @@ def _windows(store: Store, subject: URIRef, window: Window, memos: Memos = NO_ME
              counted: list[Group] | None = None) -> tuple[tuple[Group, ...], tuple[Statement, ...]]:
     """The groups of one subject (those in focus) and the statements of their current windows.
 
-    A direction whose groups all fit in the first window is read with one query instead of one per
-    predicate: that is every direction of a typical entity, and it halves a page's queries."""
+    Directions whose groups all fit in the first window are read whole, by one query for both (or the
+    one) of them instead of one per predicate: that is a typical entity, whose page then needs three
+    queries in all (counts, statements, context)."""
     if counted is None:
         counted = predicate_groups(store, subject, memos.groups, memos.groups_from)
     groups = tuple(g for g in counted if _in_focus(g, window))
+    shown = {d: [g for g in groups if g.direction == d and window.offset < g.total] for d in ("out", "in")}
+    whole = [d for d, gs in shown.items() if gs and window.offset == 0 and all(g.total <= window.size for g in gs)]
+    read = whole_directions(store, subject, [g for d in whole for g in shown[d]]) if whole else {}
     statements: list[Statement] = []
-    for direction in ("out", "in"):
-        shown = [g for g in groups if g.direction == direction and window.offset < g.total]
-        if shown and window.offset == 0 and all(g.total <= window.size for g in shown):
-            statements.extend(whole_direction(store, subject, shown))
+    for direction in ("out", "in"):  # outgoing first, as the page's "usual source" ties are broken in order
+        if direction in read:
+            statements.extend(read[direction])
         else:
-            statements.extend(st for g in shown for st in group_window(store, g, window))
+            statements.extend(st for g in shown[direction] for st in group_window(store, g, window))
     return groups, tuple(statements)
 
 
-def whole_direction(store: Store, subject: URIRef, groups: list[Group]) -> list[Statement]:
-    """Every statement of ``groups`` (one subject, one direction, all small) from a single query."""
-    by_predicate = {g.predicate: g for g in groups}
-    graphs: dict[tuple[Node, Node], list[URIRef]] = {}
-    for row in store.select(VALUES[groups[0].direction], {"s": subject}).rows:
-        if row["p"] in by_predicate:
-            graphs.setdefault((row["p"], row["o"]), []).append(row["g"])  # type: ignore[arg-type]
-    return [Statement(by_predicate[p], value, tuple(stated)) for (p, value), stated in graphs.items()]
+def whole_directions(store: Store, subject: URIRef, groups: list[Group]) -> dict[str, list[Statement]]:
+    """Every statement of ``groups`` (one subject, all small), by direction, from a single query."""
+    by_key = {(g.direction, g.predicate): g for g in groups}
+    directions = sorted({g.direction for g in groups})
+    query = VALUES_BOTH if len(directions) == 2 else VALUES[directions[0]]
+    graphs: dict[tuple[str, Node, Node], list[URIRef]] = {}
+    for row in store.select(query, {"s": subject}).rows:
+        direction = str(row["direction"]) if "direction" in row else directions[0]
+        if (direction, row["p"]) in by_key:
+            graphs.setdefault((direction, row["p"], row["o"]), []).append(row["g"])  # type: ignore[arg-type]
+    read: dict[str, list[Statement]] = {direction: [] for direction in directions}
+    for (direction, p, value), stated in graphs.items():
+        read[direction].append(Statement(by_key[(direction, p)], value, tuple(stated)))
+    return read
 
 
 def _hash_subjects(iri: URIRef, statements: tuple[Statement, ...]) -> tuple[URIRef, ...]:

@@ -72,7 +72,9 @@ def document(name: str) -> Response:
     sits behind the path validation, and only successful documents are kept."""
     rest, fmt = split_extension(name)
     iri = entity_iri(rest)
-    key = (request.url_root, caching.web_base(), request.path, request.query_string) if fmt is not None else None
+    # what the bytes depend on: where the request arrived (links, site frame) or the configured web base
+    base = (request.url_root, publisher().settings.web_base)
+    key = (*base, request.path, request.query_string) if fmt is not None else None
     kept = documents().get(key) if key is not None else None
     if kept is not None:
         return Response(kept[0], headers=kept[1])
@@ -137,7 +139,7 @@ def window_from(args: MultiDict[str, str]) -> Window:
     return Window(page, size, (direction, iri_param(args, "property")))  # type: ignore[arg-type]
 
 
-def documents() -> "BoundedMemo[tuple[str, str, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]":
+def documents() -> "BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]":
     """This app's memo of finished documents (body and headers), bounded by their total size."""
     return build_memo("resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES, lambda kept: len(kept[0]))
 
@@ -176,7 +178,8 @@ def term_html(term: Term) -> Markup:
 
 @lru_cache(maxsize=TERM_MARKUP_ENTRIES)
 def _term_markup(term: Term) -> Markup:
-    return current_app.jinja_env.get_template("_macros.html").module.term(term)  # type: ignore[attr-defined,no-any-return]
+    macros = current_app.jinja_env.get_template("_macros.html").module
+    return macros.term(term)  # type: ignore[attr-defined,no-any-return]
 
 
 def html_document(description: Description, rest: str) -> Response:

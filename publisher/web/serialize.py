@@ -15,7 +15,7 @@ import json
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from rdflib import BNode, Graph
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.plugins.shared.jsonld.context import Context
@@ -48,8 +48,11 @@ def json_ld(triples: Iterable[Triple], context: Mapping[str, Any] | None = None)
     return data
 
 
+DOCUMENT_GRAPH = URIRef("urn:kgpub:document")  # a fixed name: a fresh Graph() would draw a uuid4 per call
+
+
 def _sorted_graph(triples: Iterable[Triple]) -> Graph:
-    graph = Graph(store="SimpleMemory", bind_namespaces="none")
+    graph = Graph(store="SimpleMemory", bind_namespaces="none", identifier=DOCUMENT_GRAPH)
     for triple in sorted(_labelled(triples), key=lambda t: tuple(term.n3() for term in t)):
         graph.add(triple)
     return graph
