@@ -684,6 +684,15 @@ def _median_person(world: World, known: dict[str, tuple[str, Turtle]]) -> str:
     return counted[len(counted) // 2][1]
 
 
+def withdraw_pending(directory: Path, article: Path) -> None:
+    """Undo ``add_pending``: move the article and the entities file it came with back under ``pending/``."""
+    pending = directory / PENDING_DIR
+    for kind, name in (("articles", article.name), ("entities", f"added-{article.stem}.ttl")):
+        source = directory / "data" / kind / name
+        if source.exists():
+            shutil.move(source, pending / kind / name)
+
+
 def add_pending(directory: Path) -> Path:
     """Move the held-back article (and the entities it introduces) into the project; returns the article file."""
     pending = directory / PENDING_DIR

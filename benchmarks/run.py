@@ -33,6 +33,8 @@ KGPUB = str(Path(PYTHON).with_name("kgpub"))
 OXIGRAPH = str(Path(PYTHON).with_name("oxigraph"))
 PHASES = (("parse", "parsed "), ("validate", "SHACL validation"), ("store", "wrote store"),
           ("dumps", "wrote dumps"), ("publish", "published "))
+INCREMENTAL_PHASES = (("patch", "incremental: "), ("validate", "SHACL validation"), ("dumps", "wrote dumps"),
+                      ("publish", "published "))  # parse + store copy + patch, then validation, dumps + manifest
 SMALL_SELECT = ("SELECT ?person ?name WHERE { ?person a <http://schema.org/Person> ; "
                 "<http://schema.org/name> ?name } LIMIT 10")
 RESULTS_JSON = {"Accept": "application/sparql-results+json"}
@@ -52,6 +54,10 @@ def median(values: Iterable[float]) -> float:
 
 
 def full_build(project: Path) -> list[str]:
+    return [KGPUB, "--project-dir", str(project), "build", "--full"]
+
+
+def incremental_build(project: Path) -> list[str]:
     return [KGPUB, "--project-dir", str(project), "build"]
 
 
@@ -59,7 +65,8 @@ def unvalidated_build(project: Path) -> list[str]:
     return [PYTHON, "-m", "benchmarks.unvalidated", str(project)]
 
 
-def time_build(argv: list[str], cap_s: float | None = None) -> dict[str, float]:
+def time_build(argv: list[str], cap_s: float | None = None,
+               phases: Sequence[tuple[str, str]] = PHASES) -> dict[str, float]:
     """Run a build once; the time of each phase from its progress lines, and the total.
 
     With ``cap_s`` the build is killed when it runs longer: phases not reached are NaN and ``capped`` is 1,
@@ -74,7 +81,7 @@ def time_build(argv: list[str], cap_s: float | None = None) -> dict[str, float]:
     assert process.stderr is not None
     for line in process.stderr:
         lines.append(line)
-        for phase, prefix in PHASES:
+        for phase, prefix in phases:
             if line.startswith(prefix) and phase not in marks:
                 marks[phase] = time.perf_counter() - began
     code = process.wait()
@@ -85,7 +92,7 @@ def time_build(argv: list[str], cap_s: float | None = None) -> dict[str, float]:
     if code != 0 and not capped:
         raise RuntimeError(f"{' '.join(argv)} failed:\n{''.join(lines[-30:])}")
     times, previous = {}, 0.0
-    for phase, _ in PHASES:
+    for phase, _ in phases:
         times[phase] = marks[phase] - previous if phase in marks else float("nan")
         previous = marks.get(phase, previous)
     times["total"] = float("nan") if capped else total
@@ -98,16 +105,32 @@ def median_times(runs: Sequence[dict[str, float]]) -> dict[str, float]:
     return {key: median(run[key] for run in runs) for key in runs[0]}
 
 
-def time_builds(project: Path, args: argparse.Namespace, what: str, full: bool = True) -> dict[str, Any]:
+def time_builds(project: Path, args: argparse.Namespace, what: str) -> dict[str, Any]:
     """The full ``kgpub build`` (validation included) ``--full-builds`` times, each capped at
     ``--validate-cap``; then the build without validation ``--build-repeat`` times (it also publishes the
     release the rest of the run serves, when the full build could not finish)."""
-    fulls = [time_build(full_build(project), args.validate_cap) for _ in range(args.full_builds if full else 0)]
+    fulls = [time_build(full_build(project), args.validate_cap) for _ in range(args.full_builds)]
     say(f"{what}, full kgpub build: {fulls}")
     fast = [time_build(unvalidated_build(project)) for _ in range(args.build_repeat)]
     say(f"{what}, without validation: {fast}")
-    nothing = {"total": float("nan"), "validate": float("nan"), "capped": float(not full), "elapsed": float("nan")}
-    return {"full": median_times(fulls) if fulls else nothing, "unvalidated": median_times(fast)}
+    return {"full": median_times(fulls), "unvalidated": median_times(fast)}
+
+
+def time_rebuilds(project: Path, args: argparse.Namespace) -> dict[str, float]:
+    """``kgpub build`` after the held-back article is added to the current release, ``--build-repeat`` times
+    (the article is withdrawn and the release rebuilt, untimed, between repeats); each must be incremental."""
+    runs = []
+    for n in range(args.build_repeat):
+        article = generate.add_pending(project)
+        times = time_build(incremental_build(project), phases=INCREMENTAL_PHASES)
+        if times["patch"] != times["patch"]:
+            raise RuntimeError("the rebuild after one new article was not incremental")
+        runs.append(times)
+        if n + 1 < args.build_repeat:
+            generate.withdraw_pending(project, article)
+            time_build(incremental_build(project), phases=INCREMENTAL_PHASES)
+    say(f"{project.parent.name} rebuild after one new article (incremental): {runs}")
+    return median_times(runs)
 
 
 # ---------------------------------------------------------------- servers
@@ -231,9 +254,7 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     if not args.skip_inprocess:
         result["inprocess"] = measure_inprocess(project, meta, args)
     result["http"] = measure_http(project, meta, work, args)
-    generate.add_pending(project)
-    result["rebuild"] = time_builds(project, args, f"{size} rebuild after one new article",
-                                    full=not result["build"]["full"]["capped"])
+    result["rebuild"] = time_rebuilds(project, args)
     result["load_after"] = os.getloadavg()
     return result
 
@@ -319,23 +340,25 @@ def build_seconds(times: dict[str, float], cap: float) -> str:
 
 def build_table(results: list[dict[str, Any]], cap: float) -> str:
     rows = ["### Build (seconds)", "",
-            "Phases from the build's progress lines; parse includes interpreter start-up and imports. "
-            "`kgpub build` = the full command (SHACL validation included); the other phases are medians of the "
-            "same build without validation (`benchmarks.unvalidated`).", "",
+            "Phases from the build's progress lines; parse (and an incremental build's patch) include interpreter "
+            "start-up and imports. `kgpub build --full` = the full command (SHACL validation included); parse, "
+            "store and dumps are medians of the same build without validation (`benchmarks.unvalidated`). The "
+            "rebuild adds the held-back article (and its new entities file) to the published release and runs "
+            "`kgpub build`, which builds incrementally.", "",
             "| size | triples | articles | generate | parse | validate | store | dumps + side files "
-            "| total without validation | `kgpub build` | rebuild +1 article: `kgpub build` "
-            "| rebuild +1 article without validation |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| total without validation | `kgpub build --full` | rebuild +1 article: `kgpub build` (incremental) "
+            "| of which patch | validate | dumps + manifest |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        full, fast = r["build"]["full"], r["build"]["unvalidated"]
+        full, fast, rebuild = r["build"]["full"], r["build"]["unvalidated"], r["rebuild"]
         stopped = full.get("capped") and full.get("elapsed") == full.get("elapsed")
         validate = f"> {cap:.0f}" if stopped else fmt(full["validate"], 1)
         generated = fmt(r.get("generate_s", float("nan")), 2)
         rows.append(f"| {r['size']} | {r['triples']:,} | {r['articles']:,} | {generated} | "
                     f"{fmt(fast['parse'], 2)} | {validate} | "
                     f"{fmt(fast['store'], 2)} | {fmt(fast['dumps'], 2)} | {fmt(fast['total'], 2)} | "
-                    f"{build_seconds(full, cap)} | {build_seconds(r['rebuild']['full'], cap)} | "
-                    f"{fmt(r['rebuild']['unvalidated']['total'], 2)} |")
+                    f"{build_seconds(full, cap)} | {fmt(rebuild['total'], 2)} | {fmt(rebuild['patch'], 2)} | "
+                    f"{fmt(rebuild['validate'], 2)} | {fmt(rebuild['dumps'] + rebuild['publish'], 2)} |")
     return "\n".join(rows)
 
 
@@ -392,10 +415,8 @@ def server_table(results: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
-def full_or_cap(times: dict[str, float], fallback: dict[str, float] | None = None) -> float:
+def full_or_cap(times: dict[str, float]) -> float:
     """A full build's total, or, when it was stopped at the cap, the elapsed time (a lower bound)."""
-    if times.get("elapsed") != times.get("elapsed") and fallback is not None:
-        times = fallback  # the rebuild was not run because the first build already hit the cap
     return times["elapsed"] if times.get("capped") else times["total"]
 
 
@@ -438,10 +459,8 @@ CHECKS = (
     Check("build < 30 s (`kgpub build`, validation included)", "1M", lambda r: full_or_cap(r["build"]["full"]),
           "{:.1f} s", below=30),
     Check("build < 30 s without validation", "1M", lambda r: r["build"]["unvalidated"]["total"], "{:.1f} s", below=30),
-    Check("rebuild after one new article < 3 s (`kgpub build`)", "1M",
-          lambda r: full_or_cap(r["rebuild"]["full"], r["build"]["full"]), "{:.1f} s", below=3),
-    Check("rebuild after one new article < 3 s without validation", "1M",
-          lambda r: r["rebuild"]["unvalidated"]["total"], "{:.1f} s", below=3),
+    Check("rebuild after one new article < 3 s (`kgpub build`, incremental)", "1M",
+          lambda r: r["rebuild"]["total"], "{:.1f} s", below=3),
     Check("serve ready < 2 s", "1M", lambda r: r["http"]["kgpub"]["startup_s"], "{:.2f} s", below=2),
     Check("< 400 MiB per worker", "1M", lambda r: r["http"]["kgpub"]["rss_mib"], "{:.0f} MiB", below=400),
 )

@@ -188,13 +188,32 @@ def published_state(release: Path) -> tuple[dict[str, object], dict[str, bytes],
     return manifest, dumps, len(ox.Store.read_only(str(release / "store")))
 
 
+NEW_PERSON = """@prefix schema: <http://schema.org/> .
+<id/person/li-ming> a schema:Person ; schema:name "Li Ming"@en .
+"""
+
+
 def test_incremental_releases_equal_full_builds_of_the_same_files(published: Path, tmp_path: Path) -> None:
-    """Add an article, change it, delete it: each incremental release equals a full build, byte for byte."""
+    """Add an article with a new entities file, change both, delete both: each incremental release equals a
+    full build, byte for byte."""
     settings = copy_published(published, tmp_path / "project")
     new = settings.data_dir / "articles" / "2020-10-13-second-look.ttl"
-    steps = [lambda: new.write_text(NEW_ARTICLE),
-             lambda: new.write_text(NEW_ARTICLE.replace("A second look", "Another look")),
-             lambda: new.unlink()]
+    person = settings.data_dir / "entities" / "added-people.ttl"
+    mentioning = NEW_ARTICLE.replace("schema:publisher", "schema:mentions <id/person/li-ming> ;\n    schema:publisher")
+
+    def add() -> None:
+        new.write_text(mentioning)
+        person.write_text(NEW_PERSON)
+
+    def change() -> None:
+        new.write_text(mentioning.replace("A second look", "Another look"))
+        person.write_text(NEW_PERSON.replace("Li Ming", "Li Ming (TJU)"))
+
+    def delete() -> None:
+        new.unlink()
+        person.unlink()
+
+    steps = [add, change, delete]
     for step in steps:
         step()
         lines: list[str] = []

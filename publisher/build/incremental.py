@@ -26,7 +26,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from publisher.build import dumps, stats
-from publisher.build.load import Source, check_article, parse_file
+from publisher.build.load import Source, check_article, data_graph, data_kind, parse_file
 from publisher.build.manifest import Manifest
 from publisher.build.validate import Triple
 from publisher.settings import Settings
@@ -76,22 +76,13 @@ def plan(settings: Settings, sources: list[Source], release: Path | None) -> Cha
     now = {s.relpath: s for s in sources}
     before = dict(manifest.sources)
     differing = sorted(p for p in now.keys() | before.keys() if before.get(p) != (now[p].sha256 if p in now else None))
-    structural = [path for path in differing if not _is_data_file(path, now, settings)]
-    if structural:
-        return f"{structural[0]} changed (a change to the ontology or the shapes rebuilds everything)"
-    fed = {s.graph for s in sources}
-    graphs = {now[path].graph for path in differing if path in now}
-    graphs |= {graph for graph in manifest.graph_hashes if graph not in fed}  # its files were deleted
-    return Changes(release, manifest, tuple(sources), tuple(sorted(g for g in graphs if g)), tuple(differing))
-
-
-def _is_data_file(relpath: str, now: dict[str, Source], settings: Settings) -> bool:
-    if relpath in now:
-        return now[relpath].kind in ("entities", "article")
-    try:  # a deleted file: data if it was under the data folder
-        return (settings.project_dir / relpath).resolve().is_relative_to(settings.data_dir.resolve())
-    except (OSError, ValueError):
-        return False
+    graphs = set()
+    for relpath in differing:
+        kind = data_kind(settings, settings.project_dir / relpath)
+        if kind is None:
+            return f"{relpath} changed (a change to the ontology or the shapes rebuilds everything)"
+        graphs.add(data_graph(settings, kind, settings.project_dir / relpath))
+    return Changes(release, manifest, tuple(sources), tuple(sorted(graphs)), tuple(differing))
 
 
 def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:

@@ -98,19 +98,33 @@ def load(settings: Settings, progress: Callable[[str], None] | None = None) -> P
 
 def discover(settings: Settings) -> list[Source]:
     """All source files in a fixed order (ontology, entities, articles, shapes), each with its target graph."""
-    ns = settings.namespace
     ontology = _turtle_files(settings.ontology_dir)
     if not ontology:
         raise DataError(settings.ontology_dir, None, "no ontology files (*.ttl) found")
     found: list[Source] = [_source(settings, path, "ontology", ONTOLOGY_IRI) for path in ontology]
     for path in _turtle_files(settings.data_dir / "entities"):
-        found.append(_source(settings, path, "entities", f"{ns}graph/entities"))
+        found.append(_source(settings, path, "entities", data_graph(settings, "entities", path)))
     for path in _turtle_files(settings.data_dir / "articles"):
         if not SLUG.fullmatch(path.stem):
             raise DataError(path, None, f"article file name {path.stem!r} is not a valid IRI segment")
-        found.append(_source(settings, path, "article", f"{ns}graph/article/{path.stem}"))
+        found.append(_source(settings, path, "article", data_graph(settings, "article", path)))
     found.extend(_source(settings, path, "shapes", None) for path in _turtle_files(settings.shapes_dir))
     return found
+
+
+def data_graph(settings: Settings, kind: Kind, path: Path) -> str:
+    """The named graph a data file feeds: every entity file the shared one, an article file its own."""
+    if kind == "entities":
+        return f"{settings.namespace}graph/entities"
+    return f"{settings.namespace}graph/article/{path.stem}"
+
+
+def data_kind(settings: Settings, path: Path) -> Kind | None:
+    """What a path under ``data/`` is (even a deleted one): an entities or an article file, or neither."""
+    for kind, folder in (("entities", "entities"), ("article", "articles")):
+        if path.parent == settings.data_dir / folder and path.suffix == ".ttl":
+            return kind  # type: ignore[return-value]
+    return None
 
 
 def _turtle_files(folder: Path) -> list[Path]:
