@@ -39,6 +39,9 @@ class Settings:
     )
     query_timeout_s: float = _help("Wall-clock limit per SPARQL query, in seconds", 30.0)
     query_memory_mb: int = _help("Memory a query's process may allocate (embedded store), in MiB", 2048)
+    query_processes: int = _help(
+        "Query processes per web worker (embedded store): SPARQL queries one worker runs at once", 1
+    )
     max_request_bytes: int = _help("Largest accepted request body, in bytes", 1_000_000)
     max_query_chars: int = _help("Longest accepted SPARQL query text, in characters", 100_000)
     max_result_rows: int = _help("Rows (or triples) returned before a result is truncated", 100_000)

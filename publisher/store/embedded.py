@@ -41,6 +41,7 @@ class EmbeddedStore:
                 timeout_s=settings.query_timeout_s,
                 max_rows=settings.max_result_rows,
                 memory_bytes=settings.query_memory_mb * 2**20,
+                processes=settings.query_processes,
             )
         )
 
@@ -73,8 +74,8 @@ class EmbeddedStore:
 
     def run_user_query(self, query: UserQuery) -> ProtocolResult:
         """Policy check (403/413), then the sandbox (400 syntax, 406 format, 503 timeout)."""
-        check_user_query(query.text, self.settings)
-        return self._sandbox.run(query)
+        facts = check_user_query(query.text, self.settings)
+        return self._sandbox.run(query, names_dataset=facts.has_dataset_clause)
 
     def close(self) -> None:
         self._sandbox.close()

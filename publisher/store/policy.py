@@ -71,24 +71,39 @@ class Token:
 
 
 def tokens(text: str) -> Iterator[Token]:
-    """Tokenize SPARQL text; every character belongs to exactly one token."""
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        assert match is not None  # (?P<other>.) matches any character
-        yield Token(match.lastgroup or "other", match.group(0), position)
-        position = match.end()
+    """Tokenize SPARQL text; every character belongs to exactly one token.
+
+    ``finditer`` yields the same tokens as matching at each end in turn: every alternative is non-empty
+    and ``(?P<other>.)`` matches any character, so the next match always starts where the last ended.
+    """
+    for match in _TOKEN.finditer(text):
+        yield Token(match.lastgroup or "other", match.group(0), match.start())
 
 
 def keywords(text: str) -> Iterator[Token]:
-    """Bare words (keywords, function names) and prefixed names: the tokens that can carry a keyword."""
-    return (token for token in tokens(text) if token.kind in ("word", "pname"))
+    """Bare words (keywords, function names) and prefixed names: the tokens that can carry a keyword.
+
+    The only tokens built as objects: the user endpoint lexes every query, and most tokens are not these.
+    """
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word" or kind == "pname":
+            yield Token(kind, match.group(0), match.start())
 
 
-def check_user_query(text: str, settings: "Settings") -> None:
-    """Raise QueryTooLarge (413) or QueryRefused (403); return None for a query the engine may run."""
+@dataclass(frozen=True)
+class QueryFacts:
+    """What one lexer pass over an accepted query tells the store (so no later step lexes it again)."""
+
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE (see ``query_form``), None if none
+    has_dataset_clause: bool  # FROM / FROM NAMED (see ``has_dataset_clause``)
+
+
+def check_user_query(text: str, settings: "Settings") -> QueryFacts:
+    """Raise QueryTooLarge (413) or QueryRefused (403); for a query the engine may run, what it is."""
     if len(text) > settings.max_query_chars:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {settings.max_query_chars}")
+    form, dataset = None, False
     for token in keywords(text):
         head = token.prefix_part.upper()
         if FEDERATION in head:
@@ -96,10 +111,17 @@ def check_user_query(text: str, settings: "Settings") -> None:
                 f"SERVICE (federated query) is not allowed here (at character {token.start}): "
                 "this endpoint answers from its own data only"
             )
-        if token.kind == "word" and head in UPDATE_KEYWORDS:
+        if token.kind != "word":
+            continue
+        if head in UPDATE_KEYWORDS:
             raise QueryRefused(f"SPARQL Update ({head}) is not allowed: this endpoint is read-only")
-        if token.kind == "word" and head == PRAGMA:
+        if head == PRAGMA:
             raise QueryRefused("DEFINE pragmas are not allowed: behind a remote Virtuoso they can make it fetch IRIs")
+        if head == "FROM":
+            dataset = True
+        elif form is None and head in QUERY_FORMS:
+            form = head
+    return QueryFacts(form, dataset)
 
 
 def has_dataset_clause(text: str) -> bool:

@@ -2,9 +2,9 @@
 
 This runs inside the sandbox child (see ``sandbox.py``), so the parent never holds an unbounded result:
 rows (SELECT) or triples (CONSTRUCT/DESCRIBE) beyond ``max_rows`` are dropped and ``truncated`` is set.
-Serialization is pyoxigraph's, for every format; a capped SELECT is re-read through TSV, the one results
-format that can be written term by term (``str(term)`` is its N-Triples form), because pyoxigraph can
-only serialize a whole ``QuerySolutions`` iterator.
+Serialization is pyoxigraph's, for every format. pyoxigraph can only serialize a whole ``QuerySolutions``
+iterator, so a SELECT is first written as SPARQL TSV (one line per row) into a writer that stops it past
+the cap, and re-read from TSV when another format is wanted.
 """
 
 from __future__ import annotations
@@ -49,10 +49,15 @@ class UnacceptableFormat(PublisherError):
         return (type(self), (str(self), self.offered))
 
 
-def evaluate(store: ox.Store, query: UserQuery, base_iri: str, max_rows: int) -> ProtocolResult:
-    """Run ``query`` on ``store`` with the protocol's dataset and serialize it in ``query.media_type``."""
+def evaluate(
+    store: ox.Store, query: UserQuery, base_iri: str, max_rows: int, names_dataset: bool | None = None
+) -> ProtocolResult:
+    """Run ``query`` on ``store`` with the protocol's dataset and serialize it in ``query.media_type``.
+
+    ``names_dataset``: whether the text has FROM / FROM NAMED, if the caller's policy pass already knows.
+    """
     try:
-        answer = store.query(query.text, base_iri=base_iri, **dataset_arguments(query))
+        answer = store.query(query.text, base_iri=base_iri, **dataset_arguments(query, names_dataset))
     except SyntaxError as err:
         raise QuerySyntaxError(syntax_message(err)) from err
     return serialize_answer(answer, query.media_type, max_rows)
@@ -79,12 +84,15 @@ def syntax_message(err: SyntaxError, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def dataset_arguments(query: UserQuery) -> dict[str, object]:
+def dataset_arguments(query: UserQuery, names_dataset: bool | None = None) -> dict[str, object]:
     """The query's dataset, by precedence: the protocol's graph IRIs (they override the query's, per the
     SPARQL protocol), then the query's own FROM / FROM NAMED, else the union of all graphs as default graph.
+    ``names_dataset`` is ``has_dataset_clause(query.text)`` when the caller has it already.
     """
     if not query.default_graph_uris and not query.named_graph_uris:
-        return {} if has_dataset_clause(query.text) else {"use_default_graph_as_union": True}
+        if names_dataset is None:
+            names_dataset = has_dataset_clause(query.text)
+        return {} if names_dataset else {"use_default_graph_as_union": True}
     return {
         "default_graph": [_graph_name(iri) for iri in query.default_graph_uris],
         "named_graphs": [_graph_name(iri) for iri in query.named_graph_uris],
@@ -105,11 +113,55 @@ def _boolean(answer: ox.QueryBoolean, media_type: str) -> ProtocolResult:
 
 def _solutions(answer: ox.QuerySolutions, media_type: str, max_rows: int) -> ProtocolResult:
     fmt = _solution_format(media_type, "SELECT")
-    variables = [v.value for v in answer.variables]
-    rows = list(islice(answer, max_rows + 1))
-    truncated = len(rows) > max_rows
-    capped = ox.parse_query_results(_tsv(variables, rows[:max_rows]), format=ox.QueryResultsFormat.TSV)
-    return ProtocolResult(capped.serialize(format=fmt), _bare(fmt.media_type), truncated)  # type: ignore[union-attr]
+    capped = _RowCap(max_rows)
+    try:
+        answer.serialize(capped, format=ox.QueryResultsFormat.TSV)
+    except _Enough:
+        pass
+    tsv = capped.table()
+    if fmt == ox.QueryResultsFormat.TSV:
+        body = tsv
+    else:
+        body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)  # type: ignore[union-attr]
+    return ProtocolResult(body, _bare(fmt.media_type), capped.truncated)
+
+
+class _Enough(Exception):
+    """Raised by ``_RowCap.write`` to stop a serialization once the cap is passed."""
+
+
+class _RowCap:
+    """Where pyoxigraph writes a SELECT answer as SPARQL TSV, stopping it after ``max_rows`` rows.
+
+    TSV is one line per row after a header line (terms escape their line breaks), so rows are counted by
+    newlines in each chunk pyoxigraph flushes (about 8 KiB): evaluation stops one chunk past the cap, and
+    the answer is cut at the cap exactly. Serializing in Rust and re-reading only when another format is
+    wanted costs a small query less than turning each row into Python objects.
+    """
+
+    def __init__(self, max_rows: int) -> None:
+        self.lines_wanted = max_rows + 1  # the header, then the rows
+        self.lines = 0
+        self.truncated = False
+        self._chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        self.lines += data.count(b"\n")
+        if self.lines > self.lines_wanted:
+            self.truncated = True
+            raise _Enough
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def table(self) -> bytes:
+        """The TSV written so far, cut after the header and ``max_rows`` rows."""
+        data = b"".join(self._chunks)
+        if not self.truncated:
+            return data
+        return b"\n".join(data.split(b"\n", self.lines_wanted)[:-1]) + b"\n"
 
 
 def _triples(answer: Iterable[ox.Triple], media_type: str, max_rows: int) -> ProtocolResult:
@@ -129,14 +181,6 @@ def _solution_format(media_type: str, form: str) -> ox.QueryResultsFormat:
     if fmt is None:
         raise UnacceptableFormat(f"{media_type} cannot carry a {form} answer", SOLUTION_TYPES)
     return fmt
-
-
-def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    """SPARQL TSV of the given rows: a header of ``?var`` and one N-Triples term (or nothing) per cell."""
-    lines = ["\t".join(f"?{name}" for name in variables)]
-    for row in rows:
-        lines.append("\t".join("" if row[name] is None else str(row[name]) for name in variables))
-    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _bare(media_type: str) -> str:

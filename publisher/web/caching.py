@@ -26,11 +26,13 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 
 from flask import Flask, Response, current_app, request
+from werkzeug.http import http_date
 
 from publisher.web import publisher
 
@@ -62,21 +64,42 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
     if publisher().build_id == UNBUILT:  # no manifest, e.g. a bare remote store
         response.cache_control.no_cache = True
         return response
-    if response.cache_control.no_store:  # a view opted out explicitly
+    if "Cache-Control" in response.headers and response.cache_control.no_store:  # a view opted out
         return response
     _set_freshness(response, _max_age(policy))
     if response.status_code == 200 and "ETag" not in response.headers:
         response.set_etag(entity_tag(response.content_type, response.content_encoding))
-        response.last_modified = build_time()
-        response.make_conditional(request)
+        response.headers["Last-Modified"] = _http_build_time()
+        if CONDITIONAL_HEADERS.isdisjoint(request.environ):
+            _unconditional(response)
+        else:
+            response.make_conditional(request)
     return response
+
+
+# Request headers that can make a GET/HEAD answer differ from 200 with the full body (304, 412, 206).
+CONDITIONAL_HEADERS = frozenset(
+    {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE",
+     "HTTP_IF_RANGE"}
+)
+
+
+def _unconditional(response: Response) -> None:
+    """What ``make_conditional`` does when the request carries none of ``CONDITIONAL_HEADERS``: a ``Date``
+    and a ``Content-Length``, no status change. Skips its header parsing on every plain request."""
+    if "Date" not in response.headers:
+        response.headers["Date"] = _http_now()
+    if response.automatically_set_content_length and "Content-Length" not in response.headers:
+        length = response.calculate_content_length()
+        if length is not None:
+            response.headers["Content-Length"] = str(length)
 
 
 def entity_tag(media_type: str | None, content_encoding: str | None = None) -> str:
     """The strong ETag of the current request's variant under the served build (unquoted)."""
     variant = (
         publisher().build_id,
-        web_base(),
+        _base_variant(),
         request.path,
         request.query_string.decode("latin-1"),
         media_type or "",
@@ -95,6 +118,30 @@ def build_time() -> datetime:
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
     return created.astimezone(timezone.utc).replace(microsecond=0)
+
+
+_clock: tuple[int, str] = (0, "")
+
+
+def _http_now() -> str:
+    """``http_date()`` of now, formatted once per second (HTTP dates have whole seconds)."""
+    global _clock
+    second = int(time.time())
+    if _clock[0] != second:
+        _clock = (second, http_date(second))
+    return _clock[1]
+
+
+def _http_build_time() -> str:
+    """``build_time()`` as an HTTP date, formatted once per app and build."""
+    return per_build("http build time", lambda: http_date(build_time()))
+
+
+def _base_variant() -> str:
+    """What ``web_base()`` depends on, without building the URL (Werkzeug's ``url_root`` costs more than
+    the rest of the tag): the setting if there is one, else the request's scheme, host and mount point."""
+    configured = publisher().settings.web_base
+    return configured if configured else f"{request.scheme}://{request.host}{request.root_path}/"
 
 
 def web_base() -> str:

@@ -151,7 +151,10 @@ def negotiate(
 
 def add_vary(response: Response, header: str = "Accept") -> Response:
     """Mark the response as negotiated, keeping any ``Vary`` already set (e.g. ``Origin``)."""
-    response.vary.add(header)
+    if "Vary" in response.headers:
+        response.vary.add(header)
+    else:  # the usual case, without parsing a header set
+        response.headers["Vary"] = header
     return response
 
 

@@ -18,10 +18,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
+from werkzeug.http import parse_accept_header
 
 from publisher.errors import PublisherError
 from publisher.queries import load_query
@@ -92,7 +95,20 @@ def result_format(operation: ProtocolRequest) -> Format:
     offered = answer_formats(operation.query or "")
     if offered is None:  # not a query (an update, or malformed): the store answers 400/403 before serializing
         return RESULT_FORMATS[0]
-    return negotiate(request.accept_mimetypes, offered, operation.format_token)
+    accept, token = request.environ.get("HTTP_ACCEPT", ""), operation.format_token
+    if len(accept) > MEMO_ACCEPT_CHARS or len(token or "") > MEMO_ACCEPT_CHARS:
+        return negotiate(request.accept_mimetypes, offered, token)
+    return _negotiated(accept, offered, token)
+
+
+MEMO_ACCEPT_CHARS = 512  # longer Accept headers (or format tokens) are negotiated afresh, not remembered
+
+
+@lru_cache(maxsize=256)
+def _negotiated(accept: str, offered: tuple[Format, ...], token: str | None) -> Format:
+    """``negotiate`` as a function of the raw ``Accept`` header: clients send the same few headers, and
+    parsing and ranking one cost as much as the rest of the view. A 406 is raised afresh (never cached)."""
+    return negotiate(parse_accept_header(accept or None, MIMEAccept), offered, token)
 
 
 def report_query_errors_first(operation: ProtocolRequest) -> None:
@@ -126,8 +142,8 @@ def protocol_response(result: ProtocolResult, download: bool) -> Response:
     response = Response(result.body, mimetype=result.media_type.split(";", 1)[0].strip())
     if result.truncated:
         response.headers[TRUNCATED_HEADER] = "true"
-    fmt = by_media_type(result.media_type)
-    if download and fmt is not None:
+    fmt = by_media_type(result.media_type) if download else None
+    if fmt is not None:
         response.headers["Content-Disposition"] = f'attachment; filename="{download_name("query-results", fmt)}"'
     return add_vary(response)
 
