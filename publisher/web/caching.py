@@ -64,17 +64,27 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
     if publisher().build_id == UNBUILT:  # no manifest, e.g. a bare remote store
         response.cache_control.no_cache = True
         return response
-    if "Cache-Control" in response.headers and response.cache_control.no_store:  # a view opted out
+    headers = response.headers
+    present = header_names(response)
+    if "cache-control" in present and response.cache_control.no_store:  # a view opted out explicitly
         return response
-    _set_freshness(response, _max_age(policy))
-    if response.status_code == 200 and "ETag" not in response.headers:
-        response.set_etag(entity_tag(response.content_type, response.content_encoding))
-        response.headers["Last-Modified"] = _http_build_time()
+    _set_freshness(response, _max_age(policy), had_expires="expires" in present)
+    if response.status_code == 200 and "etag" not in present:
+        encoding = headers.get("Content-Encoding") if "content-encoding" in present else None
+        response.set_etag(entity_tag(response.content_type, encoding))
+        headers["Last-Modified"] = _http_build_time()
         if CONDITIONAL_HEADERS.isdisjoint(request.environ):
-            _unconditional(response)
+            _unconditional(response, present)
         else:
             response.make_conditional(request)
     return response
+
+
+def header_names(response: Response) -> frozenset[str]:
+    """The response's header names, lower-cased. Werkzeug answers ``name in headers`` for an absent
+    header by raising and catching an exception (a ``BadRequestKeyError`` built each time), which cost
+    more than the rest of this hook; one pass over the few headers a response has does not."""
+    return frozenset(name.lower() for name, _ in response.headers)
 
 
 # Request headers that can make a GET/HEAD answer differ from 200 with the full body (304, 412, 206).
@@ -84,12 +94,13 @@ CONDITIONAL_HEADERS = frozenset(
 )
 
 
-def _unconditional(response: Response) -> None:
+def _unconditional(response: Response, present: frozenset[str]) -> None:
     """What ``make_conditional`` does when the request carries none of ``CONDITIONAL_HEADERS``: a ``Date``
-    and a ``Content-Length``, no status change. Skips its header parsing on every plain request."""
-    if "Date" not in response.headers:
+    and a ``Content-Length``, no status change. Skips its header parsing on every plain request.
+    ``present``: ``header_names(response)``."""
+    if "date" not in present:
         response.headers["Date"] = _http_now()
-    if response.automatically_set_content_length and "Content-Length" not in response.headers:
+    if response.automatically_set_content_length and "content-length" not in present:
         length = response.calculate_content_length()
         if length is not None:
             response.headers["Content-Length"] = str(length)
@@ -175,10 +186,11 @@ def _max_age(policy: CachePolicy) -> int:
     return policy.query_max_age if request.blueprint in policy.query_blueprints else policy.max_age
 
 
-def _set_freshness(response: Response, max_age: int) -> None:
+def _set_freshness(response: Response, max_age: int, had_expires: bool = True) -> None:
     """Replace whatever the producer set (send_file defaults to ``no-cache``) with the build policy."""
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.headers.pop("Expires", None)
+    if had_expires:
+        response.headers.pop("Expires", None)
 
 
 def _forbid_storing(response: Response) -> Response:

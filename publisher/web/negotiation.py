@@ -151,9 +151,9 @@ def negotiate(
 
 def add_vary(response: Response, header: str = "Accept") -> Response:
     """Mark the response as negotiated, keeping any ``Vary`` already set (e.g. ``Origin``)."""
-    if "Vary" in response.headers:
+    if any(name.lower() == "vary" for name, _ in response.headers):
         response.vary.add(header)
-    else:  # the usual case, without parsing a header set
+    else:  # the usual case: no header set to parse (nor Werkzeug's exception for an absent header)
         response.headers["Vary"] = header
     return response
 
