@@ -18,12 +18,31 @@ and the row cap: the answer is asked for as SPARQL JSON or N-Triples, parsed as 
 ``max_result_rows`` (the connection is then closed, so the rest is never read) and re-serialized in the
 client's format by the same code as the embedded sandbox. Engines differ on datasets: Oxigraph with
 ``--union-default-graph`` ignores a query's own ``FROM`` (the embedded store honours it).
+
+Where engines differ on the protocol, the answer is normalized here (checked against Oxigraph and
+Debian's Virtuoso 7.2 in the tests):
+
+* The ``Accept`` header names only what the query form can be answered in: SPARQL JSON for SELECT and
+  ASK, N-Triples for CONSTRUCT and DESCRIBE. Virtuoso answers a CONSTRUCT in SPARQL JSON (rows of
+  ``?s ?p ?o``) when JSON is acceptable at all, whatever the q-values.
+* A stopped query is a time-out (503), however the engine says it: 503/504 (Oxigraph, Fuseki), a 500
+  whose text is a Virtuoso time-out (``S1T00``, ``S1TAT``) or its cost estimate refusing a query as
+  longer than its limit, and a *200* flagged ``X-SQL-State: S1TAT``: Virtuoso's "anytime" answer, cut
+  at its time limit and otherwise indistinguishable from a complete (often empty) one.
+* A fixed query's trailing ``VALUES`` clause (``queries.with_values``) is moved to the start of its WHERE
+  group: Virtuoso 7.2 answers ``SELECT DISTINCT ... VALUES ?x { <a> <b> }`` with no rows at all. The two
+  are the same query for ours (the VALUES variable is bound by the group's own patterns, and no
+  grouping or aggregate sits between, see ``inline_trailing_values``).
+* A syntax error is a 400 from every engine; its text is the engine's, except that Virtuoso's
+  ``SPARQL compiler, line 3: syntax error at ...`` loses the copy of the query it appends (with its own
+  pragmas added) and reads ``line 3: syntax error at ...``. Virtuoso names no column.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -46,13 +65,17 @@ from publisher.errors import (
 )
 from publisher.settings import Settings
 from publisher.store import ProtocolResult, SelectResult, UserQuery
-from publisher.store.policy import check_user_query, has_relative_iri, tokens
+from publisher.store.policy import check_user_query, has_relative_iri, query_form, tokens
 from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
 
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 ANSWER_TYPES = f"{JSON_RESULTS}, {N_TRIPLES};q=0.9"  # whichever fits the query form: both stream and parse
+ACCEPT_FOR_FORM = {"SELECT": JSON_RESULTS, "ASK": JSON_RESULTS, "CONSTRUCT": N_TRIPLES, "DESCRIBE": N_TRIPLES}
+VIRTUOSO_SYNTAX = re.compile(r"Virtuoso \w+ Error (\w+): SPARQL compiler, line (\d+): ([^\n]*)")
+# Virtuoso's SQL states for "stopped at the time limit": S1T00 (timeout), S1TAT (anytime query cut short)
+TIMED_OUT = re.compile(r"\bS1T(?:00|AT)\b|estimated execution time -?\d+ \(sec\) exceeds the limit")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -96,7 +119,8 @@ class RemoteStore:
         # relative IRIs resolve against the namespace, as on the embedded store; other queries are sent as
         # written, so the store's error positions match the client's text
         text = f"BASE <{self.namespace}>\n{query.text}" if has_relative_iri(query.text) else query.text
-        with self._open(text, ANSWER_TYPES, fields) as response:
+        accept = ACCEPT_FOR_FORM.get(query_form(query.text) or "", ANSWER_TYPES)
+        with self._open(text, accept, fields) as response:
             try:
                 answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
                 return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
@@ -107,7 +131,7 @@ class RemoteStore:
         """Nothing to release: every request opens its own connection."""
 
     def _fixed(self, query: str, bindings: Mapping[str, Identifier] | None) -> str:
-        return f"BASE <{self.namespace}>\n" + with_bindings(query, bindings or {})
+        return f"BASE <{self.namespace}>\n" + with_bindings(inline_trailing_values(query), bindings or {})
 
     def _limit_fields(self) -> list[tuple[str, str]]:
         """The time limit as the engine's own request parameter, if configured (``name`` in seconds,
@@ -136,6 +160,8 @@ class RemoteStore:
         limit = self.settings.query_timeout_s
         try:
             with urllib.request.urlopen(request, timeout=limit) as response:
+                if TIMED_OUT.search(response.headers.get("X-SQL-State", "")):
+                    raise QueryTimeout(f"{self.endpoint} stopped the query at its time limit (answer incomplete)")
                 yield response
         except urllib.error.HTTPError as err:
             raise http_error(err.code, err.read().decode("utf-8", "replace")[:500], accept) from err
@@ -186,13 +212,18 @@ def dataset_fields(default_graphs: Any, named_graphs: Any) -> list[tuple[str, st
 
 def http_error(status: int, detail: str, accept: str) -> PublisherError:
     """The endpoint's HTTP error as the matching PublisherError (client faults stay client faults)."""
+    detail = detail.split("\n\nSPARQL query:", 1)[0]  # Virtuoso's copy of the query, with its own pragmas
     if status == 400:
+        virtuoso = VIRTUOSO_SYNTAX.match(detail)
+        if virtuoso:
+            code, line, cause = virtuoso.groups()
+            detail = f"line {line}: {cause} (Virtuoso {code})"
         return QuerySyntaxError(detail)
     if status == 403:
         return QueryRefused(detail)
     if status == 406:
         return UnacceptableFormat(f"the endpoint cannot answer in {accept}: {detail}")
-    if status in (503, 504):
+    if status in (503, 504) or (status == 500 and TIMED_OUT.search(detail)):
         return QueryTimeout(detail or f"the endpoint answered {status}")
     return StoreUnavailable(f"the endpoint answered {status}: {detail}")
 
@@ -207,6 +238,43 @@ def with_bindings(query: str, bindings: Mapping[str, Identifier]) -> str:
     block = f" VALUES ({' '.join('?' + name.lstrip('?$') for name in names)}) {{ ({cells}) }} "
     at = where_group_start(query)
     return f"{query}\n{block}" if at is None else query[:at] + block + query[at:]
+
+
+AGGREGATION = frozenset({"GROUP", "HAVING", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
+
+
+def inline_trailing_values(query: str) -> str:
+    """``query`` with its trailing ``VALUES`` clause moved to the start of its outermost WHERE group.
+
+    A trailing VALUES joins the group's solutions before projection and modifiers, so inside the group it
+    is the same join, provided nothing groups or aggregates in between (such queries are left alone) and
+    the group's FILTERs see the variable bound either way (true of the fixed queries, which bind it in a
+    triple pattern). Queries without a WHERE group to take it (``CONSTRUCT WHERE``, ``DESCRIBE``) stay as
+    they are.
+    """
+    at = where_group_start(query)
+    if at is None:
+        return query
+    depth, start, end = 0, None, None
+    for token in tokens(query):
+        if token.kind in ("space", "comment"):
+            continue
+        if end is not None:
+            return query  # something follows the VALUES block: not a trailing clause
+        word = token.text.upper() if token.kind == "word" else ""
+        if word in AGGREGATION:
+            return query
+        if token.text == "{":
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+            if depth == 0 and start is not None:
+                end = token.start + 1
+        elif word == "VALUES" and depth == 0 and token.start > at:
+            start = token.start
+    if start is None or end is None:
+        return query
+    return f"{query[:at]} {query[start:end]} {query[at:start]}"
 
 
 def render(term: Identifier) -> str:
