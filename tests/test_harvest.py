@@ -17,7 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, RDF, VOID
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
 from publisher.build.manifest import Manifest
 from publisher.web.harvest import RESERVED, page_count, robots_txt, sitemap_index, urlset
@@ -113,6 +113,31 @@ def test_void_partitions_follow_the_manifest(client, manifest) -> None:
     subsets = {value(graph, s, URIRef("http://www.w3.org/ns/sparql-service-description#name")):
                value(graph, s, VOID.triples).toPython() for s in graph.objects(dataset, VOID.subset)}
     assert subsets == {URIRef(g): n for g, n in manifest.graphs.items()}
+
+
+def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_settings, manifest, monkeypatch) -> None:
+    """A 10M-triple archive has 65k article graphs: VoID and the service description stay small by naming
+    the other graphs and summing the article graphs, with the query that lists them."""
+    from publisher import create_app
+    from publisher.web import dataset, service_description
+
+    monkeypatch.setattr(dataset, "MAX_LISTED_GRAPHS", 2)
+    monkeypatch.setattr(service_description, "MAX_LISTED_GRAPHS", 2)
+    client = create_app(built_settings).test_client()  # a fresh app: nothing memoized with the real limit
+    graph, dataset_node = void_of(client)
+    articles = {g: n for g, n in manifest.graphs.items() if "/graph/article/" in g}
+    assert len(manifest.graphs) > 2 and articles
+    named = {graph.value(s, URIRef("http://www.w3.org/ns/sparql-service-description#name")):
+             value(graph, s, VOID.triples).toPython() for s in graph.objects(dataset_node, VOID.subset)}
+    assert named.pop(None) == sum(articles.values())  # the one summary subset has no sd:name
+    assert named == {URIRef(g): n for g, n in manifest.graphs.items() if g not in articles}
+    summary = next(s for s in graph.objects(dataset_node, VOID.subset) if (s, DCTERMS.description, None) in graph)
+    assert f"The {len(articles):,} per-article named graphs" in str(value(graph, summary, DCTERMS.description))
+    description = Graph().parse(data=client.get("/sparql", headers={"Accept": "text/turtle"}).data, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert not list(description.objects(None, URIRef(sd + "namedGraph")))
+    comment = str(next(description.objects(None, RDFS.comment)))
+    assert comment.startswith(f"{len(manifest.graphs):,} named graphs") and "SELECT DISTINCT ?g" in comment
 
 
 def test_void_names_vocabularies_and_the_newest_article(client, manifest) -> None:

@@ -17,14 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 
 from publisher.queries import load_query
 from publisher.web import caching, publisher
 from publisher.web.negotiation import RDF_FORMATS, Format
+from publisher.web.service_description import LIST_GRAPHS_QUERY, MAX_LISTED_GRAPHS, SD
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 IANA = "https://www.iana.org/assignments/media-types/"
 DESCRIPTION = (
     "Facts stated by university news articles: the events they report, who took part and on whose "
@@ -174,20 +174,37 @@ def _describe_statistics(graph: Graph, dataset: URIRef) -> None:
 
 
 def _describe_partitions(graph: Graph, dataset: URIRef) -> None:
-    """``void:classPartition`` per class and ``void:subset`` per named graph, counts from the manifest."""
+    """``void:classPartition`` per class and ``void:subset`` per named graph, counts from the manifest (past
+    ``MAX_LISTED_GRAPHS`` graphs, the article graphs as one subset)."""
     manifest = publisher().manifest
     for index, (cls, count) in enumerate(sorted(manifest.classes.items()), start=1):
         partition = URIRef(f"{dataset}-class-{index}")
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], URIRef(cls)))
         graph.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
-    for index, (name, count) in enumerate(sorted(manifest.graphs.items()), start=1):
+    listed = dict(manifest.graphs)
+    if len(listed) > MAX_LISTED_GRAPHS:
+        articles = f"{publisher().namespace}graph/article/"
+        listed = {name: n for name, n in manifest.graphs.items() if not name.startswith(articles)}
+        _describe_article_graphs(graph, dataset, articles, {n: c for n, c in manifest.graphs.items() if n not in listed})
+    for index, (name, count) in enumerate(sorted(listed.items()), start=1):
         subset = URIRef(f"{dataset}-graph-{index}")
         graph.add((dataset, VOID.subset, subset))
         graph.add((subset, RDF.type, VOID.Dataset))
         graph.add((subset, RDF.type, SD.NamedGraph))
         graph.add((subset, SD.name, URIRef(name)))
         graph.add((subset, VOID.triples, Literal(count, datatype=XSD.integer)))
+
+
+def _describe_article_graphs(graph: Graph, dataset: URIRef, prefix: str, graphs: dict[str, int]) -> None:
+    """The per-article graphs as one subset: how many, their triples, how they are named and listed."""
+    subset = URIRef(f"{dataset}-article-graphs")
+    note = (f"The {len(graphs):,} per-article named graphs, {prefix}<article slug>, summed; list them with "
+            f"{LIST_GRAPHS_QUERY}")
+    graph.add((dataset, VOID.subset, subset))
+    graph.add((subset, RDF.type, VOID.Dataset))
+    graph.add((subset, DCTERMS.description, Literal(note, lang="en")))
+    graph.add((subset, VOID.triples, Literal(sum(graphs.values()), datatype=XSD.integer)))
 
 
 def _describe_dump(graph: Graph, dataset: URIRef, dump: Dump) -> None:

@@ -3,7 +3,7 @@
 It states what a client needs before querying: the endpoint, the language (SPARQL 1.1 Query only: the
 endpoint is read-only), every result format, and the dataset: the default graph is the union of all
 named graphs (``sd:UnionDefaultGraph``), each named graph listed with its VoID triple count from the
-build manifest. The result is a plain ``rdflib.Graph`` so the view serializes it in any negotiated
+build manifest (up to ``MAX_LISTED_GRAPHS``; beyond, a comment says how many and how to list them). The result is a plain ``rdflib.Graph`` so the view serializes it in any negotiated
 RDF format; nothing here depends on Flask.
 """
 
@@ -12,13 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, VOID
 
 from publisher.web.negotiation import Format
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
+# Named graphs listed one by one in the service description and VoID. An archive has one graph per article:
+# at 65k graphs (10M triples) the full list made VoID 19 MB and 95 s to build; past this many, the
+# descriptions say how many there are and how to list them (one SPARQL query) instead.
+MAX_LISTED_GRAPHS = 1000
+LIST_GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,10 @@ def _dataset(graph: Graph, dataset: URIRef, facts: DatasetFacts) -> URIRef:
     graph.add((default, RDF.type, SD.Graph))
     if facts.default_graph_triples is not None:
         graph.add((default, VOID.triples, _count(facts.default_graph_triples)))
+    if len(facts.graphs) > MAX_LISTED_GRAPHS:
+        note = f"{len(facts.graphs):,} named graphs, too many to list here; query: {LIST_GRAPHS_QUERY}"
+        graph.add((dataset, RDFS.comment, Literal(note, lang="en")))
+        return dataset
     for name, triples in sorted(facts.graphs.items()):
         graph.add((dataset, SD.namedGraph, _named_graph(graph, name, triples)))
     return dataset
