@@ -1,16 +1,20 @@
 """Shared fixtures: one real build of the bundled project per session, in-process clients over it,
 and one real ``kgpub serve`` (gunicorn on a free port) for tests that need real HTTP clients.
 
-``live_server`` serves the embedded store unless a module sets ``BOTH_BACKENDS = True``: then every test
-of that module that uses it runs twice, against the embedded store and against a real ``oxigraph
-serve-read-only`` loaded by ``kgpub publish --to`` (``backend`` is "embedded" or "oxigraph"). Both
-servers are session-scoped, so each starts once however many modules opt in.
+``live_server`` serves the embedded store unless a module sets ``EVERY_BACKEND = True``: then every test
+of that module that uses it runs once per store in ``BACKENDS``: the embedded store, a real ``oxigraph
+serve-read-only`` and a real Virtuoso (Debian's ``virtuoso-opensource``, ``virtuoso-t`` on a scratch
+database), both loaded by ``kgpub publish --to`` (``backend`` is "embedded", "oxigraph" or "virtuoso").
+The servers are session-scoped, so each starts once however many modules opt in. Where Virtuoso is not
+installed its tests fail and say so (``scripts/setup --test`` installs it); only on a machine without
+``apt-get`` are they skipped.
 """
 
 from __future__ import annotations
 
 import http.server
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -20,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -31,6 +35,7 @@ from flask.testing import FlaskClient
 from publisher import create_app
 from publisher.build.publish import build
 from publisher.settings import Settings
+from publisher.store.remote import RemoteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,14 +63,21 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-BACKENDS = ("embedded", "oxigraph")
+BACKENDS = ("embedded", "oxigraph", "virtuoso")
+ENDPOINTS = {"oxigraph": "oxigraph_endpoint", "virtuoso": "virtuoso_endpoint"}  # remote backend -> its fixture
 OXIGRAPH_TIMEOUT_S = 8  # the engine's own limit, above the publisher's (5 s), so the publisher's answers first
+VIRTUOSO_TIMEOUT_S = OXIGRAPH_TIMEOUT_S  # Virtuoso's own MaxQueryExecutionTime, likewise
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run a ``BOTH_BACKENDS`` module's live-server tests against each store (see the module docstring)."""
-    if "live_server" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+    """Run an ``EVERY_BACKEND`` module's live-server tests against each store (see the module docstring)."""
+    if "live_server" in metafunc.fixturenames and getattr(metafunc.module, "EVERY_BACKEND", False):
         metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
+def remote_endpoint(request: pytest.FixtureRequest, backend: str) -> str | None:
+    """The SPARQL endpoint URL of a remote ``backend`` (starting its server), None for "embedded"."""
+    return str(request.getfixturevalue(ENDPOINTS[backend])) if backend in ENDPOINTS else None
 
 
 @pytest.fixture(scope="session")
@@ -137,6 +149,7 @@ def oxigraph(mode: str, location: Path, port: int, log_path: Path, *flags: str) 
 
 
 def publish_command(settings: Settings, gsp_url: str, query_url: str) -> list[str]:
+    """``kgpub publish --to GSP_URL --query-url QUERY_URL`` over ``settings``' build."""
     return [*kgpub_command(), "--project-dir", str(settings.project_dir), "--build-dir", str(settings.builds_root),
             "publish", "--to", gsp_url, "--query-url", query_url]
 
@@ -154,6 +167,119 @@ def oxigraph_endpoint(built_settings: Settings, tmp_path_factory: pytest.TempPat
     with oxigraph("serve-read-only", location, port, folder / "serve.log", "--union-default-graph",
                   "--timeout-s", str(OXIGRAPH_TIMEOUT_S)):
         yield base + "query"
+
+
+VIRTUOSO_INI = """\
+; written by tests/conftest.py: a scratch database on two free loopback ports
+[Database]
+DatabaseFile = {folder}/virtuoso.db
+ErrorLogFile = {folder}/virtuoso.log
+LockFile = {folder}/virtuoso.lck
+TransactionFile = {folder}/virtuoso.trx
+xa_persistent_file = {folder}/virtuoso.pxa
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {folder}/virtuoso-temp.db
+TransactionFile = {folder}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+DirsAllowed = ., {folder}
+CaseMode = 2
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+MaxClientConnections = 10
+VADInstallDir = /usr/share/virtuoso-opensource-7/vad/
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 10
+MaxClientConnections = 10
+Charset = UTF-8
+
+[SPARQL]
+; Debian's 10000 would silently cut answers below the publisher's row cap
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = {timeout_s}
+MaxQueryCostEstimationTime = 400
+"""
+
+
+PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"  # Virtuoso's group of unlisted graphs
+
+
+def virtuoso_binaries() -> tuple[str, str]:
+    """``virtuoso-t`` and ``isql-vt`` from Debian's package: missing ones fail the tests that need them,
+    loudly, except on a machine without ``apt-get`` (where scripts/setup cannot install them)."""
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if server and isql:
+        return server, isql
+    if shutil.which("apt-get") is None:
+        pytest.skip("Virtuoso tests need Debian's virtuoso-opensource, and this machine has no apt-get")
+    pytest.fail("Virtuoso is not installed (no virtuoso-t / isql-vt on PATH): scripts/setup --test installs "
+                "Debian's virtuoso-opensource; see its output for why it could not", pytrace=False)
+
+
+@dataclass(frozen=True)
+class Virtuoso:
+    base: str  # http://127.0.0.1:PORT/
+    password: str = field(repr=False)  # the dba account's
+
+    @property
+    def sparql(self) -> str:
+        return self.base + "sparql"
+
+    def gsp(self, password: str | None = None) -> str:
+        """The Graph Store endpoint (Digest authentication) with dba's credentials in the URL."""
+        host = self.base.removeprefix("http://")
+        return f"http://dba:{self.password if password is None else password}@{host}sparql-graph-crud-auth"
+
+
+@pytest.fixture(scope="session")
+def virtuoso_endpoint(virtuoso: Virtuoso) -> str:
+    return virtuoso.sparql
+
+
+@pytest.fixture(scope="session")
+def virtuoso(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """A Virtuoso holding the session's build, set up the way an operator would: ``virtuoso-t`` on a fresh
+    database (not the system service), the ``dba`` password changed from its default, then ``kgpub publish
+    --to`` its Digest-protected Graph Store endpoint. Its default graph (``/sparql``) is the union of all
+    graphs the SPARQL user may read: Virtuoso's own graphs (system metadata, present before anything is
+    loaded) are made private first, as README advises, so the union is the dataset's."""
+    server, isql = virtuoso_binaries()
+    folder = tmp_path_factory.mktemp("virtuoso")
+    sql_port, http_port = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port,
+                                       timeout_s=VIRTUOSO_TIMEOUT_S))
+    base = f"http://127.0.0.1:{http_port}/"
+    password = "kg" + secrets.token_hex(12)  # SET PASSWORD takes an identifier: no leading digit
+    with running([server, "+foreground", "+configfile", str(ini)], base + "sparql?query=ASK%7B%7D",
+                 folder / "server.log"):
+        # the password goes to isql-vt on stdin and is masked in kgpub's output, so no failure message shows it
+        own = [str(row["g"]) for row in RemoteStore(built_settings.with_(store_url=base + "sparql")).select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows]
+        sql = "".join([f"SET PASSWORD dba {password};\n", f"DB.DBA.RDF_GRAPH_GROUP_CREATE ('{PRIVATE_GRAPHS}', 1);\n",
+                       *(f"DB.DBA.RDF_GRAPH_GROUP_INS ('{PRIVATE_GRAPHS}', '{graph}');\n" for graph in own),
+                       "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 0, 1);\n"])
+        changed = subprocess.run([isql, f"127.0.0.1:{sql_port}", "dba", "dba"], input=sql.encode(),
+                                 capture_output=True, timeout=60)
+        if changed.returncode != 0 or b"*** Error" in changed.stdout + changed.stderr:  # isql exits 0 on SQL errors
+            output = (changed.stdout + changed.stderr).decode().replace(password, "***")
+            raise RuntimeError(f"isql-vt could not set up Virtuoso's accounts: {output[-500:]}")
+        store = Virtuoso(base, password)
+        loaded = subprocess.run(publish_command(built_settings, store.gsp(), store.sparql), capture_output=True)
+        if loaded.returncode != 0:
+            log = loaded.stderr.decode().replace(password, "***")[-2000:]
+            raise RuntimeError(f"kgpub publish into Virtuoso failed ({loaded.returncode}): {log}")
+        yield store
+
+
 def kgpub_command() -> list[str]:
     """The installed console script, as a user runs it (``python -m publisher`` if not on PATH)."""
     script = shutil.which("kgpub")
@@ -164,11 +290,14 @@ def kgpub_command() -> list[str]:
 def live_server(
     backend: str, built_settings: Settings, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[LiveServer]:
-    """A real ``kgpub serve`` (gunicorn, several workers) on a free port over the session's build; with the
-    "oxigraph" backend it queries the Oxigraph endpoint (``--store``), dumps still come from the build."""
+    """A real ``kgpub serve`` (gunicorn, several workers) on a free port over the session's build; with a
+    remote backend it queries that store's endpoint (``--store``), dumps still come from the build."""
     port = free_port()
     env = {**os.environ, "KGPUB_BUILD_DIR": str(built_settings.builds_root), "KGPUB_QUERY_TIMEOUT_S": "5"}
-    store = ["--store", request.getfixturevalue("oxigraph_endpoint")] if backend == "oxigraph" else []
+    endpoint = remote_endpoint(request, backend)
+    store = ["--store", endpoint] if endpoint else []
+    if backend == "virtuoso":
+        env["KGPUB_STORE_TIMEOUT_PARAM"] = "timeout:ms"  # as README advises: Virtuoso stops at the limit too
     command = [*kgpub_command(), "--project-dir", str(ROOT), "serve", *store, "--host", "127.0.0.1",
                "--port", str(port), "--workers", "2"]
     url = f"http://127.0.0.1:{port}/"

@@ -9,7 +9,7 @@ import pytest
 
 from publisher.settings import Settings
 from publisher.store import SelectResult, Store, open_store
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, remote_endpoint
 
 ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
 AGREEMENT = "id/agreement/2020-09-24-tju-china-telecom-huawei-strategic-cooperation"
@@ -17,11 +17,9 @@ AGREEMENT = "id/agreement/2020-09-24-tju-china-telecom-huawei-strategic-cooperat
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def store(request: pytest.FixtureRequest, built_settings: Settings) -> Iterator[Store]:
-    """The session's build through the embedded store, and through Oxigraph loaded by ``kgpub publish``."""
-    settings = built_settings
-    if request.param == "oxigraph":
-        settings = built_settings.with_(store_url=request.getfixturevalue("oxigraph_endpoint"))
-    opened = open_store(settings)
+    """The session's build through the embedded store, and through each remote store loaded by ``kgpub publish``."""
+    endpoint = remote_endpoint(request, request.param)
+    opened = open_store(built_settings.with_(store_url=endpoint) if endpoint else built_settings)
     yield opened
     opened.close()
 
@@ -83,7 +81,11 @@ def test_q5_agreement_covers_the_seven_named_technologies(store: Store) -> None:
                       "human-computer interaction", "pattern recognition"}
 
 
-def test_q6_the_article_mentions_huawei(store: Store, built_settings: Settings) -> None:
+def test_q6_the_article_mentions_huawei(store: Store, built_settings: Settings, request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params["store"] == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "Virtuoso 7.2.5 answers no rows: its engine drops the join of `?entity org:subOrganizationOf* ?org` "
+            "with `?article a schema:NewsArticle ; schema:mentions|schema:about ?entity` (each part alone is right)")))
     result = ask(store, "06-articles-mentioning.rq")
     assert local(result, "article", built_settings.namespace) == {ARTICLE}
     assert column(result, "published") == ["2020-10-12T16:03:00+08:00"]

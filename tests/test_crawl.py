@@ -11,7 +11,7 @@ from rdflib import Graph, URIRef
 
 from tests.conftest import LiveServer
 
-BOTH_BACKENDS = True  # every test here runs against the embedded store and a remote Oxigraph (conftest.py)
+EVERY_BACKEND = True  # live-server tests here run on every store in BACKENDS (conftest.py)
 
 ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
 PAGE_LIMIT = 400

@@ -21,7 +21,7 @@ from publisher.build.publish import build
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.gsp import GraphStore, GraphStoreRefused
 from publisher.store.remote import RemoteStore
-from tests.conftest import free_port, oxigraph, publish_command
+from tests.conftest import Virtuoso, free_port, oxigraph, publish_command
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NS = "https://kgpub.example.org/"
@@ -50,7 +50,11 @@ def put(base: str, graph: str, ntriples: str) -> None:
 
 
 def sizes(base: str, settings: Settings) -> dict[str, int]:
-    rows = RemoteStore(settings.with_(store_url=base + "query")).select(
+    return graph_sizes(base + "query", settings)
+
+
+def graph_sizes(query_url: str, settings: Settings) -> dict[str, int]:
+    rows = RemoteStore(settings.with_(store_url=query_url)).select(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
     return {str(row["g"]): int(row["n"]) for row in rows}
 
@@ -157,6 +161,36 @@ def test_credentials_travel_as_basic_auth_never_in_messages(recording: str) -> N
     store.delete(STALE)
     assert RecordingGSP.authorizations == {"Basic dXNlcjpzZWNyZXQ="}  # user:secret
     assert "secret" not in store.public_url
+
+
+def test_virtuoso_takes_the_build_by_digest_auth_and_a_second_publish_skips_it(built_settings: Settings,
+                                                                               virtuoso: Virtuoso) -> None:
+    """The session's Virtuoso was loaded by ``kgpub publish`` (Basic refused, Digest answered); publishing
+    the same build again finds every graph there, counted right, and sends nothing."""
+    remote = RemoteStore(built_settings.with_(store_url=virtuoso.sparql))
+    manifest = Manifest.read(built_settings.current_build)
+    assert {g: n for g, n in graph_sizes(virtuoso.sparql, built_settings).items() if g in manifest.graphs} == manifest.graphs
+    done = publish_to(built_settings, GraphStore(virtuoso.gsp()), remote)
+    assert (done.put, done.delete, len(done.unchanged)) == ((), (), len(manifest.graphs))
+
+
+def test_a_wrong_password_is_refused_and_never_shown(virtuoso: Virtuoso) -> None:
+    store = GraphStore(virtuoso.gsp(password="not-the-password"))
+    with pytest.raises(GraphStoreRefused, match="401") as raised:
+        store.put(FOREIGN, b"<http://a> <http://b> <http://c> .\n")
+    assert "not-the-password" not in str(raised.value) and "dba" not in str(raised.value)
+
+
+def test_digest_auth_holds_across_puts_and_deletes(virtuoso: Virtuoso, built_settings: Settings) -> None:
+    store = GraphStore(virtuoso.gsp())
+    graphs = [f"{FOREIGN}/{i}" for i in range(3)]
+    for number, graph in enumerate(graphs):
+        store.put(graph, f'<http://a> <http://b> "{number}" .\n'.encode())
+    counted = graph_sizes(virtuoso.sparql, built_settings)
+    for graph in graphs:
+        store.delete(graph)
+    assert [counted.get(graph) for graph in graphs] == [1, 1, 1]
+    assert not set(graphs) & set(graph_sizes(virtuoso.sparql, built_settings))
 
 
 def test_publish_without_a_build_is_exit_4(tmp_path: Path) -> None:

@@ -21,16 +21,17 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import VOID, XSD
 
 from publisher import create_app
-from publisher.errors import QueryRefused, QueryTimeout, StoreUnavailable
+from publisher.errors import QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from publisher.settings import Settings
 from publisher.store import UserQuery
 from publisher.store.remote import RemoteStore
 from publisher.store.results import UnacceptableFormat
-from tests.conftest import LiveServer
+from tests.conftest import ENDPOINTS, LiveServer, remote_endpoint
 
-BOTH_BACKENDS = True  # the live-server test below runs on both stores (conftest.py)
+EVERY_BACKEND = True  # live-server tests here run on every store in BACKENDS (conftest.py)
 
 JSON = "application/sparql-results+json"
+REMOTE_BACKENDS = tuple(ENDPOINTS)
 RDF_SYNTAXES = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt"}
 PERSON = "/doc/id/person/hu-qinghua"
 EVERY_SURFACE = [  # (path, Accept): one request per view function of the web layer
@@ -44,9 +45,9 @@ EVERY_SURFACE = [  # (path, Accept): one request per view function of the web la
 ]
 
 
-@pytest.fixture(scope="module")
-def remote_app(built_settings: Settings, oxigraph_endpoint: str) -> Flask:
-    return create_app(built_settings.with_(store_url=oxigraph_endpoint))
+@pytest.fixture(scope="module", params=REMOTE_BACKENDS)
+def remote_app(built_settings: Settings, request: pytest.FixtureRequest) -> Flask:
+    return create_app(built_settings.with_(store_url=remote_endpoint(request, request.param)))
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,11 @@ def bare_app(oxigraph_endpoint: str, tmp_path_factory: pytest.TempPathFactory, p
 
 @pytest.mark.parametrize("path,accept", EVERY_SURFACE)
 def test_every_surface_is_the_same_over_the_remote_store(client: FlaskClient, remote_app: Flask, path: str,
-                                                         accept: str) -> None:
+                                                         accept: str, request: pytest.FixtureRequest) -> None:
+    if path.startswith("/search") and request.node.callspec.params["remote_app"] == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "search hits come in the store's own index order (search.rq has no ORDER BY, by design): "
+            "Virtuoso lists the same hits in another order than Oxigraph's")))
     embedded = client.get(path, headers={"Accept": accept})
     remote = remote_app.test_client().get(path, headers={"Accept": accept})
     assert (remote.status_code, remote.content_type) == (embedded.status_code, embedded.content_type)
@@ -111,11 +116,18 @@ def test_fixed_queries_are_capped_like_the_embedded_store(built_settings: Settin
 
 def test_the_live_server_really_uses_its_backend(live_server: LiveServer) -> None:
     """Oxigraph with a union default graph ignores a query's FROM; the embedded store honours it, so an
-    unknown FROM graph tells the two apart (and proves ``kgpub serve --store`` reached the remote store)."""
-    query = "SELECT * FROM <http://nowhere.example/graph> WHERE { ?s ?p ?o } LIMIT 1"
-    response = requests.get(live_server.url + "sparql", params={"query": query}, headers={"Accept": JSON}, timeout=30)
-    rows = response.json()["results"]["bindings"]
-    assert len(rows) == (1 if live_server.backend == "oxigraph" else 0)
+    unknown FROM graph tells the two apart (and proves ``kgpub serve --store`` reached the remote store).
+    Virtuoso honours FROM too, but only it knows its built-in functions (``bif:``, a prefix it predefines)."""
+    def answer(query: str) -> requests.Response:
+        return requests.get(live_server.url + "sparql", params={"query": query}, headers={"Accept": JSON}, timeout=30)
+
+    rows = answer("SELECT * FROM <http://nowhere.example/graph> WHERE { ?s ?p ?o } LIMIT 1").json()
+    assert len(rows["results"]["bindings"]) == (1 if live_server.backend == "oxigraph" else 0)
+    builtin = answer('SELECT (bif:concat("kg", "pub") AS ?x) WHERE {}')
+    if live_server.backend == "virtuoso":
+        assert builtin.json()["results"]["bindings"] == [{"x": {"type": "literal", "value": "kgpub"}}]
+    else:
+        assert builtin.status_code == 400
 
 
 # ---------------------------------------------------------------- the endpoint's limits over a remote store
@@ -219,6 +231,47 @@ def test_an_answer_that_trickles_in_is_stopped_at_the_deadline(fake: Settings) -
     with pytest.raises(QueryTimeout):
         RemoteStore(fake.with_(max_result_rows=1000)).run_user_query(UserQuery("SELECT * {}", JSON))
     assert time.monotonic() - started < 2.5
+
+
+def test_an_answer_cut_at_the_stores_time_limit_is_503_not_a_short_answer(fake: Settings) -> None:
+    """Virtuoso's "anytime" answer: 200, well-formed, incomplete, flagged only by a header."""
+    def anytime(handler: Scripted) -> None:
+        body = b'{"head":{"vars":["n"]},"results":{"bindings":[]}}'
+        handler.send_response(200)
+        handler.send_header("Content-Type", JSON)
+        handler.send_header("X-SQL-State", "S1TAT")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    Scripted.answer = anytime
+    with pytest.raises(QueryTimeout):
+        RemoteStore(fake).run_user_query(UserQuery("SELECT (COUNT(*) AS ?n) {}", JSON))
+
+
+def test_virtuoso_refusing_a_query_by_its_cost_estimate_is_503(built_settings: Settings,
+                                                               virtuoso_endpoint: str) -> None:
+    store = RemoteStore(built_settings.with_(store_url=virtuoso_endpoint, query_timeout_s=5.0))
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with pytest.raises(QueryTimeout, match="estimated execution time") as raised:
+        store.run_user_query(UserQuery(cross, JSON))
+    assert "SPARQL query:" not in str(raised.value)  # Virtuoso's copy of the query is dropped
+
+
+@pytest.mark.parametrize("form", ["CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <id/person/hu-qinghua>"])
+def test_graphs_from_virtuoso_are_graphs_in_every_syntax(built_settings: Settings, virtuoso_endpoint: str,
+                                                        form: str) -> None:
+    """Virtuoso answers a CONSTRUCT in SPARQL JSON if JSON is acceptable at all: only N-Triples is asked for."""
+    store = RemoteStore(built_settings.with_(store_url=virtuoso_endpoint))
+    answer = store.run_user_query(UserQuery(form, "text/turtle"))
+    assert answer.media_type == "text/turtle" and len(parsed(answer.body, "turtle")) > 0
+
+
+def test_a_syntax_error_from_virtuoso_names_its_line(built_settings: Settings, virtuoso_endpoint: str) -> None:
+    store = RemoteStore(built_settings.with_(store_url=virtuoso_endpoint))
+    with pytest.raises(QuerySyntaxError, match=r"^line 2: syntax error") as raised:
+        store.run_user_query(UserQuery("SELECT *\nWHERE { ?s ?p }", JSON))
+    assert "big-data-const" not in str(raised.value)
 
 
 def test_an_answer_in_an_unexpected_type_is_a_store_fault(fake: Settings) -> None:

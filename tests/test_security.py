@@ -11,7 +11,7 @@ import requests
 
 from tests.conftest import Canary, LiveServer
 
-BOTH_BACKENDS = True  # every test here runs against the embedded store and a remote Oxigraph (conftest.py)
+EVERY_BACKEND = True  # live-server tests here run on every store in BACKENDS (conftest.py)
 
 COUNT_PEOPLE = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <http://schema.org/Person> }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"

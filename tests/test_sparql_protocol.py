@@ -35,7 +35,7 @@ CONSTRUCT_NAMES = "CONSTRUCT { ?s <http://schema.org/name> ?name } WHERE { ?s <h
 ASK_ANY = "ASK { ?s ?p ?o }"
 FORM = "application/x-www-form-urlencoded"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-BOTH_BACKENDS = True  # the real-client (SPARQLWrapper) tests run against the embedded store and Oxigraph
+EVERY_BACKEND = True  # live-server tests here run on every store in BACKENDS (conftest.py)
 
 
 def get(client: FlaskClient, query: str, accept: str | None = None, **params: str) -> TestResponse:
@@ -389,6 +389,9 @@ def test_sparqlwrapper_sees_the_error_text(live_server) -> None:  # type: ignore
     with pytest.raises(QueryBadFormed) as raised:
         client.query()
     assert "Malformed SPARQL query" in str(raised.value)
+    if live_server.backend == "virtuoso":
+        assert re.search(r"\bline 1\b", str(raised.value))
+        pytest.xfail("Virtuoso 7.2 names the line of a syntax error and the tokens around it, never a column")
     assert re.search(r"line 1, column \d+|\b1:\d+", str(raised.value))
 
 
