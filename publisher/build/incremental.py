@@ -71,7 +71,8 @@ def plan(settings: Settings, sources: list[Source], release: Path | None) -> Cha
     manifest = Manifest.read(release)
     if manifest.namespace != settings.namespace:
         return "the namespace changed"
-    if not (release / "dumps" / dumps.INDEX).is_file() or not manifest.graph_hashes or not manifest.prefixes:
+    if (not (release / "dumps" / dumps.INDEX).is_file() or not manifest.graph_hashes or not manifest.prefixes
+            or manifest.properties is None):
         return "the published build predates incremental builds"
     now = {s.relpath: s for s in sources}
     before = dict(manifest.sources)
@@ -146,6 +147,7 @@ def next_manifest(changes: Changes, patch: Patch, store: ox.Store, base: Manifes
         entities=entities,
         graph_hashes=dict(sorted(hashes.items())),
         prefixes=previous.prefixes,  # the parts linked from the release were written with them
+        **stats.patched_void_facts(previous.__dict__, store, patch.added, patch.removed),
     )
 
 

@@ -26,6 +26,12 @@ class Manifest:
     entities: int = 0  # distinct IRI subjects in the namespace (data graphs)
     graph_hashes: Mapping[str, str] = field(default_factory=dict)  # graph IRI -> sha256 of its sorted N-Triples
     prefixes: Mapping[str, str] = field(default_factory=dict)  # the dumps' prefixes, kept by incremental builds
+    # VoID's statistics over the union of all graphs, counted at build time (None: not counted, e.g. a
+    # manifest from an older build or a census of a remote store; VoID then queries the store)
+    properties: tuple[str, ...] | None = None  # distinct predicates
+    distinct_subjects: int | None = None
+    distinct_triples: int | None = None  # triples of the union default graph (a triple in two graphs once)
+    example: str | None = None  # the newest article (void:exampleResource)
 
     def to_json(self) -> str:
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}  # flat: asdict deep-copies
@@ -34,6 +40,8 @@ class Manifest:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Manifest":
         known = {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
+        if known.get("properties") is not None:
+            known["properties"] = tuple(known["properties"])
         return cls(**known)
 
     @classmethod

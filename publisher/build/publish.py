@@ -143,6 +143,7 @@ def make_manifest(project: Project, created: datetime) -> Manifest:
         entities=stats.entity_count(project.store, project.settings.namespace),
         graph_hashes=stats.graph_hashes(project.store),
         prefixes=dict(sorted(project.prefixes.items())),
+        **stats.void_facts(project.store),
     )
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
+from rdflib import URIRef
 
+from publisher.queries import load_query, with_values
 from publisher.settings import ONTOLOGY_IRI
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+NEWS_ARTICLE = ox.NamedNode("http://schema.org/NewsArticle")
 _ONTOLOGY_GRAPH = ox.NamedNode(ONTOLOGY_IRI)
 
 
@@ -56,6 +59,52 @@ def graph_hashes(store: ox.Store) -> dict[str, str]:
     return {graph: _digest(sorted(lines[graph])) for graph in sorted(lines)}
 
 
+def void_facts(store: ox.Store) -> dict[str, Any]:
+    """VoID's union-graph statistics, with the queries VoID would otherwise run on every server's start."""
+    def select(name: str, substitutions: dict[ox.Variable, Any] | None = None) -> list[ox.QuerySolution]:
+        return list(store.query(load_query(name), use_default_graph_as_union=True, substitutions=substitutions))
+
+    properties = tuple(sorted(row["property"].value for row in select("void_properties.rq")))
+    subjects = select("void_subjects.rq")
+    triples = select("sd_default_graph_triples.rq")
+    example = select("void_example.rq")
+    return {"properties": properties,
+            "distinct_subjects": int(subjects[0]["subjects"].value) if subjects else 0,
+            "distinct_triples": int(triples[0]["triples"].value) if triples else 0,
+            "example": example[0]["article"].value if example else None}
+
+
+def patched_void_facts(previous: Mapping[str, Any], store: ox.Store, added: set[ox.Quad],
+                       removed: set[ox.Quad]) -> dict[str, Any]:
+    """``void_facts`` after a patch, from their values before it (only what the patch touched is looked up)."""
+    properties = set(previous["properties"]) | {q.predicate.value for q in added}
+    for predicate in {q.predicate for q in removed} - {q.predicate for q in added}:
+        if next(iter(store.quads_for_pattern(None, predicate, None, None)), None) is None:
+            properties.discard(predicate.value)
+    subjects, triples = previous["distinct_subjects"], previous["distinct_triples"]
+    for subject in {q.subject for q in added | removed}:
+        subjects += _present(store, (subject, None, None), added, removed, True, any_graph=True) - _present(
+            store, (subject, None, None), added, removed, False, any_graph=True)
+    for triple in {(q.subject, q.predicate, q.object) for q in added | removed}:
+        triples += _present(store, triple, added, removed, True, any_graph=True) - _present(
+            store, triple, added, removed, False, any_graph=True)
+    return {"properties": tuple(sorted(properties)), "distinct_subjects": subjects, "distinct_triples": triples,
+            "example": _newest_article(store, previous["example"], added)}
+
+
+def _newest_article(store: ox.Store, previous: str | None, added: set[ox.Quad]) -> str | None:
+    """The newest of the previous example and the added articles, by VoID's own query; the whole store is
+    queried again only when the previous example is gone."""
+    if previous is None or next(iter(store.quads_for_pattern(ox.NamedNode(previous), None, None, None)), None) is None:
+        rows = list(store.query(load_query("void_example.rq"), use_default_graph_as_union=True))
+        return rows[0]["article"].value if rows else None
+    candidates = {previous} | {q.subject.value for q in added if q.predicate == RDF_TYPE
+                               and q.object == NEWS_ARTICLE and isinstance(q.subject, ox.NamedNode)}
+    query = with_values(load_query("void_example.rq"), "article", [URIRef(iri) for iri in sorted(candidates)])
+    rows = list(store.query(query, use_default_graph_as_union=True))
+    return rows[0]["article"].value if rows else previous
+
+
 def quads_hash(quads: Iterable[ox.Quad]) -> str:
     """One graph's hash, as ``graph_hashes`` computes it, from that graph's quads."""
     return _digest(sorted(str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads))
@@ -83,12 +132,13 @@ def patched_counts(classes: Mapping[str, int], entities: int, store: ox.Store, a
 
 
 def _present(store: ox.Store, pattern: tuple[object, object, object], added: set[ox.Quad], removed: set[ox.Quad],
-             now: bool) -> bool:
-    """Whether a data graph holds a quad matching ``pattern`` now (in ``store``) or before the patch."""
+             now: bool, any_graph: bool = False) -> bool:
+    """Whether a data graph (or, with ``any_graph``, any graph) holds a quad matching ``pattern`` now (in
+    ``store``) or before the patch."""
     for quad in store.quads_for_pattern(*pattern, None):  # type: ignore[arg-type]
-        if quad.graph_name != _ONTOLOGY_GRAPH and (now or quad not in added):
+        if (any_graph or quad.graph_name != _ONTOLOGY_GRAPH) and (now or quad not in added):
             return True
-    return not now and any(_matches(q, pattern) and q.graph_name != _ONTOLOGY_GRAPH for q in removed)
+    return not now and any(_matches(q, pattern) and (any_graph or q.graph_name != _ONTOLOGY_GRAPH) for q in removed)
 
 
 def _matches(quad: ox.Quad, pattern: tuple[object, object, object]) -> bool:

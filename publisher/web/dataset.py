@@ -105,6 +105,10 @@ def build_facts() -> BuildFacts:
 
 
 def _query_facts() -> BuildFacts:
+    manifest = publisher().manifest
+    if manifest is not None and manifest.properties is not None and manifest.distinct_subjects is not None:
+        return BuildFacts(properties=manifest.properties, distinct_subjects=manifest.distinct_subjects,
+                          example=manifest.example)  # counted by the build (at 10M: 27 s of queries)
     store = publisher().store
     properties = store.select(load_query("void_properties.rq")).rows
     subjects = store.select(load_query("void_subjects.rq")).rows

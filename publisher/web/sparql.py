@@ -182,7 +182,11 @@ def dataset_facts() -> DatasetFacts:
 
 
 def default_graph_triples() -> int | None:
-    """Distinct triples of the union default graph (the manifest's total counts quads, so it can differ)."""
+    """Distinct triples of the union default graph (the manifest's total counts quads, so it can differ):
+    counted by the build when the manifest has it, else by the store (at 10M triples: 8.5 s)."""
+    manifest = publisher().manifest
+    if manifest is not None and manifest.distinct_triples is not None:
+        return manifest.distinct_triples
     rows = publisher().store.select(load_query("sd_default_graph_triples.rq")).rows
     return int(str(rows[0]["triples"])) if rows and "triples" in rows[0] else None
 
