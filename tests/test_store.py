@@ -152,8 +152,15 @@ REFUSED = [
     "MOVE DEFAULT TO <http://e/b>",
     "ADD <http://e/a> TO <http://e/b>",
     "PREFIX e: <http://e/> WITH e:g DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    'SELECT (bif:http_get("http://127.0.0.1:9/") AS ?x) WHERE {}',  # Virtuoso's SQL built-ins
+    'SELECT (BIF:file_to_string("/etc/passwd") AS ?x) WHERE {}',
+    "SELECT (<bif:http_get>('http://127.0.0.1:9/') AS ?x) WHERE {}",
+    "SELECT * WHERE { ?s ?p ?o FILTER(sql:anything(?o)) }",
 ]
 ACCEPTED = [
+    'SELECT * WHERE { ?s ?p "bif:http_get" }',
+    "SELECT * WHERE { ?s <http://example.org/bif:http_get> ?o }",
+    "PREFIX e: <http://e/> SELECT * WHERE { ?s e:bif ?o . ?o e:sql ?x }",
     'SELECT * WHERE { ?s ?p "SERVICE <http://example.org/> {}" }',
     "SELECT * WHERE { ?s ?p '''multi\nline SERVICE ''string''' }",
     'SELECT * WHERE { ?s ?p """DELETE { } \\" SERVICE""" }',

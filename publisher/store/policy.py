@@ -35,6 +35,10 @@ QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 FEDERATION = "SERVICE"
 ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 PRAGMA = "DEFINE"  # Virtuoso's query pragmas (e.g. get:soft "replace" dereferences FROM IRIs); not SPARQL
+# Virtuoso's extension functions: ``bif:`` reaches its SQL built-ins (``bif:http_get`` fetches a URL,
+# ``bif:file_to_string`` reads files) and ``sql:`` stored procedures. Refused as prefixed names and as
+# IRIs (``<bif:http_get>``), whatever the store, so a query means the same on every backend.
+EXTENSION_SCHEMES = ("BIF", "SQL")
 
 _PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
 _NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
@@ -87,8 +91,12 @@ def keywords(text: str) -> Iterator[Token]:
     """
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
-        if kind == "word" or kind == "pname":
+        if kind == "word" or kind == "pname" or kind == "iri" and _is_extension_iri(match.group(0)):
             yield Token(kind, match.group(0), match.start())
+
+
+def _is_extension_iri(iri: str) -> bool:
+    return iri[1:].split(":", 1)[0].upper() in EXTENSION_SCHEMES and ":" in iri
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,11 @@ def check_user_query(text: str, settings: "Settings") -> QueryFacts:
     form, dataset = None, False
     for token in keywords(text):
         head = token.prefix_part.upper()
+        if token.kind == "iri" or token.kind == "pname" and head in EXTENSION_SCHEMES:
+            raise QueryRefused(
+                f"{token.text.split(':', 1)[0].lstrip('<')}: functions are not allowed (at character {token.start}): "
+                "behind a remote Virtuoso they reach its SQL built-ins, which can read files and fetch URLs"
+            )
         if FEDERATION in head:
             raise QueryRefused(
                 f"SERVICE (federated query) is not allowed here (at character {token.start}): "
