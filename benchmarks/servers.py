@@ -121,10 +121,11 @@ def stop(server: Server) -> None:
 
 
 def wrk(url: str, duration_s: float, headers: Mapping[str, str] | None = None, threads: int = 2,
-        connections: int = 4) -> Load:
-    """A bounded closed-loop load (``wrk -t2 -c4``): at most ``duration_s`` seconds, 10 s per request."""
+        connections: int = 4, script: Path | None = None) -> Load:
+    """A bounded closed-loop load (``wrk -t2 -c4``): at most ``duration_s`` seconds, 10 s per request;
+    ``script`` is a wrk Lua script (e.g. ``first_render.lua``)."""
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration_s))}s", "--timeout", "10s",
-            "--latency"]
+            "--latency", *(["-s", str(script)] if script else [])]
     for key, value in (headers or {}).items():
         argv += ["-H", f"{key}: {value}"]
     done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=duration_s + 60, check=True)
