@@ -69,7 +69,7 @@ def test_sources_go_to_their_named_graphs(tmp_path: Path) -> None:
     assert project.data_graphs == [
         f"{NS}graph/article/first-news",
         f"{NS}graph/article/second-news",
-        f"{NS}graph/entities",
+        f"{NS}graph/entities/orgs",  # one graph per entities file
     ]
     article = ox.NamedNode(f"{NS}id/article/first-news")
     graphs = {q.graph_name.value for q in project.store.quads_for_pattern(article, None, None, None)}
@@ -155,7 +155,7 @@ def test_manifest_counts(published: tuple[Settings, Path]) -> None:
     manifest = Manifest.read(release)
     store = ox.Store.read_only(str(release / "store"))
     assert manifest.triples == len(store) == sum(manifest.graphs.values())
-    assert manifest.graphs[f"{NS}graph/entities"] == 8
+    assert manifest.graphs[f"{NS}graph/entities/orgs"] == 8
     assert manifest.classes == {
         "http://schema.org/NewsArticle": 2,
         "https://kgpub.example.org/ontology#Person": 1,

@@ -106,8 +106,8 @@ def test_a_removed_article_is_deleted_and_an_added_one_loaded(project: Settings,
 
 def test_a_graph_changed_behind_our_back_is_sent_again(project: Settings, store_url: str) -> None:
     publish(project, store_url)
-    put(store_url, f"{NS}graph/entities", "<http://a> <http://b> <http://c> .")
-    assert publish(project, store_url).put == (f"{NS}graph/entities",)
+    put(store_url, f"{NS}graph/entities/orgs", "<http://a> <http://b> <http://c> .")
+    assert publish(project, store_url).put == (f"{NS}graph/entities/orgs",)
     assert len(publish(project, store_url, force=True).put) == len(Manifest.read(project.current_build).graphs)
 
 
@@ -153,7 +153,7 @@ def test_graphs_are_replaced_before_stale_ones_are_deleted(project: Settings, st
     query = RemoteStore(project.with_(store_url=store_url + "query"))  # lists the stale graph
     publish_to(project, GraphStore(recording), query)
     articles = [f"PUT {NS}graph/article/first-news", f"PUT {NS}graph/article/second-news"]
-    assert RecordingGSP.log == [f"PUT {ONTOLOGY_IRI}", f"PUT {NS}graph/entities", *articles, f"DELETE {STALE}"]
+    assert RecordingGSP.log == [f"PUT {ONTOLOGY_IRI}", f"PUT {NS}graph/entities/orgs", *articles, f"DELETE {STALE}"]
 
 
 def test_credentials_travel_as_basic_auth_never_in_messages(recording: str) -> None:
@@ -200,6 +200,6 @@ def test_publish_without_a_build_is_exit_4(tmp_path: Path) -> None:
 
 
 def test_refused_put_names_the_graph(project: Settings, store_url: str) -> None:
-    with pytest.raises(GraphStoreRefused, match="graph/entities"):
-        GraphStore(store_url + "store").put(f"{NS}graph/entities", b"this is not N-Triples")
+    with pytest.raises(GraphStoreRefused, match="graph/entities/orgs"):
+        GraphStore(store_url + "store").put(f"{NS}graph/entities/orgs", b"this is not N-Triples")
     assert urllib.request.urlopen(store_url + "query?query=ASK%7B%7D").status == 200

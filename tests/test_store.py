@@ -331,19 +331,19 @@ def test_results_are_capped_and_flagged(settings: Settings) -> None:
 
 def test_query_from_clause_is_honoured(store: EmbeddedStore) -> None:
     """pyoxigraph's union-default-graph flag would override FROM; the store must not pass it then."""
-    text = f"SELECT (COUNT(*) AS ?n) FROM <{NS}graph/entities> WHERE {{ ?s ?p ?o }}"
+    text = f"SELECT (COUNT(*) AS ?n) FROM <{NS}graph/entities/orgs> WHERE {{ ?s ?p ?o }}"
     value = json.loads(store.run_user_query(UserQuery(text, JSON)).body)["results"]["bindings"][0]["n"]["value"]
-    assert int(value) == store.manifest.graphs[f"{NS}graph/entities"]
+    assert int(value) == store.manifest.graphs[f"{NS}graph/entities/orgs"]
 
 
 def test_protocol_dataset_restricts_the_default_graph(store: EmbeddedStore) -> None:
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    entities = UserQuery(count, JSON, default_graph_uris=(f"{NS}graph/entities",))
+    entities = UserQuery(count, JSON, default_graph_uris=(f"{NS}graph/entities/orgs",))
     value = json.loads(store.run_user_query(entities).body)["results"]["bindings"][0]["n"]["value"]
-    assert int(value) == store.manifest.graphs[f"{NS}graph/entities"]
-    named = UserQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", JSON, named_graph_uris=(f"{NS}graph/entities",))
+    assert int(value) == store.manifest.graphs[f"{NS}graph/entities/orgs"]
+    named = UserQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", JSON, named_graph_uris=(f"{NS}graph/entities/orgs",))
     graphs = [b["g"]["value"] for b in json.loads(store.run_user_query(named).body)["results"]["bindings"]]
-    assert graphs == [f"{NS}graph/entities"]
+    assert graphs == [f"{NS}graph/entities/orgs"]
 
 
 # --- remote store specifics --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``kgpub publish --to URL``: copy the current build into a remote store over the Graph Store Protocol.
 
-One named graph per article, plus the entities and ontology graphs, each replaced with a GSP ``PUT``;
+One named graph per article and per entities file, plus the ontology graph, each replaced with a GSP ``PUT``;
 then the graphs the store still has but the build no longer has are deleted, among the dataset's own
 graphs only (``{namespace}graph/...`` and the ontology graph; anything else in the store is left alone).
 

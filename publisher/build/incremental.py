@@ -1,7 +1,7 @@
 """Incremental builds: when only data files changed since the published release, rebuild from it.
 
 What changes is found by the sources' hashes in the release's manifest. Only the named graphs fed by
-changed files are re-parsed (an article graph is one file; the entities graph is all entity files), the
+changed files are re-parsed (one graph per data file: ``load.data_graph``), the
 published store is copied with hard links (RocksDB checkpoint) and patched graph by graph, validation runs
 on the focus nodes the change can reach (``validate.validate_changes``), the dumps copy the parts of
 unchanged graphs from the previous release's (``dumps.write_dumps``), and the manifest's counts are

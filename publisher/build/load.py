@@ -102,20 +102,23 @@ def discover(settings: Settings) -> list[Source]:
     if not ontology:
         raise DataError(settings.ontology_dir, None, "no ontology files (*.ttl) found")
     found: list[Source] = [_source(settings, path, "ontology", ONTOLOGY_IRI) for path in ontology]
-    for path in _turtle_files(settings.data_dir / "entities"):
-        found.append(_source(settings, path, "entities", data_graph(settings, "entities", path)))
-    for path in _turtle_files(settings.data_dir / "articles"):
-        if not SLUG.fullmatch(path.stem):
-            raise DataError(path, None, f"article file name {path.stem!r} is not a valid IRI segment")
-        found.append(_source(settings, path, "article", data_graph(settings, "article", path)))
+    for kind, folder in (("entities", "entities"), ("article", "articles")):
+        for path in _turtle_files(settings.data_dir / folder):
+            if not SLUG.fullmatch(path.stem):
+                raise DataError(path, None, f"{kind} file name {path.stem!r} is not a valid IRI segment")
+            found.append(_source(settings, path, kind, data_graph(settings, kind, path)))  # type: ignore[arg-type]
     found.extend(_source(settings, path, "shapes", None) for path in _turtle_files(settings.shapes_dir))
     return found
 
 
 def data_graph(settings: Settings, kind: Kind, path: Path) -> str:
-    """The named graph a data file feeds: every entity file the shared one, an article file its own."""
+    """The named graph a data file feeds: its own, ``graph/entities/<name>`` or ``graph/article/<slug>``.
+
+    One graph per file keeps what a change touches small: an article that brings new people in a new
+    entities file adds two small graphs, and no build re-reads the shared reference data to find them.
+    """
     if kind == "entities":
-        return f"{settings.namespace}graph/entities"
+        return f"{settings.namespace}graph/entities/{path.stem}"
     return f"{settings.namespace}graph/article/{path.stem}"
 
 

@@ -35,7 +35,7 @@ from publisher.build.manifest import MANIFEST_NAME, Manifest
 from publisher.build.validate import ValidationReport, validate, validate_changes
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings
-from publisher.store.terms import to_oxigraph, to_rdflib
+from publisher.store.terms import to_oxigraph
 
 KEEP_RELEASES = 3
 Progress = Callable[[str], None]
@@ -167,34 +167,20 @@ def _shapes_graph(sources: Iterable[Source], namespace: str, prefixes: Mapping[s
     return to_rdflib_graph(triples, dict(prefixes))
 
 
-def _files_finder(store: ox.Store, changes: incremental.Changes, parsed: dict[object, tuple[str, ...]]
+def _files_finder(store: ox.Store, changes: incremental.Changes, parsed: dict[Node, tuple[str, ...]]
                   ) -> Callable[[Node], tuple[str, ...]]:
     """The files describing a node, in source order, as a full build names them: as parsed for the
-    re-parsed graphs; for a graph fed by one file, that file; else its files are parsed when first asked."""
+    re-parsed graphs, else the one file that feeds each graph stating the node."""
     order = {source.relpath: index for index, source in enumerate(changes.sources)}
-    feeding: dict[str, list[Source]] = {}
-    for source in changes.sources:
-        if source.graph and source.graph not in changes.graphs:
-            feeding.setdefault(source.graph, []).append(source)
-    described: dict[str, dict[Node, set[str]]] = {}
-
-    def in_graph(graph: str, node: Node) -> set[str]:
-        sources = feeding.get(graph, [])
-        if len(sources) <= 1:
-            return {s.relpath for s in sources}
-        if graph not in described:
-            described[graph] = {}
-            for source in sources:
-                for subject in {t.subject for t in parse_file(source.path, changes.manifest.namespace)[0]}:
-                    described[graph].setdefault(to_rdflib(subject), set()).add(source.relpath)
-        return described[graph].get(node, set())
+    feeding = {source.graph: source.relpath for source in changes.sources
+               if source.graph and source.graph not in changes.graphs}
 
     def files_of(node: Node) -> tuple[str, ...]:
         if isinstance(node, Literal):
             return ()
         graphs = {q.graph_name.value for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)
                   if isinstance(q.graph_name, ox.NamedNode)}
-        found = set(parsed.get(node, ())).union(*(in_graph(graph, node) for graph in graphs))
+        found = set(parsed.get(node, ())) | {feeding[graph] for graph in graphs if graph in feeding}
         return tuple(sorted(found, key=order.__getitem__))
 
     return files_of

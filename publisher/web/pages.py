@@ -184,7 +184,7 @@ class Naming:
         return made
 
     def _source(self, graph: URIRef) -> Term:
-        if str(graph) == f"{self.namespace}graph/entities":  # graphs are IRIs: compare text, not rdflib terms
+        if str(graph).startswith(f"{self.namespace}graph/entities/"):  # graphs are IRIs: compare their text
             return Term(SHARED_DATA)
         article = article_of(graph, self.namespace)
         return self.term(article) if article is not None else self.term(graph)
