@@ -64,11 +64,17 @@ class Patch:
         return [_rdflib_triple(q) for q in self.removed]
 
 
-def plan(settings: Settings, sources: list[Source], release: Path | None) -> Changes | str:
-    """The changes since ``release``, or why a full build is needed."""
+def published_manifest(release: Path | None) -> Manifest | None:
+    """The manifest of the current release, if there is one."""
     if release is None or not (release / "manifest.json").is_file():
+        return None
+    return Manifest.read(release)
+
+
+def plan(settings: Settings, sources: list[Source], release: Path | None, manifest: Manifest | None) -> Changes | str:
+    """The changes since ``release`` (whose manifest is ``manifest``), or why a full build is needed."""
+    if release is None or manifest is None:
         return "no published build yet"
-    manifest = Manifest.read(release)
     if manifest.namespace != settings.namespace:
         return "the namespace changed"
     if (not (release / "dumps" / dumps.INDEX).is_file() or not manifest.graph_hashes or not manifest.prefixes

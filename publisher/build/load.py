@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Literal
+from typing import Callable, Iterable, Literal, Mapping, Sequence
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -39,6 +40,7 @@ class Source:
     kind: Kind
     graph: str | None  # target named graph; None for shapes (they are not published in the store)
     sha256: str
+    stat: tuple[int, ...] = ()  # size, mtime_ns, ctime_ns, inode; empty if too recent to vouch for (``discover``)
 
 
 @dataclass
@@ -96,18 +98,33 @@ def load(settings: Settings, progress: Callable[[str], None] | None = None) -> P
     return Project(settings, tuple(sources), store, shapes, prefixes, files)
 
 
-def discover(settings: Settings) -> list[Source]:
-    """All source files in a fixed order (ontology, entities, articles, shapes), each with its target graph."""
+Known = Mapping[str, tuple[str, Sequence[int]]]  # relpath -> (sha256, stat) from the last build
+RACY_NS = 2_000_000_000  # files changed this recently are not vouched for by their status
+
+
+def discover(settings: Settings, known: Known | None = None) -> list[Source]:
+    """All source files in a fixed order (ontology, entities, articles, shapes), each with its target graph.
+
+    A file whose size, mtime, ctime and inode equal what the last build recorded keeps that build's hash
+    instead of being read again (at 1M triples, 6.5k files: 0.4 s of an incremental build), as git's index
+    does. As in git, a file modified less than 2 s before it was hashed gets no recorded status (a rewrite
+    within the clock's granularity could keep all four), so the next build hashes it again.
+    """
+    now_ns = time.time_ns()
+
+    def source(path: Path, kind: Kind, graph: str | None) -> Source:
+        return _source(settings, path, kind, graph, known or {}, now_ns - RACY_NS)
+
     ontology = _turtle_files(settings.ontology_dir)
     if not ontology:
         raise DataError(settings.ontology_dir, None, "no ontology files (*.ttl) found")
-    found: list[Source] = [_source(settings, path, "ontology", ONTOLOGY_IRI) for path in ontology]
+    found: list[Source] = [source(path, "ontology", ONTOLOGY_IRI) for path in ontology]
     for kind, folder in (("entities", "entities"), ("article", "articles")):
         for path in _turtle_files(settings.data_dir / folder):
             if not SLUG.fullmatch(path.stem):
                 raise DataError(path, None, f"{kind} file name {path.stem!r} is not a valid IRI segment")
-            found.append(_source(settings, path, kind, data_graph(settings, kind, path)))  # type: ignore[arg-type]
-    found.extend(_source(settings, path, "shapes", None) for path in _turtle_files(settings.shapes_dir))
+            found.append(source(path, kind, data_graph(settings, kind, path)))  # type: ignore[arg-type]
+    found.extend(source(path, "shapes", None) for path in _turtle_files(settings.shapes_dir))
     return found
 
 
@@ -135,13 +152,19 @@ def _turtle_files(folder: Path) -> list[Path]:
     return [folder / name for name in sorted(p.name for p in folder.glob("*.ttl"))]
 
 
-def _source(settings: Settings, path: Path, kind: Kind, graph: str | None) -> Source:
+def _source(settings: Settings, path: Path, kind: Kind, graph: str | None, known: Known, settled_ns: int) -> Source:
+    relpath = _relpath(settings.project_dir, path)
     try:
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        info = path.stat()
+        stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        sha, recorded = known.get(relpath, ("", ()))
+        if not (sha and tuple(recorded) == stat):
+            with path.open("rb") as handle:
+                sha = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as err:
         raise DataError(path, None, f"cannot read: {err.strerror or err}") from err
-    return Source(path=path, relpath=_relpath(settings.project_dir, path), kind=kind, graph=graph, sha256=digest)
+    vouched = stat if max(info.st_mtime_ns, info.st_ctime_ns) < settled_ns else ()
+    return Source(path=path, relpath=relpath, kind=kind, graph=graph, sha256=sha, stat=vouched)
 
 
 @functools.lru_cache(maxsize=64)

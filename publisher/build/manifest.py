@@ -22,6 +22,7 @@ class Manifest:
     triples: int  # quads in the store, all graphs (ontology included)
     graphs: Mapping[str, int] = field(default_factory=dict)  # graph IRI -> triples
     sources: Mapping[str, str] = field(default_factory=dict)  # project-relative path -> sha256
+    source_stats: Mapping[str, list[int]] = field(default_factory=dict)  # path -> size, mtime/ctime ns, inode
     classes: Mapping[str, int] = field(default_factory=dict)  # class IRI -> instances in the data graphs
     entities: int = 0  # distinct IRI subjects in the namespace (data graphs)
     graph_hashes: Mapping[str, str] = field(default_factory=dict)  # graph IRI -> sha256 of its sorted N-Triples
@@ -32,6 +33,10 @@ class Manifest:
     distinct_subjects: int | None = None
     distinct_triples: int | None = None  # triples of the union default graph (a triple in two graphs once)
     example: str | None = None  # the newest article (void:exampleResource)
+
+    def known_sources(self) -> dict[str, tuple[str, list[int]]]:
+        """What ``load.discover`` may reuse: each source's hash with the file status it was taken at."""
+        return {path: (sha, self.source_stats[path]) for path, sha in self.sources.items() if path in self.source_stats}
 
     def to_json(self) -> str:
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}  # flat: asdict deep-copies

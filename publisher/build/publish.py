@@ -55,7 +55,10 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
     never)."""
     say = progress or (lambda _message: None)
     if not full:
-        changes = incremental.plan(settings, discover(settings), current_release(settings.builds_root))
+        release = current_release(settings.builds_root)
+        previous = incremental.published_manifest(release)
+        known = previous.known_sources() if previous is not None else None
+        changes = incremental.plan(settings, discover(settings, known), release, previous)
         if isinstance(changes, incremental.Changes):
             made = _build_incrementally(settings, changes, say)
             if made is not None:
@@ -89,7 +92,7 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
     with _exclusive(root / ".build.lock"):
         _remove_stale_staging(root)
         created = _next_second(root / "releases")
-        base = _manifest_header(settings.namespace, {s.relpath: s.sha256 for s in changes.sources}, created)
+        base = _manifest_header(settings.namespace, changes.sources, created)
         # a unique folder: a failed build's writable store stays locked while its traceback lives (pyoxigraph
         # has no close()), and must not block the next build in the same process
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{base.build_id}-", dir=root))
@@ -134,7 +137,7 @@ def write_side_files(folder: Path, changes: incremental.Changes, report: Validat
 
 def make_manifest(project: Project, created: datetime) -> Manifest:
     """The manifest of a full build, its counts taken from the whole store."""
-    base = _manifest_header(project.settings.namespace, {s.relpath: s.sha256 for s in project.sources}, created)
+    base = _manifest_header(project.settings.namespace, project.sources, created)
     return replace(
         base,
         triples=len(project.store),
@@ -147,17 +150,19 @@ def make_manifest(project: Project, created: datetime) -> Manifest:
     )
 
 
-def _manifest_header(namespace: str, sources: dict[str, str], created: datetime) -> Manifest:
+def _manifest_header(namespace: str, sources: tuple[Source, ...], created: datetime) -> Manifest:
     """A manifest without counts; the build id is the UTC time plus a hash of the sources and namespace."""
+    hashes = {s.relpath: s.sha256 for s in sources}
     digest = hashlib.sha256(namespace.encode())
-    for relpath, sha in sorted(sources.items()):
+    for relpath, sha in sorted(hashes.items()):
         digest.update(f"\n{relpath}\t{sha}".encode())
     return Manifest(
         build_id=f"{created:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}",
         created=created.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         namespace=namespace,
         triples=0,
-        sources=sources,
+        sources=hashes,
+        source_stats={s.relpath: list(s.stat) for s in sources if s.stat},
     )
 
 
