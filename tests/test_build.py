@@ -167,7 +167,7 @@ def test_manifest_counts(published: tuple[Settings, Path]) -> None:
     raw = json.loads((release / "manifest.json").read_text())
     assert set(raw) == {"build_id", "created", "namespace", "triples", "graphs", "sources", "classes", "entities",
                         "graph_hashes", "prefixes", "properties", "distinct_subjects", "distinct_triples", "example",
-                        "source_stats"}
+                        "source_stats", "builder"}
     assert "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" in raw["properties"]
     assert 0 < raw["distinct_triples"] <= raw["triples"] and 0 < raw["entities"] <= raw["distinct_subjects"]
     assert set(raw["graph_hashes"]) == set(raw["graphs"])

@@ -156,9 +156,13 @@ REFUSED = [
     'SELECT (BIF:file_to_string("/etc/passwd") AS ?x) WHERE {}',
     "SELECT (<bif:http_get>('http://127.0.0.1:9/') AS ?x) WHERE {}",
     "SELECT * WHERE { ?s ?p ?o FILTER(sql:anything(?o)) }",
+    'PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT (b:http_get("http://x") AS ?x) {}',  # its namespace
+    'SELECT (<\\u0062if:http_get>("http://x") AS ?x) {}',  # codepoint escapes spell anything outside strings
+    'SELECT (\\u0062if:http_get("http://x") AS ?x) {}',
 ]
 ACCEPTED = [
     'SELECT * WHERE { ?s ?p "bif:http_get" }',
+    'SELECT * WHERE { ?s ?p "an escape \\u0062 in a string" }',
     "SELECT * WHERE { ?s <http://example.org/bif:http_get> ?o }",
     "PREFIX e: <http://e/> SELECT * WHERE { ?s e:bif ?o . ?o e:sql ?x }",
     'SELECT * WHERE { ?s ?p "SERVICE <http://example.org/> {}" }',

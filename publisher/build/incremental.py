@@ -15,7 +15,10 @@ publishes nothing else.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import shutil
+from importlib import metadata
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,6 +67,17 @@ class Patch:
         return [_rdflib_triple(q) for q in self.removed]
 
 
+@functools.lru_cache(maxsize=1)
+def builder() -> str:
+    """The build code and the libraries it relies on: an incremental build carries forward what an earlier
+    build derived (dump bytes, counts, validation), so only a release made by the same code may seed one."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    versions = " ".join(f"{name} {metadata.version(name)}" for name in ("pyoxigraph", "pyshacl", "rdflib"))
+    return f"{digest.hexdigest()[:16]} {versions}"
+
+
 def published_manifest(release: Path | None) -> Manifest | None:
     """The manifest of the current release, if there is one."""
     if release is None or not (release / "manifest.json").is_file():
@@ -77,6 +91,8 @@ def plan(settings: Settings, sources: list[Source], release: Path | None, manife
         return "no published build yet"
     if manifest.namespace != settings.namespace:
         return "the namespace changed"
+    if manifest.builder != builder():
+        return "the release was made by other build code or libraries"
     if (not (release / "dumps" / dumps.INDEX).is_file() or not manifest.graph_hashes or not manifest.prefixes
             or manifest.properties is None):
         return "the published build predates incremental builds"

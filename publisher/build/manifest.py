@@ -23,6 +23,7 @@ class Manifest:
     graphs: Mapping[str, int] = field(default_factory=dict)  # graph IRI -> triples
     sources: Mapping[str, str] = field(default_factory=dict)  # project-relative path -> sha256
     source_stats: Mapping[str, list[int]] = field(default_factory=dict)  # path -> size, mtime/ctime ns, inode
+    builder: str = ""  # what made it (``incremental.builder()``): a different one rebuilds in full
     classes: Mapping[str, int] = field(default_factory=dict)  # class IRI -> instances in the data graphs
     entities: int = 0  # distinct IRI subjects in the namespace (data graphs)
     graph_hashes: Mapping[str, str] = field(default_factory=dict)  # graph IRI -> sha256 of its sorted N-Triples

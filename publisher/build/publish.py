@@ -90,6 +90,9 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
     """Publish a release patched from ``changes.release``; None when validation cannot be bounded."""
     root = settings.builds_root
     with _exclusive(root / ".build.lock"):
+        if current_release(root) != changes.release:  # another build published since the plan: start over
+            say("full build: another build published while this one was planned")
+            return None
         _remove_stale_staging(root)
         created = _next_second(root / "releases")
         base = _manifest_header(settings.namespace, changes.sources, created)
@@ -111,8 +114,10 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
             if not report.conforms:
                 raise ValidationFailed(report.text())
             manifest = incremental.next_manifest(changes, patch, store, base)
-            store.flush()  # then close it (pyoxigraph closes on the last reference) before the folder is promoted;
-            del store  # its size is not re-counted (0.4 s at 1M): the tests compare it with full builds
+            # Close the writable store before the folder is promoted: pyoxigraph closes on the last reference.
+            # (Its size is not re-counted, 0.4 s at 1M: the tests compare incremental and full releases.)
+            store.flush()
+            del store
             gc.collect()
             write_side_files(staging, changes, report, manifest, say)
             final = promote(staging, root, manifest.build_id)
@@ -163,6 +168,7 @@ def _manifest_header(namespace: str, sources: tuple[Source, ...], created: datet
         triples=0,
         sources=hashes,
         source_stats={s.relpath: list(s.stat) for s in sources if s.stat},
+        builder=incremental.builder(),
     )
 
 

@@ -8,7 +8,9 @@ walking the data from ``t``'s end at ``e``, back along a chain of the branch's p
 union of the old and the new graph (the solution holds in one of them). This module reads the patterns
 from rdflib's SPARQL parser, expands UNIONs and property paths (sequence, inverse, alternative, ``*``/``+``/``?``
 as a closure, negated as "any predicate"), and walks every simple chain, so the candidates are a superset of
-the affected focus nodes. A chain only uses patterns that are matched whenever the changed one is: those
+the affected focus nodes, for the queries ``sparql_rules.is_safe`` accepts (no sub-select, ``VALUES`` or
+``MINUS``: a sub-select's ``LIMIT`` or a variable it does not project would make the reach global; the
+others stay with pySHACL and make an incremental build validate in full). A chain only uses patterns that are matched whenever the changed one is: those
 of its own group and of the groups around it, never those of a sibling ``OPTIONAL`` or ``(NOT) EXISTS``
 (a ``NOT EXISTS`` holds precisely when its patterns are not there to walk).
 

@@ -17,7 +17,7 @@ from publisher.queries import load_query, with_values
 from publisher.settings import ONTOLOGY_IRI
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-NEWS_ARTICLE = ox.NamedNode("http://schema.org/NewsArticle")
+DATE_PUBLISHED = ox.NamedNode("http://schema.org/datePublished")
 _ONTOLOGY_GRAPH = ox.NamedNode(ONTOLOGY_IRI)
 
 
@@ -89,20 +89,22 @@ def patched_void_facts(previous: Mapping[str, Any], store: ox.Store, added: set[
         triples += _present(store, triple, added, removed, True, any_graph=True) - _present(
             store, triple, added, removed, False, any_graph=True)
     return {"properties": tuple(sorted(properties)), "distinct_subjects": subjects, "distinct_triples": triples,
-            "example": _newest_article(store, previous["example"], added)}
+            "example": _newest_article(store, previous["example"], added, removed)}
 
 
-def _newest_article(store: ox.Store, previous: str | None, added: set[ox.Quad]) -> str | None:
-    """The newest of the previous example and the added articles, by VoID's own query; the whole store is
-    queried again only when the previous example is gone."""
-    if previous is None or next(iter(store.quads_for_pattern(ox.NamedNode(previous), None, None, None)), None) is None:
+def _newest_article(store: ox.Store, previous: str | None, added: set[ox.Quad], removed: set[ox.Quad]) -> str | None:
+    """The newest article by VoID's own query: over the previous example and the articles whose type or
+    date was added when the previous example was not touched, else over the whole store."""
+    touched = {q.subject for q in added | removed}
+    candidates = {q.subject for q in added if q.predicate in (RDF_TYPE, DATE_PUBLISHED)}
+    rows: list[ox.QuerySolution] = []
+    if previous is not None and ox.NamedNode(previous) not in touched:
+        terms = [URIRef(previous)] + [URIRef(c.value) for c in sorted(candidates, key=str) if isinstance(c, ox.NamedNode)]
+        rows = list(store.query(with_values(load_query("void_example.rq"), "article", terms),
+                                use_default_graph_as_union=True))
+    if not rows:
         rows = list(store.query(load_query("void_example.rq"), use_default_graph_as_union=True))
-        return rows[0]["article"].value if rows else None
-    candidates = {previous} | {q.subject.value for q in added if q.predicate == RDF_TYPE
-                               and q.object == NEWS_ARTICLE and isinstance(q.subject, ox.NamedNode)}
-    query = with_values(load_query("void_example.rq"), "article", [URIRef(iri) for iri in sorted(candidates)])
-    rows = list(store.query(query, use_default_graph_as_union=True))
-    return rows[0]["article"].value if rows else previous
+    return rows[0]["article"].value if rows else None
 
 
 def quads_hash(quads: Iterable[ox.Quad]) -> str:

@@ -95,9 +95,13 @@ def validate(project: Project, fast_rules: bool = True) -> ValidationReport:
 
 
 # Core constructs whose result for a focus node depends only on its own triples (with inverse paths, the
-# triples pointing at it) and the rdf:type of its values; any other construct makes ``validate_changes``
-# decline (None), and the build validates everything.
-NON_LOCAL = (SH.node, SH.qualifiedValueShape, SH.targetObjectsOf, SH.target, SH.sparql)
+# triples pointing at it) and the rdf:type of its values. Anything that applies a shape to the values
+# (sh:node, qualified shapes, a property shape inside a property shape, a logical constraint of a property
+# shape whose members have paths) or that is SHACL-AF makes ``validate_changes`` decline (None), and the
+# build validates everything.
+NON_LOCAL = (SH.node, SH.qualifiedValueShape, SH.targetObjectsOf, SH.target, SH.sparql, SH.rule,
+             URIRef(str(SH) + "expression"))
+LOGICAL = (SH["or"], SH["and"], SH.xone, SH["not"])
 
 
 def validate_changes(store: ox.Store, shapes: Graph, changed: list[Triple], removed: list[Triple],
@@ -138,7 +142,7 @@ def validate_changes(store: ox.Store, shapes: Graph, changed: list[Triple], remo
 
 def _local_inverse_paths(core: Graph) -> set[URIRef] | None:
     """Predicates of the core shapes' inverse paths; None if a shape uses a non-local construct or path."""
-    if any((None, p, None) in core for p in NON_LOCAL if isinstance(p, URIRef)):
+    if any((None, p, None) in core for p in NON_LOCAL) or _shapes_values(core):
         return None
     inverse: set[URIRef] = set()
     for path in core.objects(None, SH.path):
@@ -149,6 +153,19 @@ def _local_inverse_paths(core: Graph) -> set[URIRef] | None:
             return None  # sequence, alternative or repeated paths reach further
         inverse.add(step)
     return inverse
+
+
+def _shapes_values(core: Graph) -> bool:
+    """Whether a property shape applies further shapes with paths to its values (they reach past them)."""
+    for shape in set(core.subjects(SH.path, None)):
+        if (shape, SH.property, None) in core:
+            return True
+        for logical in LOGICAL:
+            for members in core.objects(shape, logical):
+                items = core.items(members) if (members, RDF.first, None) in core else [members]
+                if any((m, SH.path, None) in core or (m, SH.property, None) in core for m in items):
+                    return True
+    return False
 
 
 def _core_focus(store: ox.Store, changed: list[Triple], removed: list[Triple], inverse: set[URIRef]) -> set[Node]:

@@ -39,6 +39,7 @@ PRAGMA = "DEFINE"  # Virtuoso's query pragmas (e.g. get:soft "replace" dereferen
 # ``bif:file_to_string`` reads files) and ``sql:`` stored procedures. Refused as prefixed names and as
 # IRIs (``<bif:http_get>``), whatever the store, so a query means the same on every backend.
 EXTENSION_SCHEMES = ("BIF", "SQL")
+EXTENSION_NAMESPACES = ("http://www.openlinksw.com/schemas/bif#", "http://www.openlinksw.com/schemas/sql#")
 
 _PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
 _NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
@@ -85,7 +86,8 @@ def tokens(text: str) -> Iterator[Token]:
 
 
 def keywords(text: str) -> Iterator[Token]:
-    """Bare words (keywords, function names) and prefixed names: the tokens that can carry a keyword.
+    """Bare words (keywords, function names), prefixed names and Virtuoso-extension IRIs: the tokens that
+    can carry a keyword or reach a store's extensions.
 
     The only tokens built as objects: the user endpoint lexes every query, and most tokens are not these.
     """
@@ -96,7 +98,11 @@ def keywords(text: str) -> Iterator[Token]:
 
 
 def _is_extension_iri(iri: str) -> bool:
-    return iri[1:].split(":", 1)[0].upper() in EXTENSION_SCHEMES and ":" in iri
+    """``<bif:…>``, ``<sql:…>``, their full namespaces (a ``PREFIX`` can bind them), or any IRI with a
+    ``\\u`` escape (SPARQL decodes those before parsing, so they could spell either)."""
+    text = iri[1:-1]
+    return (":" in text and text.split(":", 1)[0].upper() in EXTENSION_SCHEMES
+            or text.lower().startswith(EXTENSION_NAMESPACES) or "\\" in text)
 
 
 @dataclass(frozen=True)
@@ -112,11 +118,13 @@ def check_user_query(text: str, settings: "Settings") -> QueryFacts:
     if len(text) > settings.max_query_chars:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {settings.max_query_chars}")
     form, dataset = None, False
+    if "\\" in _outside_strings(text):
+        raise QueryRefused("escapes (\\u, \\U) are only allowed inside strings here: they could spell a refused keyword")
     for token in keywords(text):
         head = token.prefix_part.upper()
         if token.kind == "iri" or token.kind == "pname" and head in EXTENSION_SCHEMES:
             raise QueryRefused(
-                f"{token.text.split(':', 1)[0].lstrip('<')}: functions are not allowed (at character {token.start}): "
+                f"Virtuoso's bif: and sql: functions are not allowed (at character {token.start}): "
                 "behind a remote Virtuoso they reach its SQL built-ins, which can read files and fetch URLs"
             )
         if FEDERATION in head:
@@ -135,6 +143,11 @@ def check_user_query(text: str, settings: "Settings") -> QueryFacts:
         elif form is None and head in QUERY_FORMS:
             form = head
     return QueryFacts(form, dataset)
+
+
+def _outside_strings(text: str) -> str:
+    """The query without its strings and comments (where a backslash is ordinary text)."""
+    return "".join(m.group(0) for m in _TOKEN.finditer(text) if m.lastgroup not in ("string", "comment"))
 
 
 def has_dataset_clause(text: str) -> bool:
