@@ -81,7 +81,12 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
             final = promote(staging, root, manifest.build_id)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        removed = prune(root, KEEP_RELEASES)
+        return _published(root, final, manifest, report, say)
+
+
+def _published(root: Path, final: Path, manifest: Manifest, report: ValidationReport, say: Progress) -> Build:
+    """After a promotion (under the build lock): prune old releases and say what was published."""
+    removed = prune(root, KEEP_RELEASES)
     say(f"published {final.name} ({manifest.triples} triples)" + (f"; removed {len(removed)} old" if removed else ""))
     return Build(build_id=final.name, path=final, manifest=manifest, report=report)
 
@@ -123,9 +128,7 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
             final = promote(staging, root, manifest.build_id)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        removed = prune(root, KEEP_RELEASES)
-    say(f"published {final.name} ({manifest.triples} triples)" + (f"; removed {len(removed)} old" if removed else ""))
-    return Build(build_id=final.name, path=final, manifest=manifest, report=report)
+        return _published(root, final, manifest, report, say)
 
 
 def write_side_files(folder: Path, changes: incremental.Changes, report: ValidationReport, manifest: Manifest,
