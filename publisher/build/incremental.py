@@ -7,9 +7,9 @@ on the focus nodes the change can reach (``validate.validate_changes``), the dum
 unchanged graphs from the previous release's (``dumps.write_dumps``), and the manifest's counts are
 updated from the added and removed quads.
 
-A full build is made instead when the ontology, the shapes, the namespace or the release layout changed,
-when there is no release yet, or when the shapes use a construct whose reach is not bounded
-(``validate.validate_changes`` says so). The previous release is trusted to be valid: ``kgpub build``
+A full build is made instead when the ontology, the shapes, the namespace, the release layout or the build
+code and its libraries (``builder``) changed, when there is no release yet, or when the shapes use a
+construct whose reach is not bounded (``validate.validate_changes`` says so). The previous release is trusted to be valid: ``kgpub build``
 publishes nothing else.
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import shutil
-from importlib import metadata
 from collections import defaultdict
+from importlib import metadata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -168,7 +168,7 @@ def next_manifest(changes: Changes, patch: Patch, store: ox.Store, base: Manifes
         classes=classes,
         entities=entities,
         graph_hashes=dict(sorted(hashes.items())),
-        prefixes=previous.prefixes,  # the parts linked from the release were written with them
+        prefixes=previous.prefixes,  # the dump parts copied from the release were written with them
         **stats.patched_void_facts(previous.__dict__, store, patch.added, patch.removed),
     )
 

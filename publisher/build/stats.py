@@ -61,8 +61,8 @@ def graph_hashes(store: ox.Store) -> dict[str, str]:
 
 def void_facts(store: ox.Store) -> dict[str, Any]:
     """VoID's union-graph statistics, with the queries VoID would otherwise run on every server's start."""
-    def select(name: str, substitutions: dict[ox.Variable, Any] | None = None) -> list[ox.QuerySolution]:
-        return list(store.query(load_query(name), use_default_graph_as_union=True, substitutions=substitutions))
+    def select(name: str) -> list[ox.QuerySolution]:
+        return list(store.query(load_query(name), use_default_graph_as_union=True))
 
     properties = tuple(sorted(row["property"].value for row in select("void_properties.rq")))
     subjects = select("void_subjects.rq")
