@@ -71,15 +71,21 @@ class Rule:
 
 
 def split(shapes: Graph) -> tuple[Graph, list[Rule]]:
-    """The shapes pySHACL still has to run, and the rules taken out of them to run here."""
+    """The shapes left for a SHACL validator, and the rules taken out of them to run here.
+
+    A constraint taken from every shape that used it goes too (its ``sh:select``, message and prefixes):
+    left behind it would be inert, but would make the shapes look like more than SHACL Core.
+    """
     rules = [rule for shape in shapes.subjects(RDF.type, SH.NodeShape) for rule in _rules_of(shapes, shape)]
     remaining = Graph()
     for prefix, namespace in shapes.namespaces():
         remaining.bind(prefix, namespace, override=True, replace=True)
     taken = {(rule.shape, rule.constraint) for rule in rules}
+    kept = {o for s, o in shapes.subject_objects(SH.sparql) if (s, o) not in taken}
+    gone = {constraint for _, constraint in taken} - kept
     for triple in shapes:
         s, p, o = triple
-        if p == SH.sparql and (s, o) in taken:
+        if (p == SH.sparql and (s, o) in taken) or s in gone:
             continue
         remaining.add(triple)
     return remaining, rules

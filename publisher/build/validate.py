@@ -1,4 +1,4 @@
-"""SHACL validation of a parsed project with pySHACL, reported in terms a data editor can act on.
+"""SHACL validation of a parsed project (pySHACL, or faster engines giving the same results), reported in terms a data editor can act on.
 
 Shapes see one graph: the union of all data graphs plus the ontology, so ``sh:targetClass`` and
 ``sh:class`` follow the ontology's ``rdfs:subClassOf`` and ``rdf:type`` of its role concepts (pySHACL
@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from publisher.build import reach, sparql_rules
+from publisher.build import core_shacl, reach, sparql_rules
 from publisher.build.load import Project
 from publisher.settings import ONTOLOGY_IRI
 from publisher.store.terms import to_oxigraph, to_rdflib
@@ -74,21 +74,26 @@ class ValidationReport:
         return "\n\n".join(blocks) + "\n"
 
 
-def validate(project: Project, fast_rules: bool = True) -> ValidationReport:
+def validate(project: Project, fast: bool = True) -> ValidationReport:
     """Validate the union of the data graphs (plus the ontology) against all shapes.
 
-    With ``fast_rules`` the SHACL-SPARQL constraints that allow it run once over the whole graph in
-    pyoxigraph (``sparql_rules.py``: same results, from quadratic to about linear); pySHACL runs the rest.
+    With ``fast`` (the default) the SHACL-SPARQL constraints that allow it run once over the whole graph
+    in pyoxigraph (``sparql_rules.py``: same results, from quadratic to about linear), and SHACL Core
+    shapes run in the ``shacl`` engine (``core_shacl.py``: same results, about 60x faster at 1M triples);
+    pySHACL runs whatever is left. Without it, pySHACL runs everything: the reference the tests compare to.
     """
-    data = project.rdflib_graph([*project.data_graphs, ONTOLOGY_IRI])
     shapes = project.rdflib_shapes()
-    for_pyshacl, rules = sparql_rules.split(shapes) if fast_rules else (shapes, [])
-    _, report_graph, _ = pyshacl.validate(  # inplace: ``data`` is a throwaway copy, so pySHACL need not clone it
-        data, shacl_graph=for_pyshacl, inference="none", advanced=True, allow_warnings=True, inplace=True
-    )
+    remaining, rules = sparql_rules.split(shapes) if fast else (shapes, [])
+    if fast and core_shacl.handles(remaining):
+        report_graph = core_shacl.validate(project.store, remaining)
+    else:
+        data = project.rdflib_graph([*project.data_graphs, ONTOLOGY_IRI])
+        _, report_graph, _ = pyshacl.validate(  # inplace: ``data`` is a throwaway copy, so pySHACL need not clone it
+            data, shacl_graph=remaining, inference="none", advanced=True, allow_warnings=True, inplace=True
+        )
     sparql_rules.run(rules, project.store, report_graph)
     _set_conforms(report_graph)
-    for prefix, namespace in data.namespaces():
+    for prefix, namespace in project.prefixes.items():
         report_graph.bind(prefix, namespace, override=False)
     results = sorted(_results(report_graph, project.files_of), key=_sort_key)
     return ValidationReport(results=tuple(results), graph=report_graph, shapes=shapes)
