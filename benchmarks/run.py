@@ -31,8 +31,9 @@ REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 KGPUB = str(Path(PYTHON).with_name("kgpub"))
 OXIGRAPH = str(Path(PYTHON).with_name("oxigraph"))
-PHASES = (("parse", "parsed "), ("validate", "SHACL validation"), ("store", "wrote store"),
-          ("dumps", "wrote dumps"), ("publish", "published "))
+PHASES = (("parse", "parsed "), ("validate", "SHACL validation"), ("dumps", "wrote dumps"),
+          ("store", "wrote store"), ("publish", "published "))  # the store is built in the background from the
+# start of validation; "store" is what is left of it once the dumps are written
 INCREMENTAL_PHASES = (("patch", "incremental: "), ("validate", "SHACL validation"), ("dumps", "wrote dumps"),
                       ("publish", "published "))  # parse + store copy + patch, then validation, dumps + manifest
 SMALL_SELECT = ("SELECT ?person ?name WHERE { ?person a <http://schema.org/Person> ; "

@@ -29,7 +29,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from publisher.build import dumps, stats
-from publisher.build.load import Source, check_article, data_graph, data_kind, parse_file
+from publisher.build.load import Source, check_article, data_graph, data_kind, news_articles, parse_file
 from publisher.build.manifest import Manifest
 from publisher.build.validate import Triple
 from publisher.settings import Settings
@@ -126,7 +126,7 @@ def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:
         for source in feeds.get(graph, []):
             triples, _prefixes = parse_file(source.path, namespace)  # the dumps keep the release's prefixes
             if source.kind == "article":
-                check_article(source, triples, namespace)
+                check_article(source, news_articles(triples), namespace)
             for subject in {t.subject for t in triples}:
                 subject_files[to_rdflib(subject)].append(source.relpath)
             new.update(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)

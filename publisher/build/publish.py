@@ -66,18 +66,14 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
         else:
             say(f"full build: {changes}")
     project = load(settings, say)
-    report = validate(project)
-    say(report.summary())
-    if not report.conforms:
-        raise ValidationFailed(report.text())
     root = settings.builds_root
     (root / "releases").mkdir(parents=True, exist_ok=True)
     with _exclusive(root / ".build.lock"):
         _remove_stale_staging(root)
-        manifest = make_manifest(project, _next_second(root / "releases"))
-        staging = root / f".staging-{manifest.build_id}"
+        header = _manifest_header(settings.namespace, project.sources, _next_second(root / "releases"))
+        staging = root / f".staging-{header.build_id}"
         try:
-            write_release(project, report, manifest, staging, say)
+            manifest, report = write_release(project, header, staging, say)
             final = promote(staging, root, manifest.build_id)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -143,16 +139,15 @@ def write_side_files(folder: Path, changes: incremental.Changes, report: Validat
     say("wrote dumps (changed graphs only), ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
 
 
-def make_manifest(project: Project, created: datetime) -> Manifest:
-    """The manifest of a full build, its counts taken from the whole store."""
-    base = _manifest_header(project.settings.namespace, project.sources, created)
+def with_counts(project: Project, header: Manifest, graph_hashes: Mapping[str, str]) -> Manifest:
+    """The manifest of a full build: ``header`` with its counts taken from the whole store."""
     return replace(
-        base,
+        header,
         triples=len(project.store),
         graphs=stats.graph_sizes(project.store),
         classes=stats.class_sizes(project.store),
         entities=stats.entity_count(project.store, project.settings.namespace),
-        graph_hashes=stats.graph_hashes(project.store),
+        graph_hashes=dict(sorted(graph_hashes.items())),
         prefixes=dict(sorted(project.prefixes.items())),
         **stats.void_facts(project.store),
     )
@@ -200,20 +195,40 @@ def _files_finder(store: ox.Store, changes: incremental.Changes, parsed: dict[No
     return files_of
 
 
-def write_release(project: Project, report: ValidationReport, manifest: Manifest, folder: Path, say: Progress) -> None:
-    """Everything a release holds, written into ``folder`` (which must not exist yet)."""
+def write_release(project: Project, header: Manifest, folder: Path, say: Progress,
+                  validated: bool = True) -> tuple[Manifest, ValidationReport]:
+    """Validate, then write everything a release holds into ``folder`` (which must not exist yet); returns
+    the manifest (``header`` with its counts) and the validation report.
+
+    All quads go to one N-Quads file first: the SHACL Core engine reads it, and so does the store, which
+    is built in the background meanwhile (``StoreWriter``); a failed validation still waits for it, since
+    a bulk load cannot be interrupted. Raises ``ValidationFailed`` with the report's text. ``validated``
+    False skips validation (``benchmarks.unvalidated`` only).
+    """
     folder.mkdir(parents=True)
-    stored = dumps.write_store(project.store, folder / "store")
+    quads = folder / "all.nq"
+    project.store.dump(output=str(quads), format=ox.RdfFormat.N_QUADS)
+    writer = dumps.StoreWriter(quads, folder / "store")
+    try:
+        report = validate(project, union=quads) if validated else ValidationReport((), Graph(), Graph())
+        say(report.summary() if validated else "SHACL validation: skipped")
+        if not report.conforms:
+            raise ValidationFailed(report.text())
+        hashes = dumps.write_dumps(project.store, folder / "dumps", project.prefixes)
+        manifest = with_counts(project, header, hashes)
+        ontology = dumps.graph_triples(project.store, ONTOLOGY_IRI)
+        dumps.write_turtle(ontology, folder / "ontology.ttl", project.prefixes)
+        dumps.write_turtle(project.shapes, folder / "shapes.ttl", project.prefixes)
+        report.graph.serialize(folder / "validation-report.ttl", format="turtle")
+        (folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+        say("wrote dumps, ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
+    finally:
+        stored = writer.finish()
+        quads.unlink()
     if stored != manifest.triples:
         raise PublisherError(f"the on-disk store holds {stored} quads, expected {manifest.triples}")
     say(f"wrote store: {stored} quads in {len(manifest.graphs)} graphs")
-    dumps.write_dumps(project.store, folder / "dumps", project.prefixes, manifest.graph_hashes)
-    ontology = dumps.graph_triples(project.store, ONTOLOGY_IRI)
-    dumps.write_turtle(ontology, folder / "ontology.ttl", project.prefixes)
-    dumps.write_turtle(project.shapes, folder / "shapes.ttl", project.prefixes)
-    report.graph.serialize(folder / "validation-report.ttl", format="turtle")
-    (folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
-    say("wrote dumps, ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
+    return manifest, report
 
 
 def promote(staging: Path, root: Path, build_id: str) -> Path:

@@ -46,19 +46,6 @@ def entity_count(store: ox.Store, namespace: str) -> int:
     return sum(1 for iri in subjects if _is_entity(iri, namespace))
 
 
-def graph_hashes(store: ox.Store) -> dict[str, str]:
-    """sha256 per named graph over its sorted N-Triples lines, so ``kgpub publish`` can skip unchanged graphs.
-
-    Blank node labels are minted afresh by every parse, so a graph holding blank nodes hashes differently
-    on every build and is always re-sent: the safe direction (no canonicalization is attempted).
-    """
-    lines: dict[str, list[str]] = defaultdict(list)
-    for quad in store:
-        if isinstance(quad.graph_name, ox.NamedNode):
-            lines[quad.graph_name.value].append(str(ox.Triple(quad.subject, quad.predicate, quad.object)))
-    return {graph: _digest(sorted(lines[graph])) for graph in sorted(lines)}
-
-
 def void_facts(store: ox.Store) -> dict[str, Any]:
     """VoID's union-graph statistics, with the queries VoID would otherwise run on every server's start."""
     def select(name: str) -> list[ox.QuerySolution]:
@@ -108,8 +95,13 @@ def _newest_article(store: ox.Store, previous: str | None, added: set[ox.Quad], 
 
 
 def quads_hash(quads: Iterable[ox.Quad]) -> str:
-    """One graph's hash, as ``graph_hashes`` computes it, from that graph's quads."""
-    return _digest(sorted(str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads))
+    """One graph's hash from its quads: sha256 over its sorted N-Triples lines, so ``kgpub publish`` and
+    incremental builds can skip unchanged graphs.
+
+    Blank node labels are minted afresh by every parse, so a graph holding blank nodes hashes differently
+    on every build and is always re-sent: the safe direction (no canonicalization is attempted).
+    """
+    return lines_hash(sorted(str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads))
 
 
 def patched_counts(classes: Mapping[str, int], entities: int, store: ox.Store, added: set[ox.Quad],
@@ -151,7 +143,8 @@ def _is_entity(iri: str, namespace: str) -> bool:
     return iri.startswith(namespace) and not iri.startswith(ONTOLOGY_IRI)
 
 
-def _digest(lines: list[str]) -> str:
+def lines_hash(lines: list[str]) -> str:
+    """sha256 over sorted N-Triples lines (without their final " ."), each ended by a newline."""
     digest = hashlib.sha256()
     for line in lines:
         digest.update(line.encode("utf-8") + b"\n")
