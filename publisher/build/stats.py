@@ -1,13 +1,13 @@
 """Counts for the manifest (and from there VoID and the home page), computed once at build time.
 
-Plain passes over the quads rather than SPARQL: pyoxigraph only substitutes variables that a SELECT
-projects, so the aggregate form would need awkward GROUP BYs, and one pass is fast enough at build time.
+The counts of a whole store use the same queries as the census of a remote store (``queries/census_*``);
+a patched store's are updated from what the patch added and removed.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
@@ -22,28 +22,24 @@ _ONTOLOGY_GRAPH = ox.NamedNode(ONTOLOGY_IRI)
 
 
 def graph_sizes(store: ox.Store) -> dict[str, int]:
-    """Triples per named graph, sorted by graph IRI."""
-    counts = Counter(q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode))
-    return dict(sorted(counts.items()))
+    """Triples per named graph, sorted by graph IRI (the census query remote stores are counted with)."""
+    return {row["g"].value: int(row["n"].value) for row in _select(store, "census_graphs.rq")}
 
 
 def class_sizes(store: ox.Store) -> dict[str, int]:
     """Distinct instances per ``rdf:type`` in the data graphs (the ontology graph's own typing excluded)."""
-    members: dict[str, set[object]] = defaultdict(set)
-    for quad in store.quads_for_pattern(None, RDF_TYPE, None, None):
-        if quad.graph_name != _ONTOLOGY_GRAPH and isinstance(quad.object, ox.NamedNode):
-            members[quad.object.value].add(quad.subject)
-    return {cls: len(members[cls]) for cls in sorted(members)}
+    return {row["class"].value: int(row["n"].value) for row in _select(store, "census_classes.rq")}
 
 
 def entity_count(store: ox.Store, namespace: str) -> int:
     """Distinct IRI subjects minted under the namespace in the data graphs: the pages the site serves."""
-    subjects = {
-        q.subject.value
-        for q in store
-        if q.graph_name != _ONTOLOGY_GRAPH and isinstance(q.subject, ox.NamedNode)
-    }
-    return sum(1 for iri in subjects if _is_entity(iri, namespace))
+    return sum(1 for row in _select(store, "census_subjects.rq") if _is_entity(row["s"].value, namespace))
+
+
+def _select(store: ox.Store, name: str) -> list[ox.QuerySolution]:
+    """One of ``publisher/queries``' SELECTs over the store's named graphs, run by the engine (at 1M
+    triples 3-5x faster than the same counts from quads in Python)."""
+    return list(store.query(load_query(name)))  # type: ignore[arg-type]
 
 
 def void_facts(store: ox.Store) -> dict[str, Any]:
