@@ -44,7 +44,8 @@ class StoreWriter:
             disk = ox.Store(str(self.path))
             disk.bulk_load(path=quads, format=ox.RdfFormat.N_QUADS)
             disk.flush()
-            disk.optimize()
+            disk.optimize()  # measured without it at 1M: a smaller store (196 MB, not 317), same query times,
+            # but no faster build (34-38 s against 32-34 s, alternating runs)
             del disk  # RocksDB closes when the last reference goes; the release must not hold a lock
         except BaseException as err:  # re-raised in the building thread by ``finish``
             self._error = err
