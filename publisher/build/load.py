@@ -21,11 +21,12 @@ from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
 from publisher.errors import DataError
 from publisher.settings import ONTOLOGY_IRI, Settings
-from publisher.store.terms import to_rdflib
+from publisher.store.terms import to_oxigraph, to_rdflib
 
 Kind = Literal["ontology", "entities", "article", "shapes"]
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -73,18 +74,30 @@ class Project:
     def rdflib_shapes(self) -> Graph:
         return to_rdflib_graph(((t.subject, t.predicate, t.object) for t in self.shapes), self.prefixes)
 
+    @functools.cached_property
+    def _article_files(self) -> dict[str, tuple[int, str]]:
+        """Article graph -> (source position, file)."""
+        return {s.graph: (i, s.relpath) for i, s in enumerate(self.sources) if s.kind == "article" and s.graph}
+
     def files_of(self, subject: Node) -> tuple[str, ...]:
-        return self.subject_files.get(subject, ())
+        """The files describing ``subject``, in source order: as parsed, then the article files whose graphs
+        state it (looked up in the store when asked: only reports ask, for few nodes)."""
+        if isinstance(subject, RdfLiteral):
+            return ()
+        graphs = {q.graph_name.value for q in self.store.quads_for_pattern(to_oxigraph(subject), None, None, None)
+                  if isinstance(q.graph_name, ox.NamedNode)}
+        articles = sorted(self._article_files[g] for g in graphs if g in self._article_files)
+        return self.subject_files.get(subject, ()) + tuple(relpath for _, relpath in articles)
 
 
 def load(settings: Settings, progress: Callable[[str], None] | None = None) -> Project:
     """Parse all sources; raise ``DataError(path, line, cause)`` on the first file that is wrong.
 
     Article files (nearly all of an archive) are loaded by the store itself, with no Python object per
-    triple, by ``LOADERS`` threads at once (the loader releases the GIL; at 1M triples 12 s became 4 s,
-    then 2.5 s); which subjects each describes and which article it states come back from one query
-    each, and their prefixes are those declared before their first triple (where prefixes go; a later one
-    still serves the parsing, but not the dumps and reports).
+    triple, by ``LOADERS`` threads at once (the loader releases the GIL; at 1M triples 12 s became 4-5 s).
+    Which article each states comes back from one query; which files describe a node is looked up when a
+    report asks (``Project.files_of``). An article's prefixes are those declared before its first triple
+    (where prefixes go; a later one still serves the parsing, but not the dumps and reports).
     """
     sources = discover(settings)
     store = ox.Store()
@@ -107,7 +120,6 @@ def load(settings: Settings, progress: Callable[[str], None] | None = None) -> P
             graph = ox.NamedNode(source.graph or "")
             store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
     _check_articles(store, articles, settings.namespace)
-    _record_article_subjects(subject_files, store, articles)
     if progress:
         progress(f"parsed {len(sources)} files: {len(store)} triples, {len(shapes)} shape triples")
     files = {subject: tuple(paths) for subject, paths in subject_files.items()}
@@ -148,30 +160,12 @@ def _leading_prefixes(path: Path, base_iri: str) -> dict[str, str]:
 
 def _check_articles(store: ox.Store, articles: list[Source], namespace: str) -> None:
     """``check_article`` for every loaded article file, in source order."""
+    classes = " ".join(f"<{iri}>" for iri in sorted(NEWS_ARTICLE_CLASSES))  # constants, not input
     stated: dict[str, set[str]] = defaultdict(set)
-    for graph, subject in _query_pairs(store, "SELECT ?g ?s { GRAPH ?g { ?s a ?c } VALUES ?c { "
-                                       + " ".join(f"<{iri}>" for iri in sorted(NEWS_ARTICLE_CLASSES)) + " } }"):
-        stated[graph].add(subject.value)
+    for row in store.query(f"SELECT ?g ?s {{ GRAPH ?g {{ ?s a ?c }} VALUES ?c {{ {classes} }} }}"):
+        stated[row[0].value].add(row[1].value)
     for source in articles:
         check_article(source, stated.get(source.graph or "", set()), namespace)
-
-
-def _record_article_subjects(index: dict[Node, list[str]], store: ox.Store, articles: list[Source]) -> None:
-    """Add each loaded article file to the files of the subjects it describes, keeping source order."""
-    file_of = {source.graph: source.relpath for source in articles}
-    order = {source.relpath: position for position, source in enumerate(articles)}
-    found: dict[Node, list[str]] = defaultdict(list)
-    for graph, subject in _query_pairs(store, "SELECT DISTINCT ?g ?s { GRAPH ?g { ?s ?p ?o } }"):
-        if graph in file_of:
-            found[to_rdflib(subject)].append(file_of[graph])
-    for subject, relpaths in found.items():
-        index[subject].extend(sorted(relpaths, key=order.__getitem__))
-
-
-def _query_pairs(store: ox.Store, query: str) -> Iterable[tuple[str, ox.NamedNode | ox.BlankNode]]:
-    """(graph IRI, subject) rows of a SELECT ?g ?s over the store's named graphs."""
-    for row in store.query(query):
-        yield row[0].value, row[1]
 
 
 Known = Mapping[str, tuple[str, Sequence[int]]]  # relpath -> (sha256, stat) from the last build
