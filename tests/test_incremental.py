@@ -20,7 +20,7 @@ from publisher.build.dumps import DUMP_FILES
 from publisher.build.load import load
 from publisher.build.manifest import Manifest
 from publisher.build.publish import build
-from publisher.build.validate import ValidationResult, validate
+from publisher.build.validate import validate
 from publisher.errors import DataError, ValidationFailed
 from publisher.settings import Settings
 
@@ -43,11 +43,6 @@ def copy_project(target: Path, *extra_entities: Path) -> Settings:
     for path in extra_entities:
         shutil.copy(path, target / "data/entities" / f"zz-{path.name}")
     return Settings(project_dir=target, build_dir=target / "build")
-
-
-def key(result: ValidationResult) -> tuple[str, ...]:
-    return (result.severity, str(result.focus_node), str(result.path), str(result.value), result.message,
-            str(result.source_shape), result.constraint)
 
 
 def test_every_shipped_rule_runs_over_the_whole_graph() -> None:

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -222,9 +222,13 @@ def write_release(project: Project, header: Manifest, folder: Path, say: Progres
         report.graph.serialize(folder / "validation-report.ttl", format="turtle")
         (folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
         say("wrote dumps, ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
-    finally:
-        stored = writer.finish()
-        quads.unlink()
+    except BaseException:
+        with suppress(Exception):  # the first failure is the one reported; the store is discarded anyway
+            writer.finish()
+        quads.unlink(missing_ok=True)
+        raise
+    stored = writer.finish()
+    quads.unlink()
     if stored != manifest.triples:
         raise PublisherError(f"the on-disk store holds {stored} quads, expected {manifest.triples}")
     say(f"wrote store: {stored} quads in {len(manifest.graphs)} graphs")
