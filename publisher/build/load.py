@@ -82,12 +82,17 @@ class Project:
     def files_of(self, subject: Node) -> tuple[str, ...]:
         """The files describing ``subject``, in source order: as parsed, then the article files whose graphs
         state it (looked up in the store when asked: only reports ask, for few nodes)."""
-        if isinstance(subject, RdfLiteral):
-            return ()
-        graphs = {q.graph_name.value for q in self.store.quads_for_pattern(to_oxigraph(subject), None, None, None)
-                  if isinstance(q.graph_name, ox.NamedNode)}
+        graphs = graphs_stating(self.store, subject)
         articles = sorted(self._article_files[g] for g in graphs if g in self._article_files)
         return self.subject_files.get(subject, ()) + tuple(relpath for _, relpath in articles)
+
+
+def graphs_stating(store: ox.Store, node: Node) -> set[str]:
+    """The named graphs of ``store`` in which ``node`` is a subject (none for a literal)."""
+    if isinstance(node, RdfLiteral):
+        return set()
+    return {q.graph_name.value for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)
+            if isinstance(q.graph_name, ox.NamedNode)}
 
 
 def load(settings: Settings, progress: Callable[[str], None] | None = None) -> Project:

@@ -26,16 +26,15 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal
+from rdflib import Graph
 from rdflib.term import Node
 
 from publisher.build import dumps, incremental, stats
-from publisher.build.load import Project, Source, discover, load, parse_file, to_rdflib_graph
+from publisher.build.load import Project, Source, discover, graphs_stating, load, parse_file, to_rdflib_graph
 from publisher.build.manifest import MANIFEST_NAME, Manifest
 from publisher.build.validate import ValidationReport, validate, validate_changes
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings
-from publisher.store.terms import to_oxigraph
 
 KEEP_RELEASES = 3
 Progress = Callable[[str], None]
@@ -185,10 +184,7 @@ def _files_finder(store: ox.Store, changes: incremental.Changes, parsed: dict[No
                if source.graph and source.graph not in changes.graphs}
 
     def files_of(node: Node) -> tuple[str, ...]:
-        if isinstance(node, Literal):
-            return ()
-        graphs = {q.graph_name.value for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)
-                  if isinstance(q.graph_name, ox.NamedNode)}
+        graphs = graphs_stating(store, node)
         found = set(parsed.get(node, ())) | {feeding[graph] for graph in graphs if graph in feeding}
         return tuple(sorted(found, key=order.__getitem__))
 

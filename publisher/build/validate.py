@@ -1,4 +1,5 @@
-"""SHACL validation of a parsed project (pySHACL, or faster engines giving the same results), reported in terms a data editor can act on.
+"""SHACL validation of a parsed project (pySHACL, or faster engines giving the same results), reported in
+terms a data editor can act on.
 
 Shapes see one graph: the union of all data graphs plus the ontology, so ``sh:targetClass`` and
 ``sh:class`` follow the ontology's ``rdfs:subClassOf`` and ``rdf:type`` of its role concepts (pySHACL
