@@ -242,6 +242,38 @@ def test_memos_change_no_description(pages_settings: Settings) -> None:
     assert describe(store, URIRef(NS + "id/org/nowhere"), Window(1, 5), NS, Memos(BoundedMemo(10))) is None
 
 
+def test_terms_kept_for_later_pages_change_no_page(pages_settings: Settings) -> None:
+    """A worker keeps the terms one page labelled and linked for the next pages that show them: every page
+    then reads as it does from a fresh worker, whichever pages came before (``?v=`` defeats the memo of
+    finished documents, so the second round renders again from kept terms)."""
+    warm = create_app(pages_settings)
+    store = warm.extensions["kgpub"].store
+    rows = store.select("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }").rows
+    entities = {row["s"][len(NS):].split("#")[0] for row in rows if row["s"].startswith(NS + "id/")}
+    paths = [f"/doc/{rest}.html" for rest in sorted(entities)]
+    assert len(paths) >= 5
+    client = warm.test_client()
+    for path in paths:
+        assert client.get(f"{path}?v=1").status_code == 200
+    for path in reversed(paths):
+        fresh = create_app(pages_settings).test_client().get(f"{path}?v=2")
+        assert client.get(f"{path}?v=2").get_data(as_text=True) == fresh.get_data(as_text=True), path
+
+
+def test_a_term_is_kept_only_with_its_context() -> None:
+    """An IRI a page names without fetching its context (a datatype, a graph) is made afresh there: its
+    fallback name is never kept for a page that has its label, nor the label for a page that has not."""
+    x = URIRef(NS + "id/org/x")
+    labelled = [(x, SDO.name, Literal("X University", lang="en"))]
+    shared: BoundedMemo = BoundedMemo(100)  # type: ignore[type-arg]
+    for context in ([], labelled, []):
+        kept = Naming.from_context(NS, "https://web.example/", context, shared=shared).term(x)
+        assert kept == Naming.from_context(NS, "https://web.example/", context).term(x)
+    assert len(shared) == 1
+    mirrored = Naming.from_context(NS, "https://mirror.example/", labelled, shared=shared).term(x)
+    assert (mirrored.label, mirrored.href) == ("X University", "https://mirror.example/id/org/x")
+
+
 def test_bounded_memo_forgets_the_least_recently_used() -> None:
     memo: BoundedMemo[str, int] = BoundedMemo(2)
     memo.put("a", 1)

@@ -3,7 +3,7 @@
 Values reach a query in two ways only, and never as user-typed text:
 
 * ``bindings`` passed to ``Store.select``/``construct``/``ask`` (the entity IRI, a search term...);
-* :func:`with_values` / :func:`with_window`, which append a ``VALUES`` block rendered from rdflib terms that
+* :func:`with_values` / :func:`with_row` / :func:`with_window`, which append a ``VALUES`` block rendered from rdflib terms that
   the store itself returned (``URIRef.n3()`` refuses an IRI that would change the query's shape), and
   ``LIMIT``/``OFFSET`` from Python ``int``s. SPARQL cannot bind a list or a limit, so this is the one place
   where query text is extended, and it takes typed values, not strings.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.resources import files
 from string import Template
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from rdflib.term import Identifier
 
@@ -43,6 +43,18 @@ def with_values(query: str, variable: str, terms: Iterable[Identifier]) -> str:
     """
     rendered = " ".join(term.n3() for term in terms)
     return f"{query}\nVALUES ?{variable} {{ {rendered} }}"
+
+
+def with_row(query: str, bindings: Mapping[str, Identifier]) -> str:
+    """``query`` restricted to one row, ``VALUES (?a ?b) { (...) }``: a binding the query need not project.
+
+    pyoxigraph substitutes only projected variables; a query whose answer repeats two bound terms on
+    every row pays to decode and convert them each time (half of a hub page's windows). Same rule as
+    :func:`with_values`: terms the store returned (or known to occur in it), rendered by ``n3()``.
+    """
+    names = " ".join(f"?{name}" for name in bindings)
+    cells = " ".join(term.n3() for term in bindings.values())
+    return f"{query}\nVALUES ({names}) {{ ({cells}) }}"
 
 
 def with_window(query: str, limit: int, offset: int = 0) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Literal as Lit
 from rdflib import URIRef
 from rdflib.term import Node
 
-from publisher.queries import load_query, with_values, with_window
+from publisher.queries import load_query, with_row, with_values, with_window
 from publisher.store import Store
 from publisher.web.labels import LABEL_PREDICATES
 
@@ -30,6 +30,7 @@ Direction = Lit["out", "in"]
 EXISTS = load_query("exists.rq")
 PREDICATES = load_query("predicates.rq")
 VALUES = {"out": load_query("values-out.rq"), "in": load_query("values-in.rq")}
+WINDOW = {"out": load_query("window-out.rq"), "in": load_query("window-in.rq")}
 VALUES_BOTH = load_query("values-both.rq")
 CONTEXT = load_query("context.rq", label_predicates=LABEL_PREDICATES)
 
@@ -162,9 +163,10 @@ def _count_groups(store: Store, subject: URIRef) -> list[Group]:
 def group_window(store: Store, group: Group, window: Window) -> list[Statement]:
     """One window of a group's statements in the store's index order; a value stated by several graphs
     becomes one statement naming them all (they are usually adjacent: same triple, next graph)."""
-    query = with_window(VALUES[group.direction], window.size, window.offset)
+    query = with_row(with_window(WINDOW[group.direction], window.size, window.offset),
+                     {"s": group.subject, "p": group.predicate})
     graphs: dict[Node, list[URIRef]] = {}
-    for row in store.select(query, {"s": group.subject, "p": group.predicate}).rows:
+    for row in store.select(query).rows:
         graphs.setdefault(row["o"], []).append(row["g"])  # type: ignore[arg-type]
     return [Statement(group, value, tuple(stated_by)) for value, stated_by in graphs.items()]
 
@@ -175,7 +177,7 @@ def context(store: Store, terms: Iterable[URIRef],
     """Labels, types and image URLs of ``terms``, term by term in IRI order, each term's rows in the order
     the store returned them. One query per chunk of terms the memo does not know (chunked so no query
     grows without bound); a term with no context is remembered too, as no rows."""
-    wanted = sorted(set(terms))
+    wanted = sorted(set(terms), key=str)  # IRI order, as rdflib orders URIRefs, without its Python-level __lt__
     known = memo.get_many(wanted) if memo is not None else {}
     fetched: dict[Node, list[tuple[Node, Node]]] = {}
     pending = iter([term for term in wanted if term not in known])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Protocol, Sequence
 from urllib.parse import urlencode
 
 from rdflib import RDF, XSD, BNode, Literal, URIRef
@@ -101,41 +101,57 @@ class EntityPage:
     focused: bool  # showing one property's values only (a "more" link was followed)
 
 
+class TermMemo(Protocol):
+    """Where a :class:`Naming` may keep the terms it made for later pages (``publisher.web.memo.BoundedMemo``)."""
+
+    def get(self, key: tuple[str, Node, bool]) -> Term | None: ...
+
+    def put(self, key: tuple[str, Node, bool], value: Term) -> None: ...
+
+
 @dataclass(frozen=True)
 class Naming:
-    """What turning IRIs into labelled links needs: where the namespace is served, and the context."""
+    """What turning IRIs into labelled links needs: where the namespace is served, and the context.
+
+    ``context`` holds each term's context rows (labels, types, image URLs); a term's label, types and
+    image are worked out from them only when the term is shown. ``shared`` keeps the terms made across
+    pages: a term is a function of its IRI's context rows, which the build fixes, and of the web base,
+    so a hub page's 550 terms need not be labelled and linked again on the next page that shows them.
+    Only IRIs with context rows here are shared, and their rows must be all the build has for them (as
+    ``describe`` fetches them): an IRI named without its context (a datatype, a graph) is made afresh,
+    so the label it lacks here is never kept for a page that has it."""
 
     namespace: str
     web_base: str
-    labels: Mapping[Node, str]
-    types: Mapping[Node, frozenset[Node]]
-    content_urls: Mapping[Node, str]
-    # Terms already made for this page, by (IRI, shown as an image?) and by stating graph: a page names
-    # the same articles many times. Never compared or shown; a Naming lives for one page.
+    context: Mapping[Node, Sequence[tuple[Node, Node]]]
+    shared: TermMemo | None = field(default=None, compare=False)
+    # Made for this page, by (IRI, shown as an image?) and by stating graph: a page names the same
+    # articles many times. Never compared or shown; a Naming lives for one page.
     _terms: dict[tuple[Node, bool], Term] = field(default_factory=dict, init=False, repr=False, compare=False)
     _sources: dict[URIRef, Term] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _labels: dict[Node, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def from_context(cls, namespace: str, web_base: str, context: Iterable[tuple[Node, Node, Node]]) -> "Naming":
+    def from_context(cls, namespace: str, web_base: str, context: Iterable[tuple[Node, Node, Node]],
+                     shared: TermMemo | None = None) -> "Naming":
         """Index context triples (labels, types, image URLs) by subject."""
-        pairs: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
-        types: dict[Node, set[Node]] = defaultdict(set)
-        content_urls: dict[Node, str] = {}
+        rows: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
         for s, p, o in context:
-            kind = CONTEXT_KIND.get(p)
-            if kind == "type":
-                types[s].add(o)
-            elif kind == "content_url":
-                content_urls[s] = str(o)
-            else:
-                pairs[s].append((p, o))
-        labels = {s: label for s, values in pairs.items() if (label := best_label(values))}  # type: ignore[arg-type]
-        return cls(namespace, web_base, labels, {s: frozenset(t) for s, t in types.items()}, content_urls)
+            rows[s].append((p, o))
+        return cls(namespace, web_base, rows, shared)
 
     def label(self, node: Node) -> str:
-        if node in self.labels:
-            return self.labels[node]
+        if node not in self._labels:
+            self._labels[node] = best_label(self.context.get(node, ()))  # type: ignore[arg-type]
+        if (label := self._labels[node]) is not None:
+            return label
         return fallback_label(str(node)) if isinstance(node, URIRef) else str(node)
+
+    def types(self, node: Node) -> frozenset[Node]:
+        return frozenset(o for p, o in self.context.get(node, ()) if CONTEXT_KIND.get(p) == "type")
+
+    def content_url(self, node: Node) -> str | None:
+        return next((str(o) for p, o in self.context.get(node, ()) if CONTEXT_KIND.get(p) == "content_url"), None)
 
     def href(self, iri: str) -> tuple[str | None, bool]:
         """(link target, is external) for an IRI: local for the namespace, out for http(s), else none."""
@@ -152,7 +168,13 @@ class Naming:
         key = (node, predicate in IMAGE_PREDICATES)
         made = self._terms.get(key)
         if made is None:
-            made = self._terms[key] = self._term(node, predicate)
+            shared = self.shared if node in self.context else None  # see the class docstring
+            made = shared.get((self.web_base, *key)) if shared is not None else None
+            if made is None:
+                made = self._term(node, predicate)
+                if shared is not None:
+                    shared.put((self.web_base, *key), made)
+            self._terms[key] = made
         return made
 
     def _term(self, node: Node, predicate: Node | None) -> Term:
@@ -171,9 +193,10 @@ class Naming:
 
     def image_of(self, node: Node, predicate: Node | None = None) -> str | None:
         """An http(s) image URL for ``node``: the node itself when it is an image, or its contentUrl."""
-        if node in self.content_urls and self.content_urls[node].startswith(WEB_SCHEMES):
-            return uri(self.content_urls[node])
-        is_image = predicate in IMAGE_PREDICATES or bool(self.types.get(node, frozenset()) & IMAGE_TYPES)
+        content_url = self.content_url(node)
+        if content_url is not None and content_url.startswith(WEB_SCHEMES):
+            return uri(content_url)
+        is_image = predicate in IMAGE_PREDICATES or bool(self.types(node) & IMAGE_TYPES)
         return uri(str(node)) if is_image and str(node).startswith(WEB_SCHEMES) else None
 
     def source(self, graph: URIRef) -> Term:

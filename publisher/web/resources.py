@@ -46,6 +46,7 @@ MAX_PATH_CHARS = 1024
 NOT_IN_PATH = re.compile(r"[#?]")
 JSONLD_CONTEXT = {"@vocab": str(SDO), **{p: ns for p, ns in PREFIXES.items() if p != "schema"}}
 CONTEXT_MEMO_TERMS = 20_000  # terms whose labels, types and image URLs a worker remembers (a hub page shows ~550)
+TERM_MEMO_ENTRIES = 20_000  # terms a worker keeps labelled and linked for the pages that show them again
 GROUPS_MEMO_SUBJECTS = 1_024  # hubs whose property counts a worker remembers
 TERM_MARKUP_ENTRIES = 20_000  # rendered terms a worker remembers
 DOCUMENT_MEMO_BYTES = 32 * 2**20  # finished documents a worker keeps, in bytes (a typical page is ~8 KB)
@@ -189,7 +190,8 @@ def html_document(description: Description, rest: str) -> Response:
 
 def build_page(description: Description, rest: str) -> EntityPage:
     """The page model of a description: names from its context, links to the web base."""
-    naming = Naming.from_context(publisher().namespace, caching.web_base(), description.context)
+    naming = Naming.from_context(publisher().namespace, caching.web_base(), description.context,
+                                 shared=build_memo("pages.terms", TERM_MEMO_ENTRIES))
     links = tuple(Alternate(fmt.label, href, fmt.media_type) for href, fmt in alternates(rest))
     return entity_page(description, naming, links, embedded_json_ld(description))
 
