@@ -25,7 +25,6 @@ from markupsafe import Markup
 from rdflib import URIRef
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from werkzeug.urls import iri_to_uri
 
 from publisher.web import caching, publisher
 from publisher.web.describe import Description, Memos, Window, describe, exists
@@ -33,7 +32,7 @@ from publisher.web.harvest import RESERVED
 from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.web.memo import BoundedMemo, build_memo
 from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose, link_value
-from publisher.web.pages import Alternate, EntityPage, Naming, Term, entity_page
+from publisher.web.pages import Alternate, EntityPage, Naming, Term, entity_page, uri
 from publisher.web.params import FORBIDDEN, iri_param, page_param
 from publisher.web.serialize import Triple, canonical_json, json_ld, rdf_bytes
 
@@ -152,7 +151,7 @@ def memos() -> Memos:
 
 
 def doc_url(rest: str, fmt: Format) -> str:
-    return f"{caching.web_base()}doc/{iri_to_uri(rest)}.{fmt.extension}"
+    return f"{caching.web_base()}doc/{uri(rest)}.{fmt.extension}"  # uri: iri_to_uri, remembered
 
 
 def alternates(rest: str) -> list[tuple[str, Format]]:
