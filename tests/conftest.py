@@ -94,9 +94,22 @@ class LiveServer:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on now: take it right before starting the server that binds it (a
+    port released here can be handed out again, e.g. to another ``free_port()`` or a server on port 0)."""
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports: the sockets are held until all are bound, so the kernel
+    cannot hand the same port out twice."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def wait_until_responds(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
@@ -164,9 +177,10 @@ def oxigraph_endpoint(built_settings: Settings, tmp_path_factory: pytest.TempPat
     with oxigraph("serve", location, port, folder / "load.log"):
         subprocess.run(publish_command(built_settings, base + "store", base + "query"), check=True,
                        capture_output=True)
+    port = free_port()  # a fresh one: the loading server's port is released and may be taken meanwhile
     with oxigraph("serve-read-only", location, port, folder / "serve.log", "--union-default-graph",
                   "--timeout-s", str(OXIGRAPH_TIMEOUT_S)):
-        yield base + "query"
+        yield f"http://127.0.0.1:{port}/query"
 
 
 VIRTUOSO_INI = """\
@@ -253,7 +267,7 @@ def virtuoso(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     loaded) are made private first, as README advises, so the union is the dataset's."""
     server, isql = virtuoso_binaries()
     folder = tmp_path_factory.mktemp("virtuoso")
-    sql_port, http_port = free_port(), free_port()
+    sql_port, http_port = free_ports(2)  # two calls to free_port() could return the same port
     ini = folder / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port,
                                        timeout_s=VIRTUOSO_TIMEOUT_S))
@@ -292,10 +306,10 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """A real ``kgpub serve`` (gunicorn, several workers) on a free port over the session's build; with a
     remote backend it queries that store's endpoint (``--store``), dumps still come from the build."""
-    port = free_port()
     env = {**os.environ, "KGPUB_BUILD_DIR": str(built_settings.builds_root), "KGPUB_QUERY_TIMEOUT_S": "5"}
-    endpoint = remote_endpoint(request, backend)
+    endpoint = remote_endpoint(request, backend)  # may start (and load) a store server: seconds of other ports
     store = ["--store", endpoint] if endpoint else []
+    port = free_port()  # chosen after that, right before gunicorn binds it
     if backend == "virtuoso":
         env["KGPUB_STORE_TIMEOUT_PARAM"] = "timeout:ms"  # as README advises: Virtuoso stops at the limit too
     command = [*kgpub_command(), "--project-dir", str(ROOT), "serve", *store, "--host", "127.0.0.1",

@@ -16,6 +16,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
+WAIT_MS = 20_000  # how long an expectation waits (Playwright's 5 s default is tight for a loaded machine)
 
 
 @pytest.fixture(scope="module")
@@ -39,27 +40,28 @@ def test_article_page_shows_headline_images_and_links_to_people(
     page: Page, live_server: LiveServer, tmp_path: Path
 ) -> None:
     page.goto(live_server.url + ARTICLE)
-    expect(page.locator("h1")).to_contain_text("TJU Signs Strategic Cooperation Agreement")
+    expect(page.locator("h1")).to_contain_text("TJU Signs Strategic Cooperation Agreement", timeout=WAIT_MS)
     assert page.locator("img").count() >= 3
     embedded = page.locator('script[type="application/ld+json"]').first.text_content() or ""
     assert json.loads(embedded)
     page.get_by_role("link", name="Hu Qinghua").first.click()
-    expect(page.locator("h1")).to_contain_text("Hu Qinghua")
+    expect(page.locator("h1")).to_contain_text("Hu Qinghua", timeout=WAIT_MS)
     page.screenshot(path=str(tmp_path / "person.png"), full_page=True)
 
 
 def test_person_page_shows_labelled_properties_and_what_points_here(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "id/person/yuan-yingjin")
-    expect(page.locator("h1")).to_contain_text("Yuan Yingjin")
+    expect(page.locator("h1")).to_contain_text("Yuan Yingjin", timeout=WAIT_MS)
     body = page.locator("body")
-    expect(body).to_contain_text("name")
-    expect(body).to_contain_text("Vice President of Tianjin University")  # from an incoming post holding
+    expect(body).to_contain_text("name", timeout=WAIT_MS)
+    # from an incoming post holding
+    expect(body).to_contain_text("Vice President of Tianjin University", timeout=WAIT_MS)
     assert "http://schema.org/name" not in (page.locator("main").text_content() or "").split()
 
 
 def test_query_page_runs_an_example_and_shows_a_result_table(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "sparql")
-    expect(page.locator(".yasqe")).to_be_visible(timeout=20_000)  # the real editor, not the fallback form
+    expect(page.locator(".yasqe")).to_be_visible(timeout=WAIT_MS)  # the real editor, not the fallback form
     page.get_by_text("Which organisations has Tianjin University signed agreements with").first.click()
     page.locator(".yasqe_queryButton").click()
-    expect(page.locator(".yasr")).to_contain_text("Huawei", timeout=20_000)
+    expect(page.locator(".yasr")).to_contain_text("Huawei", timeout=WAIT_MS)

@@ -6,6 +6,7 @@ turn into 304s, and change when a new build is served.
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -151,7 +152,10 @@ def test_redirects_are_cacheable_but_carry_no_validators(client) -> None:
 
 
 def test_a_rebuild_changes_the_etags(client, built_settings: Settings, tmp_path: Path) -> None:
+    """A rebuild finds the served release in its build folder, as in production. (A build of the same sources
+    in an empty folder within the same second is the same release, id and bytes: that is no rebuild.)"""
     rebuilt = Settings(project_dir=built_settings.project_dir, build_dir=tmp_path / "build")
+    shutil.copytree(built_settings.builds_root / "releases", rebuilt.builds_root / "releases")  # not `current`
     build(rebuilt)
     assert Manifest.read(rebuilt.current_build.resolve()).build_id != Manifest.read(
         built_settings.current_build.resolve()).build_id

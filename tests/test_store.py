@@ -11,7 +11,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -30,7 +29,7 @@ from publisher.store.policy import check_user_query, query_form
 from publisher.store.remote import RemoteStore
 from publisher.store.sandbox import UnacceptableFormat
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
-from tests.conftest import Canary, oxigraph_binary
+from tests.conftest import Canary, free_port, oxigraph_binary, wait_until_responds
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NS = "https://kgpub.example.org/"
@@ -59,23 +58,18 @@ def store(settings: Settings) -> Iterator[EmbeddedStore]:
 def remote(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStore]:
     """``oxigraph serve-read-only`` over the same release: the same fixed queries must answer the same."""
     binary = oxigraph_binary()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     store_dir = settings.current_build.resolve() / "store"
     server = subprocess.Popen([binary, "serve-read-only", "--location", str(store_dir), "--bind", f"127.0.0.1:{port}",
                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield RemoteStore(settings.with_(store_url=url))
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        # fails here, saying why, if the server exits (its port taken) or is not up in time
+        wait_until_responds(f"{url}?query=ASK%7B%7D", server)
+        yield RemoteStore(settings.with_(store_url=url))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(params=["embedded", "remote"])
@@ -364,9 +358,9 @@ def test_remote_user_query_passes_through(remote: RemoteStore, canary: Canary) -
 
 def test_remote_unreachable_is_502(settings: Settings) -> None:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again: nothing listens there
-    unreachable = RemoteStore(settings.with_(store_url=f"http://127.0.0.1:{port}/query"))
-    with pytest.raises(PublisherError) as caught:
-        unreachable.ask("ASK {}")
+        sock.bind(("127.0.0.1", 0))  # held, never listening: nothing else can take the port meanwhile
+        port = sock.getsockname()[1]
+        unreachable = RemoteStore(settings.with_(store_url=f"http://127.0.0.1:{port}/query"))
+        with pytest.raises(PublisherError) as caught:
+            unreachable.ask("ASK {}")
     assert caught.value.status == 502
