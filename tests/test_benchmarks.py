@@ -9,11 +9,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from benchmarks.generate import PENDING_DIR, add_pending, generate, parse_size
+from benchmarks.render import cpu_ms_per_render
 from benchmarks.servers import parse_wrk
+from publisher import create_app
 from publisher.cli import cli
+from publisher.settings import Settings
 
 
 def validate(project: Path) -> tuple[int, str]:
@@ -71,3 +75,11 @@ Requests/sec:   1234.50
 """
     load = parse_wrk(sample)
     assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors) == (1234.5, 0.812, 1050.0, 1234, 2)
+
+
+def test_render_timing_renders_the_page_and_refuses_a_missing_one(built_settings: Settings) -> None:
+    """``benchmarks.render`` times real renders: a page that does not render stops it rather than timing 404s."""
+    client = create_app(built_settings).test_client()
+    assert cpu_ms_per_render(client, "/doc/id/org/huawei.html", warm_up=2, requests=3) > 0
+    with pytest.raises(AssertionError, match="nowhere"):
+        cpu_ms_per_render(client, "/doc/id/org/nowhere.html", warm_up=1, requests=1)
