@@ -17,7 +17,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from publisher import create_app
-from publisher.build import sparql_rules
+from publisher.build import load as load_module, sparql_rules
 from publisher.build.dumps import DUMP_FILES
 from publisher.build.load import load
 from publisher.build.manifest import Manifest
@@ -276,8 +276,6 @@ def test_unchanged_files_are_not_read_again_and_a_same_size_rewrite_is_seen(publ
 def test_a_file_changed_just_before_a_build_is_hashed_again_by_the_next(published: Path, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Within 2 s of a change, a file's status is not recorded (a second rewrite could keep it)."""
-    from publisher.build import load as load_module
-
     settings = copy_published(published, tmp_path / "project")
     new = settings.data_dir / "articles" / "2020-10-13-second-look.ttl"
     new.write_text(NEW_ARTICLE)

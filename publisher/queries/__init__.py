@@ -3,10 +3,10 @@
 Values reach a query in two ways only, and never as user-typed text:
 
 * ``bindings`` passed to ``Store.select``/``construct``/``ask`` (the entity IRI, a search term...);
-* :func:`with_values` / :func:`with_row` / :func:`with_window`, which append a ``VALUES`` block rendered from rdflib terms that
-  the store itself returned (``URIRef.n3()`` refuses an IRI that would change the query's shape), and
-  ``LIMIT``/``OFFSET`` from Python ``int``s. SPARQL cannot bind a list or a limit, so this is the one place
-  where query text is extended, and it takes typed values, not strings.
+* :func:`with_values` / :func:`with_row` / :func:`with_window`, which append a ``VALUES`` block rendered
+  from rdflib terms that the store itself returned (``URIRef.n3()`` refuses an IRI that would change the
+  query's shape), and ``LIMIT``/``OFFSET`` from Python ``int``s. SPARQL cannot bind a list or a limit, so
+  this is the one place where query text is extended, and it takes typed values, not strings.
 
 pyoxigraph only substitutes variables that the query projects, so every ``.rq`` that takes a binding
 projects it (``SELECT ?s ...``). Queries resolve relative IRIs against the namespace (``base_iri``).
