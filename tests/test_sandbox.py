@@ -247,3 +247,27 @@ def test_a_child_ends_on_sigterm_whatever_its_parent_handles(settings: Settings)
     finally:
         store.close()
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_child_holds_no_socket_of_its_worker_but_its_pipe(settings: Settings) -> None:
+    """A child forked while the worker holds client connections keeps none of them: otherwise a keep-alive
+    connection the worker closes stays open in the child, and the client's next request hangs (issue 11)."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    store = EmbeddedStore(settings)
+    try:
+        count(store)  # forks the child while the three sockets above are open
+        (child,) = store._sandbox._children
+        sockets = [fd for fd in Path(f"/proc/{child.process.pid}/fd").iterdir()
+                   if os.readlink(fd).startswith("socket:")]
+        assert len(sockets) == 1, [os.readlink(fd) for fd in sockets]  # its end of the pipe, nothing else
+        accepted.close()  # the worker closes the connection: the client sees the close at once
+        client.settimeout(5)
+        assert client.recv(1) == b""
+    finally:
+        store.close()
+        for sock in (client, accepted, listener):
+            sock.close()

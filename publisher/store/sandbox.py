@@ -26,6 +26,8 @@ child never inherits another child's half-made pipe), and a child that hangs is 
 deadline as a slow query. The child asks the kernel to kill it when its parent dies (Linux
 ``PR_SET_PDEATHSIG``), so a runaway query never outlives a dead web worker; since the kernel means the
 parent *thread*, children are forked by one long-lived spawner thread, never by a request's thread.
+A forked child closes every socket it inherited (the listening socket, the client connections of that
+instant) but its own pipe, so a connection the worker closes is closed for the client too.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import queue
 import resource
 import select
 import signal
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -238,6 +241,7 @@ def _child_main(conn: Connection, config: SandboxConfig, parent_pid: int) -> Non
 
     _die_with_parent(parent_pid)
     _default_signals()
+    _close_inherited_sockets(keep=conn.fileno())
     if config.memory_bytes:
         resource.setrlimit(resource.RLIMIT_DATA, (config.memory_bytes, config.memory_bytes))
     store = ox.Store.read_only(str(config.store_path))
@@ -276,6 +280,33 @@ def _default_signals() -> None:
         signal.set_wakeup_fd(-1)
     except ValueError:  # not the main thread: nothing was inherited there
         pass
+
+
+def _close_inherited_sockets(keep: int) -> None:
+    """Close every socket the fork copied from the web worker except the child's own pipe (``keep``).
+
+    A forked child holds a copy of each descriptor the worker had open at that instant: the listening
+    socket and the client connections of that moment. When the worker then closes an idle keep-alive
+    connection, the child's copy keeps the TCP connection open, so the client's next request lands in a
+    socket nobody reads, and it hangs until its own timeout (issue 11). Files (the store's, logs) are
+    left: they hold nothing a client waits on.
+    """
+    for fd in _open_descriptors():
+        if fd == keep or fd <= 2:
+            continue
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:  # closed meanwhile (the listing's own descriptor, for one)
+            pass
+
+
+def _open_descriptors() -> list[int]:
+    """This process's open file descriptors (Linux's /proc, else every number below the soft limit)."""
+    try:
+        return [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return list(range(min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)))
 
 
 def _die_with_parent(parent_pid: int) -> None:
