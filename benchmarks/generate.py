@@ -568,6 +568,7 @@ class ArticleWriter:
         topics = self._topics(1, 4)
         clock = f"{self.rng.randint(8, 19):02d}:{self.rng.randint(0, 59):02d}:00"  # China Standard Time
         art.doc.node(f"{art.ref} a schema:NewsArticle, prov:Entity", ("schema:headline", en(headline)),
+                     ("schema:url", f"<https://news.example.edu/{art.slug}.html>"),
                      ("schema:datePublished", f'"{art.published}T{clock}+08:00"^^xsd:dateTime'),
                      ("schema:articleSection", en(self.rng.choice(names.SECTIONS))), ("schema:inLanguage", '"en"'),
                      ("schema:author", publisher.ref), ("schema:publisher", publisher.ref), ("schema:image", images),

@@ -50,7 +50,7 @@ def test_article_page_shows_headline_images_and_links_to_people(
 
 
 def test_person_page_shows_labelled_properties_and_what_points_here(page: Page, live_server: LiveServer) -> None:
-    page.goto(live_server.url + "id/person/yuan-yingjin")
+    page.goto(live_server.url + "id/person/yuan-yingjin-tianjin-university")
     expect(page.locator("h1")).to_contain_text("Yuan Yingjin", timeout=WAIT_MS)
     body = page.locator("body")
     expect(body).to_contain_text("name", timeout=WAIT_MS)
@@ -62,6 +62,6 @@ def test_person_page_shows_labelled_properties_and_what_points_here(page: Page, 
 def test_query_page_runs_an_example_and_shows_a_result_table(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "sparql")
     expect(page.locator(".yasqe")).to_be_visible(timeout=WAIT_MS)  # the real editor, not the fallback form
-    page.get_by_text("Which organisations has Tianjin University signed agreements with").first.click()
+    page.get_by_text("Who has Tianjin University (or one of its units) made agreements with").first.click()
     page.locator(".yasqe_queryButton").click()
     expect(page.locator(".yasr")).to_contain_text("Huawei", timeout=WAIT_MS)

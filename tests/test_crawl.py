@@ -72,12 +72,12 @@ def test_crawl_from_the_article_finds_no_broken_link_and_rdf_everywhere(live_ser
 
 
 def test_entity_iri_redirects_browsers_and_data_clients_differently(live_server: LiveServer) -> None:
-    url = live_server.url + "id/person/hu-qinghua"
+    url = live_server.url + "id/person/hu-qinghua-tianjin-university"
     html = requests.get(url, headers={"Accept": "text/html"}, allow_redirects=False)
     data = requests.get(url, headers={"Accept": "text/turtle"}, allow_redirects=False)
     assert html.status_code == data.status_code == 303
     assert html.headers["Location"] != data.headers["Location"]
     assert "Accept" in html.headers.get("Vary", "")
     graph = turtle_of(requests.Session(), url)
-    subject = URIRef(live_server.settings.namespace + "id/person/hu-qinghua")
+    subject = URIRef(live_server.settings.namespace + "id/person/hu-qinghua-tianjin-university")
     assert (subject, None, None) in graph

@@ -54,7 +54,7 @@ def test_home_lists_classes_with_counts_linking_to_their_index(client: FlaskClie
 
 def test_class_index_lists_members_by_label(client: FlaskClient) -> None:
     body = page(client, "/class?iri=http://schema.org/Person")
-    assert ">Yuan Yingjin</a>" in body and "6 instances" in body
+    assert ">Yuan Yingjin</a>" in body and "24 instances" in body
 
 
 def test_class_index_pages(built_settings: Settings) -> None:

@@ -33,11 +33,11 @@ EVERY_BACKEND = True  # live-server tests here run on every store in BACKENDS (c
 JSON = "application/sparql-results+json"
 REMOTE_BACKENDS = tuple(ENDPOINTS)
 RDF_SYNTAXES = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt"}
-PERSON = "/doc/id/person/hu-qinghua"
+PERSON = "/doc/id/person/hu-qinghua-tianjin-university"
 EVERY_SURFACE = [  # (path, Accept): one request per view function of the web layer
     ("/", "text/html"), ("/search?q=Huawei", "text/html"), ("/class/", "text/html"),
     (PERSON + ".html", "text/html"), (PERSON + ".ttl", "text/turtle"), (PERSON + ".jsonld", "application/ld+json"),
-    ("/id/person/hu-qinghua", "text/turtle"), ("/doc/id/person/nobody.html", "text/html"),
+    ("/id/person/hu-qinghua-tianjin-university", "text/turtle"), ("/doc/id/person/nobody.html", "text/html"),
     ("/sparql", "text/html"), ("/sparql", "text/turtle"), ("/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", JSON),
     ("/.well-known/void", "text/turtle"), ("/void?format=nt", "*/*"), ("/sitemap.xml", "*/*"), ("/robots.txt", "*/*"),
     ("/dumps/", "text/html"), ("/dumps/kgpub.ttl", "*/*"), ("/ontology", "text/html"), ("/ontology.ttl", "*/*"),
@@ -260,7 +260,7 @@ def test_virtuoso_refusing_a_query_by_its_cost_estimate_is_503(built_settings: S
     assert "SPARQL query:" not in str(raised.value)  # Virtuoso's copy of the query is dropped
 
 
-@pytest.mark.parametrize("form", ["CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <id/person/hu-qinghua>"])
+@pytest.mark.parametrize("form", ["CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <id/person/hu-qinghua-tianjin-university>"])
 def test_graphs_from_virtuoso_are_graphs_in_every_syntax(built_settings: Settings, virtuoso_endpoint: str,
                                                         form: str) -> None:
     """Virtuoso answers a CONSTRUCT in SPARQL JSON if JSON is acceptable at all: only N-Triples is asked for."""

@@ -198,9 +198,9 @@ def test_ontology_html_documents_terms(client: FlaskClient) -> None:
     assert 'id="Agreement"' in body and "agreement" in body  # anchor for ...ontology#Agreement, its label
     assert "What two or more parties agreed" in body  # its definition
     assert 'href="http://www.w3.org/ns/prov#Entity"' in body  # the reused term it refines
-    party = body.split('id="party"', 1)[1].split("</article>", 1)[0]
-    assert re.search(r"<dt>domain</dt><dd><a href=\"[^\"]*ontology#Agreement\"[^>]*>agreement</a>", party)
-    assert re.search(r"<dt>range</dt><dd><a href=\"http://www.w3.org/ns/prov#Agent\"", party)
+    signed_at = body.split('id="signedAt"', 1)[1].split("</article>", 1)[0]
+    assert re.search(r"<dt>domain</dt><dd><a href=\"[^\"]*ontology#Agreement\"[^>]*>agreement</a>", signed_at)
+    assert re.search(r"<dt>range</dt><dd><a href=\"http://schema.org/Event\"", signed_at)
 
 
 @pytest.mark.parametrize("accept,extension,parser", RDF_DOCUMENTS)
@@ -228,5 +228,5 @@ def test_shapes_are_served_as_turtle(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("ext", ["html", "ttl"])
 def test_a_page_past_the_last_value_is_404_not_an_empty_document(client: FlaskClient, ext: str) -> None:
-    assert client.get(f"/doc/id/person/hu-qinghua.{ext}?page=1").status_code == 200
-    assert client.get(f"/doc/id/person/hu-qinghua.{ext}?page=500").status_code == 404
+    assert client.get(f"/doc/id/person/hu-qinghua-tianjin-university.{ext}?page=1").status_code == 200
+    assert client.get(f"/doc/id/person/hu-qinghua-tianjin-university.{ext}?page=500").status_code == 404

@@ -397,7 +397,7 @@ def test_sparqlwrapper_sees_the_error_text(live_server) -> None:  # type: ignore
 
 def test_relative_iris_resolve_against_the_namespace_on_every_store(live_server) -> None:  # type: ignore[no-untyped-def]
     client = SPARQLWrapper(live_server.url + "sparql")
-    client.setQuery("SELECT ?name WHERE { <id/person/hu-qinghua> <http://schema.org/name> ?name }")
+    client.setQuery("SELECT ?name WHERE { <id/person/hu-qinghua-tianjin-university> <http://schema.org/name> ?name }")
     client.setReturnFormat(JSON)
     rows = client.query().convert()["results"]["bindings"]
     assert [row["name"]["value"] for row in rows] == ["Hu Qinghua"]

@@ -6,8 +6,9 @@ the cost grows with focus nodes x graph size. Measured with ``benchmarks.generat
 validation took 4.4 s for the 929-triple seed (4.2 s of it the SPARQL rules, 0.2 s the core shapes) and
 187 s for 10k triples, while parsing took 0.04 s and 0.16 s. Every build, incremental or not, pays it.
 
-How: for a node shape with ``sh:targetClass`` (or ``sh:targetNode``), the SELECT runs once with the focus
-nodes joined in as a sub-select ``{ SELECT DISTINCT $this WHERE { $this rdf:type/rdfs:subClassOf* C } }``
+How: for a node shape with ``sh:targetClass`` (or ``sh:targetNode``, ``sh:targetSubjectsOf``,
+``sh:targetObjectsOf``), the SELECT runs once with the focus nodes joined in as a sub-select
+``{ SELECT DISTINCT $this WHERE { $this rdf:type/rdfs:subClassOf* C } }``
 placed first in the WHERE group, so every solution binds ``$this`` before the group's filters, OPTIONALs
 and ``EXISTS`` run. That equals SHACL's pre-binding of ``$this`` only where ``$this`` is bound by the outer
 group whenever it is used, so a constraint goes this way only if its query has no sub-select, ``MINUS``,
@@ -152,13 +153,16 @@ def is_safe(select: str) -> bool:
 
 def _target_patterns(shapes: Graph, shape: Node) -> tuple[str, ...]:
     """Graph patterns binding ``$this`` to the shape's focus nodes; none for targets this module does not handle."""
-    classes = list(shapes.objects(shape, SH.targetClass))
+    classes = [c for c in shapes.objects(shape, SH.targetClass) if isinstance(c, URIRef)]
     nodes = list(shapes.objects(shape, SH.targetNode))
-    other_targets = (SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
-    if any((shape, p, None) in shapes for p in other_targets) or not (classes or nodes):
+    subjects_of = [p for p in shapes.objects(shape, SH.targetSubjectsOf) if isinstance(p, URIRef)]
+    objects_of = [p for p in shapes.objects(shape, SH.targetObjectsOf) if isinstance(p, URIRef)]
+    if (shape, SH.target, None) in shapes or not (classes or nodes or subjects_of or objects_of):
         return ()
     branches = [f"{{ $this <{RDF.type}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* {c.n3()} }}"
-                for c in classes if isinstance(c, URIRef)]
+                for c in classes]
+    branches += [f"{{ $this {p.n3()} ?kgpub_target_value }}" for p in subjects_of]
+    branches += [f"{{ ?kgpub_target_value {p.n3()} $this }}" for p in objects_of]
     if nodes:
         branches.append("{ VALUES $this { " + " ".join(n.n3() for n in nodes) + " } }")
     return tuple(branches)
