@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from publisher.build.load import load
-from publisher.build.publish import KEEP_RELEASES, _manifest_header, _next_second, promote, prune, write_release
+from publisher.pipeline.load import load
+from publisher.pipeline.publish import KEEP_RELEASES, _manifest_header, _next_second, promote, prune, write_release
 from publisher.settings import Settings
 
 

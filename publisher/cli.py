@@ -93,8 +93,8 @@ def say(message: str) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> None:
     """Parse and SHACL-validate the sources; print the report. Exit 0 if valid, 2 on a syntax error, 3 on violations."""
-    from publisher.build.load import load
-    from publisher.build.validate import validate as run_validation
+    from publisher.pipeline.load import load
+    from publisher.pipeline.validate import validate as run_validation
 
     report = run_validation(load(settings_of(ctx), say))
     click.echo(report.text(), nl=False)
@@ -110,7 +110,7 @@ def build(ctx: click.Context, full: bool) -> None:
     When only data files changed since the current release, the build is incremental: it re-parses the
     changed graphs, validates what the change can reach, and patches a copy of the release.
     """
-    from publisher.build.publish import build as run_build
+    from publisher.pipeline.publish import build as run_build
 
     result = run_build(settings_of(ctx), progress=say, full=full)
     click.echo(f"{result.path}\t{result.manifest.triples} triples")
@@ -197,7 +197,7 @@ def cell(term: dict[str, str] | None) -> str:
 @click.pass_context
 def publish(ctx: click.Context, gsp_url: str | None, query_url: str | None, force: bool) -> None:
     """Load the current build into a remote store: PUT each graph, then delete graphs the build no longer has."""
-    from publisher.build.deploy import publish_to
+    from publisher.pipeline.deploy import publish_to
     from publisher.store.gsp import GraphStore
     from publisher.store.remote import RemoteStore
 
@@ -226,7 +226,7 @@ def serve(ctx: click.Context, store_url: str | None, host: str | None, port: int
     """
     settings = settings_of(ctx, host=host, port=port, workers=workers, store_url=store_url)
     if build_if_missing and not settings.store_url and not (settings.current_build / "manifest.json").is_file():
-        from publisher.build.publish import build as run_build
+        from publisher.pipeline.publish import build as run_build
 
         say(f"no build at {settings.current_build}: building first")
         run_build(settings, progress=say)

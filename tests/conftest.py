@@ -33,7 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from publisher import create_app
-from publisher.build.publish import build
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.store.remote import RemoteStore
 

@@ -17,10 +17,10 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from publisher.build.load import load
-from publisher.build.manifest import Manifest
-from publisher.build.publish import KEEP_RELEASES, build, prune
-from publisher.build.validate import validate
+from publisher.pipeline.load import load
+from publisher.pipeline.manifest import Manifest
+from publisher.pipeline.publish import KEEP_RELEASES, build, prune
+from publisher.pipeline.validate import validate
 from publisher.errors import DataError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.embedded import EmbeddedStore

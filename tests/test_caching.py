@@ -15,8 +15,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from publisher import create_app
-from publisher.build.manifest import Manifest
-from publisher.build.publish import build
+from publisher.pipeline.manifest import Manifest
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
 
 ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"

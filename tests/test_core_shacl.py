@@ -20,9 +20,9 @@ from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from publisher.build import core_shacl, sparql_rules
-from publisher.build.load import load
-from publisher.build.validate import ValidationResult, validate
+from publisher.pipeline import core_shacl, sparql_rules
+from publisher.pipeline.load import load
+from publisher.pipeline.validate import ValidationResult, validate
 from tests.test_incremental import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]

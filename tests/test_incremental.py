@@ -17,12 +17,12 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from publisher import create_app
-from publisher.build import load as load_module, sparql_rules
-from publisher.build.dumps import DUMP_FILES
-from publisher.build.load import load
-from publisher.build.manifest import Manifest
-from publisher.build.publish import build
-from publisher.build.validate import validate
+from publisher.pipeline import load as load_module, sparql_rules
+from publisher.pipeline.dumps import DUMP_FILES
+from publisher.pipeline.load import load
+from publisher.pipeline.manifest import Manifest
+from publisher.pipeline.publish import build
+from publisher.pipeline.validate import validate
 from publisher.errors import DataError, ValidationFailed
 from publisher.settings import Settings
 
@@ -217,7 +217,7 @@ def test_incremental_releases_equal_full_builds_of_the_same_files(published: Pat
 def test_shapes_that_reach_past_a_value_make_the_build_full() -> None:
     """A property shape applying a shape with a path to its values reads the values' own triples, which the
     incremental neighbourhood does not hold: validate_changes declines, and the build validates everything."""
-    from publisher.build.validate import validate_changes
+    from publisher.pipeline.validate import validate_changes
 
     shapes = Graph().parse(format="turtle", data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
@@ -253,7 +253,7 @@ def test_unchanged_files_are_not_read_again_and_a_same_size_rewrite_is_seen(publ
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Sources whose size, times and inode match the last build keep its hash (as git's index does); a
     rewrite, even to the same size, changes the times and is hashed again."""
-    from publisher.build import load as load_module
+    from publisher.pipeline import load as load_module
 
     monkeypatch.setattr(load_module, "RACY_NS", 0)  # the copied files are seconds old: vouch for them now
     settings = copy_published(published, tmp_path / "project")

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from rdflib import RDFS, SKOS, XSD, Graph, Literal, URIRef
 
 from publisher import create_app
-from publisher.build.publish import build
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.web.describe import Memos, Window, describe
 from publisher.web.labels import SDO, best_label, fallback_label

@@ -15,9 +15,9 @@ from typing import Iterator
 
 import pytest
 
-from publisher.build.deploy import Plan, publish_to
-from publisher.build.manifest import Manifest
-from publisher.build.publish import build
+from publisher.pipeline.deploy import Plan, publish_to
+from publisher.pipeline.manifest import Manifest
+from publisher.pipeline.publish import build
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.gsp import GraphStore, GraphStoreRefused
 from publisher.store.remote import RemoteStore

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import pytest
 
-from publisher.build.publish import build
+from publisher.pipeline.publish import build
 from publisher.errors import QueryRefused, QueryTimeout
 from publisher.settings import Settings
 from publisher.store import UserQuery

@@ -10,8 +10,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from publisher.build.load import load
-from publisher.build.validate import ValidationReport, validate
+from publisher.pipeline.load import load
+from publisher.pipeline.validate import ValidationReport, validate
 from publisher.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from publisher.build.publish import build
+from publisher.pipeline.publish import build
 from publisher.errors import (
     BuildMissing, PublisherError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooExpensive, QueryTooLarge,
 )

@@ -3,7 +3,7 @@
 The manifest is what the home page, VoID and the service description count from. With a local build it
 is read from ``manifest.json``; a publisher pointed at a remote store with no build beside it asks the
 store once, at start-up, with three fixed queries (``queries/census_*.rq``) that count what
-``build/stats.py`` counts. Its ``build_id`` stays ``"unbuilt"``: the publisher cannot know when the store
+``pipeline/stats.py`` counts. Its ``build_id`` stays ``"unbuilt"``: the publisher cannot know when the store
 changes, so caching claims nothing (no validators, ``no-cache``), and the counts are as of start-up.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from publisher.build.manifest import Manifest
+from publisher.pipeline.manifest import Manifest
 from publisher.queries import load_query
 from publisher.settings import ONTOLOGY_IRI
 from publisher.store import Store

@@ -50,7 +50,7 @@ def _syntax(extension: str) -> Format:
     return next(f for f in RDF_FORMATS if f.extension == extension)
 
 
-DUMP_FORMATS = (  # the files publisher.build writes (docs/ARCHITECTURE.md, "Build output")
+DUMP_FORMATS = (  # the files publisher.pipeline writes (docs/ARCHITECTURE.md, "Build output")
     DumpFormat(".nt.gz", _syntax("nt"), compressed=True),
     DumpFormat(".nq.gz", _syntax("nq"), compressed=True),
     DumpFormat(".ttl", _syntax("ttl")),

@@ -20,8 +20,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from publisher.build import core_shacl, reach, sparql_rules
-from publisher.build.load import Project
+from publisher.pipeline import core_shacl, reach, sparql_rules
+from publisher.pipeline.load import Project
 from publisher.settings import ONTOLOGY_IRI
 from publisher.store.terms import to_oxigraph, to_rdflib
 

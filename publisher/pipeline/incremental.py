@@ -28,10 +28,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from publisher.build import dumps, stats
-from publisher.build.load import Source, check_article, data_graph, data_kind, news_articles, parse_file
-from publisher.build.manifest import Manifest
-from publisher.build.validate import Triple
+from publisher.pipeline import dumps, stats
+from publisher.pipeline.load import Source, check_article, data_graph, data_kind, news_articles, parse_file
+from publisher.pipeline.manifest import Manifest
+from publisher.pipeline.validate import Triple
 from publisher.settings import Settings
 from publisher.store.terms import to_rdflib
 

@@ -29,10 +29,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from publisher.build import dumps, incremental, stats
-from publisher.build.load import Project, Source, discover, graphs_stating, load, parse_file, to_rdflib_graph
-from publisher.build.manifest import MANIFEST_NAME, Manifest
-from publisher.build.validate import ValidationReport, validate, validate_changes
+from publisher.pipeline import dumps, incremental, stats
+from publisher.pipeline.load import Project, Source, discover, graphs_stating, load, parse_file, to_rdflib_graph
+from publisher.pipeline.manifest import MANIFEST_NAME, Manifest
+from publisher.pipeline.validate import ValidationReport, validate, validate_changes
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings
 

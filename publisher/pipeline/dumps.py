@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
-from publisher.build import stats
+from publisher.pipeline import stats
 
 DUMP_PARTS = {"kgpub.nt.gz": "nt.gz", "kgpub.nq.gz": "nq.gz", "kgpub.ttl": "ttl", "kgpub.trig": "trig",
               "kgpub.jsonld": "jsonld"}  # dump file -> format of its per-graph parts
