@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.settings import Settings
 from publisher.store import Store, open_store
 from publisher.store.census import census

@@ -18,7 +18,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from publisher.pipeline.load import load
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.pipeline.publish import KEEP_RELEASES, build, prune
 from publisher.pipeline.validate import validate
 from publisher.errors import DataError, ValidationFailed

@@ -15,7 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from publisher import create_app
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.pipeline.publish import build
 from publisher.settings import Settings
 

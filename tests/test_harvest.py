@@ -19,7 +19,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.web.harvest import RESERVED, page_count, robots_txt, sitemap_index, urlset
 from publisher.web.negotiation import GRAPH_FORMATS
 

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from publisher import create_app
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.settings import Settings
 
 ARTICLE_HEADLINE = "TJU Signs Strategic Cooperation Agreement with China Telecom and Huawei"

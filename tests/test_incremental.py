@@ -20,7 +20,7 @@ from publisher import create_app
 from publisher.pipeline import load as load_module, sparql_rules
 from publisher.pipeline.dumps import DUMP_FILES
 from publisher.pipeline.load import load
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.pipeline.publish import build
 from publisher.pipeline.validate import validate
 from publisher.errors import DataError, ValidationFailed

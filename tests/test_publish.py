@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 from publisher.pipeline.deploy import Plan, publish_to
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.pipeline.publish import build
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.gsp import GraphStore, GraphStoreRefused

@@ -28,7 +28,7 @@ from typing import Callable, Mapping
 
 import pyoxigraph as ox
 
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.errors import BuildMissing
 from publisher.queries import load_query
 from publisher.settings import ONTOLOGY_IRI, Settings

@@ -30,7 +30,7 @@ from rdflib.term import Node
 
 from publisher.pipeline import dumps, stats
 from publisher.pipeline.load import Source, check_article, data_graph, data_kind, news_articles, parse_file
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.pipeline.validate import Triple
 from publisher.settings import Settings
 from publisher.store.terms import to_rdflib
@@ -72,7 +72,8 @@ def builder() -> str:
     """The build code and the libraries it relies on: an incremental build carries forward what an earlier
     build derived (dump bytes, counts, validation), so only a release made by the same code may seed one."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in [*sorted(here.glob("*.py")), here.parent / "manifest.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     versions = " ".join(f"{name} {metadata.version(name)}" for name in ("pyoxigraph", "pyshacl", "rdflib"))
     return f"{digest.hexdigest()[:16]} {versions}"

@@ -31,7 +31,7 @@ from rdflib.term import Node
 
 from publisher.pipeline import dumps, incremental, stats
 from publisher.pipeline.load import Project, Source, discover, graphs_stating, load, parse_file, to_rdflib_graph
-from publisher.pipeline.manifest import MANIFEST_NAME, Manifest
+from publisher.manifest import MANIFEST_NAME, Manifest
 from publisher.pipeline.validate import ValidationReport, validate, validate_changes
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings

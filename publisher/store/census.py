@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.queries import load_query
 from publisher.settings import ONTOLOGY_IRI
 from publisher.store import Store

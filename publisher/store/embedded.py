@@ -16,7 +16,7 @@ from typing import Mapping
 import pyoxigraph as ox
 from rdflib.term import Identifier, Node
 
-from publisher.pipeline.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.errors import BuildMissing, PublisherError
 from publisher.settings import Settings
 from publisher.store import ProtocolResult, SelectResult, UserQuery

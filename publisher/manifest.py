@@ -1,5 +1,7 @@
 """The build manifest: what a release contains, written once at build time and read by the server.
 
+A module of its own, owned by neither side: the pipeline writes it, the store and the web layer read it.
+
 A frozen dataclass (rather than a raw dict) so the web layer's VoID and home pages get typed fields,
 and so the JSON layout is defined in exactly one place.
 """
