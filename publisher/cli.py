@@ -15,23 +15,10 @@ from typing import Any
 import click
 
 from publisher.errors import DataError, PublisherError
+from publisher.formats import CLI_FORMATS, JSON_RESULTS, TURTLE
 from publisher.settings import Settings
 from publisher.store import UserQuery
 
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_TYPES = {
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "nquads": "application/n-quads",
-    "trig": "application/trig",
-    "rdfxml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-}
 
 
 class PublisherFailure(click.ClickException):
@@ -118,7 +105,7 @@ def build(ctx: click.Context, full: bool) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", *RESULT_TYPES, *GRAPH_TYPES]), default="table", show_default=True, help="Output format; 'table' prints SELECT/ASK as text (Turtle for CONSTRUCT/DESCRIBE).")
+@click.option("--format", "fmt", type=click.Choice(["table", *CLI_FORMATS]), default="table", show_default=True, help="Output format; 'table' prints SELECT/ASK as text (Turtle for CONSTRUCT/DESCRIBE).")
 @click.option("--timeout", type=float, help="Seconds before the query is stopped (default: the query_timeout_s setting).")
 @click.pass_context
 def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> None:
@@ -133,8 +120,8 @@ def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> No
     text = read_query(query)
     form = query_form(text) or "SELECT"
     if fmt == "table" and form in ("CONSTRUCT", "DESCRIBE"):
-        fmt = "turtle"
-    media_type = RESULT_TYPES["json"] if fmt == "table" else {**RESULT_TYPES, **GRAPH_TYPES}[fmt]
+        fmt = TURTLE.cli_name or ""
+    media_type = JSON_RESULTS.media_type if fmt == "table" else CLI_FORMATS[fmt].media_type
     store = EmbeddedStore(settings_of(ctx, query_timeout_s=timeout))
     try:
         result = store.run_user_query(UserQuery(text, media_type))

@@ -21,7 +21,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
 from publisher.manifest import Manifest
 from publisher.web.harvest import RESERVED, page_count, robots_txt, sitemap_index, urlset
-from publisher.web.negotiation import GRAPH_FORMATS
+from publisher.formats import GRAPH_FORMATS
 
 BASE = "http://localhost/"  # the Flask test client's host: web_base defaults to where the request arrived
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

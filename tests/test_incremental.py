@@ -18,7 +18,7 @@ from rdflib.namespace import SH
 
 from publisher import create_app
 from publisher.pipeline import load as load_module, sparql_rules
-from publisher.pipeline.dumps import DUMP_FILES
+from publisher.formats import DUMP_FILES
 from publisher.pipeline.load import load
 from publisher.manifest import Manifest
 from publisher.pipeline.publish import build
@@ -174,7 +174,7 @@ def test_an_edited_or_deleted_article_is_revalidated_as_a_full_build_would(publi
 def published_state(release: Path) -> tuple[dict[str, object], dict[str, bytes], int]:
     """What a release publishes, minus its id, time and file statuses: manifest, dump bytes, store size."""
     manifest = {k: v for k, v in Manifest.read(release).__dict__.items() if k not in ("build_id", "created", "source_stats")}
-    dumps = {name: (release / "dumps" / name).read_bytes() for name in DUMP_FILES}
+    dumps = {dump.name: (release / "dumps" / dump.name).read_bytes() for dump in DUMP_FILES}
     return manifest, dumps, len(ox.Store.read_only(str(release / "store")))
 
 

@@ -14,21 +14,8 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
 
-from publisher.web.negotiation import (
-    ALL_FORMATS,
-    GRAPH_FORMATS,
-    HTML,
-    RDF_FORMATS,
-    RESULT_FORMATS,
-    Format,
-    add_alternates,
-    add_vary,
-    by_media_type,
-    by_token,
-    choose,
-    download_name,
-    negotiate,
-)
+from publisher.formats import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
+from publisher.web.negotiation import add_alternates, add_vary, by_token, choose, download_name, negotiate
 
 RESULTS_JSON, RESULTS_XML, CSV, TSV = RESULT_FORMATS
 TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS = RDF_FORMATS

@@ -25,7 +25,7 @@ from werkzeug.test import TestResponse
 
 from publisher import create_app
 from publisher.settings import Settings
-from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.web.query_page import competency_queries, find_editor
 from publisher.web.service_description import SD
 

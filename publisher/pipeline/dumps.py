@@ -16,11 +16,10 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
+from publisher.formats import DUMP_FILES, DumpFile
 from publisher.pipeline import stats
+from publisher.store.terms import rdf_format
 
-DUMP_PARTS = {"kgpub.nt.gz": "nt.gz", "kgpub.nq.gz": "nq.gz", "kgpub.ttl": "ttl", "kgpub.trig": "trig",
-              "kgpub.jsonld": "jsonld"}  # dump file -> format of its per-graph parts
-DUMP_FILES = tuple(DUMP_PARTS)
 INDEX = "index.json"  # graph -> content hash, and each graph's byte range in each dump
 
 
@@ -74,8 +73,8 @@ def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str], graph_h
     folder.mkdir(parents=True, exist_ok=True)
     previous = _read_index(reuse)
     header = "".join(f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in sorted(prefixes.items())).encode()
-    writers = {dump: _DumpWriter(folder / dump, suffix, header, reuse / dump if reuse else None)
-               for dump, suffix in DUMP_PARTS.items()}
+    writers = {dump.name: _DumpWriter(folder / dump.name, dump, header, reuse / dump.name if reuse else None)
+               for dump in DUMP_FILES}
     graphs = sorted(graph_hashes) if graph_hashes is not None else sorted(
         g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     hashes: dict[str, str] = {}
@@ -105,29 +104,37 @@ def _read_index(folder: Path | None) -> dict[str, Any]:
         index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    complete = all(dump in index.get("ranges", {}) and (folder / dump).is_file() for dump in DUMP_PARTS)
+    complete = all(d.name in index.get("ranges", {}) and (folder / d.name).is_file() for d in DUMP_FILES)
     return index if complete else {}
 
 
 def _serialize_part(store: ox.Store, graph: str, prefixes: dict[str, str]) -> tuple[str, tuple[bytes, ...]]:
-    """One graph's hash and its part in each dump format, in ``DUMP_PARTS`` order.
+    """One graph's hash and its part in each dump, in ``DUMP_FILES`` order.
 
     The triples are sorted by their N-Triples text (the order is the store's otherwise, which differs
-    between a built and a patched store), and that sorted text is what the graph's hash covers. gzip
-    level 6 (gzip's own default): at 1M triples level 9 took 4.8 s of the dump pass, level 6 3.1 s.
+    between a built and a patched store), and that sorted text is what the graph's hash covers.
     """
     quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     rows = sorted(zip(map(str, triples), triples, quads))  # a graph's triples are distinct: texts decide
     texts, triples, quads = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
-    parts = {
-        "nt.gz": gzip.compress(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), compresslevel=6, mtime=0),
-        "nq.gz": gzip.compress(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), compresslevel=6, mtime=0),
-        "ttl": _without_prefixes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)),
-        "trig": _without_prefixes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)),
-        "jsonld": ox.serialize(quads, format=ox.RdfFormat.JSON_LD).strip()[1:-1],  # [{graph}] -> {graph}
-    }
-    return stats.lines_hash(texts), tuple(parts[suffix] for suffix in DUMP_PARTS.values())
+    parts = tuple(_part(dump, triples, quads, prefixes) for dump in DUMP_FILES)
+    return stats.lines_hash(texts), parts
+
+
+def _part(dump: DumpFile, triples: list[ox.Triple], quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
+    """One graph in one dump: quads where the syntax keeps graphs, triples (the union) elsewhere; Turtle
+    and TriG without their ``@prefix`` lines (the dump has one header), JSON-LD as one graph object of the
+    dump's array, gzip level 6 (gzip's own default: at 1M triples level 9 took 4.8 s of the dump pass,
+    level 6 3.1 s)."""
+    syntax = dump.syntax
+    statements: list[ox.Triple] | list[ox.Quad] = quads if syntax.named_graphs else triples
+    if syntax.prefixed:
+        return _without_prefixes(ox.serialize(statements, format=rdf_format(syntax), prefixes=prefixes))
+    data = ox.serialize(statements, format=rdf_format(syntax))
+    if syntax.extension == "jsonld":
+        data = data.strip()[1:-1]  # [{graph}] -> {graph}
+    return gzip.compress(data, compresslevel=6, mtime=0) if dump.compressed else data
 
 
 def _without_prefixes(serialized: bytes) -> bytes:
@@ -140,16 +147,17 @@ class _DumpWriter:
     """Writes one dump part by part, recording each part's byte range; copied parts are coalesced into
     runs (consecutive in the previous dump, separators included) and copied by the kernel."""
 
-    def __init__(self, path: Path, suffix: str, header: bytes, previous: Path | None) -> None:
+    def __init__(self, path: Path, dump: DumpFile, header: bytes, previous: Path | None) -> None:
         self.out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         self.source = os.open(previous, os.O_RDONLY) if previous is not None and previous.is_file() else None
-        self.separator = b",\n" if suffix == "jsonld" else b""
-        self.trailer = b"]\n" if suffix == "jsonld" else b""
+        array = dump.syntax.extension == "jsonld"  # graph objects in one array
+        self.separator = b",\n" if array else b""
+        self.trailer = b"]\n" if array else b""
         self.position = 0
         self.parts = 0
         self.run: tuple[int, int] | None = None  # pending copy: [start, end) in the previous dump
         self.ranges: dict[str, tuple[int, int]] = {}
-        self._emit(b"[" if suffix == "jsonld" else header if suffix in ("ttl", "trig") else b"")
+        self._emit(b"[" if array else header if dump.syntax.prefixed else b"")
 
     def write(self, graph: str, data: bytes) -> None:
         self._flush_run()

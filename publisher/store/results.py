@@ -16,23 +16,13 @@ from typing import Iterable, Union
 import pyoxigraph as ox
 
 from publisher.errors import PublisherError, QuerySyntaxError
+from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Kind, by_media_type
 from publisher.store import ProtocolResult, UserQuery
 from publisher.store.policy import has_dataset_clause
+from publisher.store.terms import rdf_format, results_format
 
-SOLUTION_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-GRAPH_TYPES = (
-    "text/turtle",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/n-quads",
-    "application/trig",
-)
+SOLUTION_TYPES = tuple(f.media_type for f in RESULT_FORMATS)
+GRAPH_TYPES = tuple(f.media_type for f in RDF_FORMATS)
 Answer = Union[ox.QueryBoolean, ox.QuerySolutions, Iterable[ox.Triple]]
 
 
@@ -165,9 +155,10 @@ class _RowCap:
 
 
 def _triples(answer: Iterable[ox.Triple], media_type: str, max_rows: int) -> ProtocolResult:
-    fmt = ox.RdfFormat.from_media_type(media_type)
-    if fmt is None:
+    known = by_media_type(media_type)
+    if known is None or not known.is_rdf:
         raise UnacceptableFormat(f"{media_type} cannot carry a CONSTRUCT/DESCRIBE answer", GRAPH_TYPES)
+    fmt = rdf_format(known)
     triples = list(islice(answer, max_rows + 1))
     truncated = len(triples) > max_rows
     statements: Iterable[ox.Triple | ox.Quad] = triples[:max_rows]
@@ -177,10 +168,10 @@ def _triples(answer: Iterable[ox.Triple], media_type: str, max_rows: int) -> Pro
 
 
 def _solution_format(media_type: str, form: str) -> ox.QueryResultsFormat:
-    fmt = ox.QueryResultsFormat.from_media_type(media_type)
-    if fmt is None:
+    known = by_media_type(media_type)
+    if known is None or known.kind is not Kind.RESULTS:
         raise UnacceptableFormat(f"{media_type} cannot carry a {form} answer", SOLUTION_TYPES)
-    return fmt
+    return results_format(known)
 
 
 def _bare(media_type: str) -> str:

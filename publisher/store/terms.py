@@ -1,4 +1,4 @@
-"""rdflib terms <-> pyoxigraph terms, in one place.
+"""rdflib terms <-> pyoxigraph terms, and registry formats -> pyoxigraph's, in one place.
 
 rdflib is the currency of the publisher's Python API (``SelectResult`` rows, bindings, pySHACL input);
 pyoxigraph is the engine. Plain ``xsd:string`` literals become rdflib literals *without* a datatype,
@@ -14,6 +14,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from publisher.errors import PublisherError
+from publisher.formats import Format, Kind
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -75,3 +76,17 @@ def substitutions(bindings: dict[str, Identifier] | None) -> dict[ox.Variable, O
     if not bindings:
         return None
     return {ox.Variable(name.lstrip("?$")): to_oxigraph(value) for name, value in bindings.items()}
+
+
+def rdf_format(fmt: Format) -> ox.RdfFormat:
+    """pyoxigraph's parser/serializer of an RDF format of the registry (``publisher/formats.py``)."""
+    if not fmt.is_rdf or fmt.oxigraph is None:
+        raise ValueError(f"{fmt.label} is not an RDF syntax")
+    return getattr(ox.RdfFormat, fmt.oxigraph)  # type: ignore[no-any-return]
+
+
+def results_format(fmt: Format) -> ox.QueryResultsFormat:
+    """pyoxigraph's parser/serializer of a SPARQL results format of the registry."""
+    if fmt.kind is not Kind.RESULTS or fmt.oxigraph is None:
+        raise ValueError(f"{fmt.label} is not a SPARQL results format")
+    return getattr(ox.QueryResultsFormat, fmt.oxigraph)  # type: ignore[no-any-return]

@@ -22,7 +22,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 
 from publisher.queries import load_query
 from publisher.web import caching, publisher
-from publisher.web.negotiation import RDF_FORMATS, Format
+from publisher.formats import DUMP_FILES, DumpFile
 from publisher.web.service_description import LIST_GRAPHS_QUERY, MAX_LISTED_GRAPHS, SD
 
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -33,40 +33,13 @@ DESCRIPTION = (
 
 
 @dataclass(frozen=True)
-class DumpFormat:
-    """A dump file kind: its name suffix, the RDF syntax inside, and whether it is gzipped."""
-
-    suffix: str
-    syntax: Format
-    compressed: bool = False
-
-    @property
-    def served_as(self) -> str:
-        """The file's own Content-Type: the archive for ``.gz`` (see ``harvest.py``), else the syntax."""
-        return "application/gzip" if self.compressed else self.syntax.media_type
-
-
-def _syntax(extension: str) -> Format:
-    return next(f for f in RDF_FORMATS if f.extension == extension)
-
-
-DUMP_FORMATS = (  # the files publisher.pipeline writes (docs/ARCHITECTURE.md, "Build output")
-    DumpFormat(".nt.gz", _syntax("nt"), compressed=True),
-    DumpFormat(".nq.gz", _syntax("nq"), compressed=True),
-    DumpFormat(".ttl", _syntax("ttl")),
-    DumpFormat(".trig", _syntax("trig")),
-    DumpFormat(".jsonld", _syntax("jsonld")),
-)
-
-
-@dataclass(frozen=True)
 class Dump:
     """One downloadable file of the served release (what the dumps page and VoID show of it)."""
 
     name: str
     path: Path
     size: int
-    format: DumpFormat
+    format: DumpFile
 
     @property
     def url(self) -> str:
@@ -94,7 +67,7 @@ def _scan_dumps() -> dict[str, Dump]:
         return {}
     found = {}
     for entry in sorted(folder.iterdir()):
-        fmt = next((f for f in DUMP_FORMATS if entry.name.endswith(f.suffix)), None)
+        fmt = next((f for f in DUMP_FILES if f.name == entry.name), None)
         if fmt and entry.is_file() and not entry.is_symlink():  # a planted symlink is never followed
             found[entry.name] = Dump(entry.name, entry, entry.stat().st_size, fmt)
     return found

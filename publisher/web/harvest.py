@@ -35,7 +35,8 @@ from publisher.queries import load_query, with_window
 from publisher.web.serialize import graph_bytes
 from publisher.web import caching, publisher
 from publisher.web.dataset import DESCRIPTION, dumps, void_graph
-from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, negotiate
+from publisher.formats import GRAPH_FORMATS, HTML, Format
+from publisher.web.negotiation import add_alternates, negotiate
 
 bp = Blueprint("harvest", __name__)
 

@@ -25,7 +25,8 @@ from rdflib.namespace import DCTERMS
 from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
 from publisher.web import caching, publisher
 from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
-from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose
+from publisher.formats import GRAPH_FORMATS, HTML, Format
+from publisher.web.negotiation import add_alternates, choose
 from publisher.web.pages import Naming, Term
 from publisher.web.serialize import rdf_bytes
 

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 from publisher.store.policy import tokens
-from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.web.pages import Alternate
 from publisher.web.sparql_protocol import answer_formats
 

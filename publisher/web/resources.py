@@ -31,7 +31,8 @@ from publisher.web.describe import Description, Memos, Window, describe, exists
 from publisher.web.harvest import RESERVED
 from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.web.memo import BoundedMemo, build_memo
-from publisher.web.negotiation import GRAPH_FORMATS, HTML, Format, add_alternates, choose, link_value
+from publisher.formats import GRAPH_FORMATS, HTML, Format
+from publisher.web.negotiation import add_alternates, choose, link_value
 from publisher.web.pages import Alternate, EntityPage, Naming, Term, entity_page, uri
 from publisher.web.params import FORBIDDEN, iri_param, page_param
 from publisher.web.serialize import Triple, canonical_json, json_ld, rdf_bytes

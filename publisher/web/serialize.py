@@ -21,7 +21,7 @@ from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.plugins.shared.jsonld.context import Context
 from rdflib.term import Node
 
-from publisher.web.negotiation import Format
+from publisher.formats import Format
 
 Triple = tuple[Node, Node, Node]
 

@@ -31,8 +31,8 @@ from publisher.queries import load_query
 from publisher.store import ProtocolResult, UserQuery
 from publisher.web.serialize import graph_bytes
 from publisher.web import caching, publisher
-from publisher.web.negotiation import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format
-from publisher.web.negotiation import add_alternates, add_vary, by_media_type, download_name, negotiate
+from publisher.formats import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
+from publisher.web.negotiation import add_alternates, add_vary, download_name, negotiate
 from publisher.web.pages import Alternate
 from publisher.web.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.service_description import DatasetFacts, service_description

@@ -15,7 +15,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from publisher.errors import QueryRefused
 from publisher.store.policy import query_form
-from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
