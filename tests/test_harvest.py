@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +21,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
 from publisher.manifest import Manifest
-from publisher.web.harvest import RESERVED, page_count, robots_txt, sitemap_index, urlset
+from publisher.web.harvest import page_count, robots_txt, sitemap_index, urlset
+from publisher.web.urls import reserved_pattern
 from publisher.formats import GRAPH_FORMATS
 
 BASE = "http://localhost/"  # the Flask test client's host: web_base defaults to where the request arrived
@@ -263,25 +265,26 @@ def test_dumps_index_lists_every_file_with_size_and_type(client, release) -> Non
 # ---------------------------------------------------------------- sitemap and robots
 
 
-def entity_pages_from(published: Dataset, namespace: str) -> set[str]:
+def entity_pages_from(published: Dataset, namespace: str, reserved: re.Pattern[str]) -> set[str]:
     """What the sitemap must list, computed from the dump rather than the store."""
     pages = set()
     for s in {s for s, *_ in published.quads((None, None, None, None))}:
         rest = str(s)[len(namespace):]
         if isinstance(s, URIRef) and str(s).startswith(namespace) and rest and "#" not in rest \
-                and rest.split("/", 1)[0] not in RESERVED:
+                and not reserved.fullmatch(rest.split("/", 1)[0]):
             pages.add(f"{BASE}doc/{rest}.html")
     return pages
 
 
-def test_sitemap_lists_the_article_and_every_entity_page(client, published, manifest) -> None:
+def test_sitemap_lists_the_article_and_every_entity_page(app, client, published, manifest) -> None:
     response = client.get("/sitemap.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     root = ET.fromstring(response.data)
     assert root.tag == f"{SITEMAP_NS}urlset"
     locs = [url.findtext(f"{SITEMAP_NS}loc") for url in root]
     assert f"{BASE}doc/{ARTICLE}.html" in locs
-    assert set(locs) == entity_pages_from(published, manifest.namespace) and len(locs) == len(set(locs))
+    expected = entity_pages_from(published, manifest.namespace, reserved_pattern(app.url_map))
+    assert set(locs) == expected and len(locs) == len(set(locs))
     assert len(locs) == manifest.entities  # the build's own count of pages agrees
     assert {url.findtext(f"{SITEMAP_NS}lastmod") for url in root} == {lastmod_of(manifest)}
 

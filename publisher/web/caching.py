@@ -35,6 +35,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.http import http_date
 
 from publisher.web import publisher
+from publisher.web.urls import base_variant
 
 UNBUILT = "unbuilt"
 T = TypeVar("T")
@@ -110,7 +111,7 @@ def entity_tag(media_type: str | None, content_encoding: str | None = None) -> s
     """The strong ETag of the current request's variant under the served build (unquoted)."""
     variant = (
         publisher().build_id,
-        _base_variant(),
+        base_variant(),
         request.path,
         request.query_string.decode("latin-1"),
         media_type or "",
@@ -146,19 +147,6 @@ def _http_now() -> str:
 def _http_build_time() -> str:
     """``build_time()`` as an HTTP date, formatted once per app and build."""
     return per_build("http build time", lambda: http_date(build_time()))
-
-
-def _base_variant() -> str:
-    """What ``web_base()`` depends on, without building the URL (Werkzeug's ``url_root`` costs more than
-    the rest of the tag): the setting if there is one, else the request's scheme, host and mount point."""
-    configured = publisher().settings.web_base
-    return configured if configured else f"{request.scheme}://{request.host}{request.root_path}/"
-
-
-def web_base() -> str:
-    """Where the namespace is served: the ``web_base`` setting, else wherever this request arrived."""
-    base = publisher().settings.web_base or request.url_root  # url_root keeps a mount prefix (SCRIPT_NAME)
-    return base if base.endswith("/") else base + "/"
 
 
 PER_BUILD_ENTRIES = 256

@@ -22,6 +22,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 
 from publisher.queries import load_query
 from publisher.web import caching, publisher
+from publisher.web.urls import web_base
 from publisher.formats import DUMP_FILES, DumpFile
 from publisher.web.service_description import LIST_GRAPHS_QUERY, MAX_LISTED_GRAPHS, SD
 
@@ -43,7 +44,7 @@ class Dump:
 
     @property
     def url(self) -> str:
-        return f"{caching.web_base()}dumps/{self.name}"
+        return f"{web_base()}dumps/{self.name}"
 
 
 @dataclass(frozen=True)

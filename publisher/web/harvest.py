@@ -34,6 +34,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from publisher.queries import load_query, with_window
 from publisher.web.serialize import graph_bytes
 from publisher.web import caching, publisher
+from publisher.web.urls import doc_url, is_reserved, web_base
 from publisher.web.dataset import DESCRIPTION, dumps, void_graph
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.web.negotiation import add_alternates, negotiate
@@ -43,10 +44,6 @@ bp = Blueprint("harvest", __name__)
 VOID_OFFERED = GRAPH_FORMATS + (HTML,)  # Turtle first: what */* and no Accept get
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's maximum
 ENTITY_CHUNK = 10_000  # rows per query when listing subjects (stays under the store's row cap)
-RESERVED = frozenset(
-    {"doc", "sparql", "static", "dumps", "void", ".well-known", "sitemap.xml", "robots.txt", "search",
-     "class", "ontology", "shapes", "vendor"}
-)  # top-level paths the app serves itself (docs/ARCHITECTURE.md), so no entity page lives there
 
 
 @bp.get("/.well-known/void")
@@ -54,7 +51,7 @@ RESERVED = frozenset(
 def void() -> Response:
     """The dataset description, negotiated; browsers are sent to the dataset page (module docstring)."""
     fmt = negotiate(request.accept_mimetypes, VOID_OFFERED, request.args.get("format"))
-    base = caching.web_base()
+    base = web_base()
     if fmt is HTML:
         response = redirect(url_for("harvest.dumps_index"), code=303)
     else:
@@ -81,8 +78,8 @@ def dumps_index() -> str:
         namespace=publisher().namespace,
         triples=manifest.triples if manifest else 0,
         built=caching.build_time() if manifest else None,
-        sparql_url=f"{caching.web_base()}sparql",
-        void_links=void_alternates(caching.web_base()),
+        sparql_url=f"{web_base()}sparql",
+        void_links=void_alternates(web_base()),
     )
 
 
@@ -112,7 +109,7 @@ def sitemap() -> Response:
     pages = page_count(len(entity_pages()), SITEMAP_LIMIT)
     if pages <= 1:
         return _xml(urlset(entity_pages(), _lastmod()))
-    page_urls = [f"{caching.web_base()}sitemap-{n}.xml" for n in range(1, pages + 1)]
+    page_urls = [f"{web_base()}sitemap-{n}.xml" for n in range(1, pages + 1)]
     return _xml(sitemap_index(page_urls, _lastmod()))
 
 
@@ -126,7 +123,7 @@ def sitemap_page(page: int) -> Response:
 
 @bp.get("/robots.txt")
 def robots() -> Response:
-    return Response(robots_txt(caching.web_base()), content_type="text/plain; charset=utf-8")
+    return Response(robots_txt(web_base()), content_type="text/plain; charset=utf-8")
 
 
 # ---------------------------------------------------------------- sitemap and robots
@@ -134,8 +131,6 @@ def robots() -> Response:
 
 def entity_pages() -> list[str]:
     """The HTML page URL of every IRI subject in the namespace, in IRI order (memoised per build)."""
-    from publisher.web.resources import doc_url  # resources imports RESERVED from here: import late
-
     return [doc_url(rest, HTML) for rest in caching.per_build("entity-paths", _entity_paths)]
 
 
@@ -147,7 +142,7 @@ def _entity_paths() -> list[str]:
 
 def _has_page(rest: str) -> bool:
     """Entity pages exist for slash IRIs outside the app's own top-level paths (not ``ontology#term``)."""
-    return bool(rest) and "#" not in rest and rest.split("/", 1)[0] not in RESERVED
+    return bool(rest) and "#" not in rest and not is_reserved(rest)
 
 
 def _iri_subjects() -> Iterator[str]:

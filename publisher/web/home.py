@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest
 
 from publisher.queries import load_query, with_window
 from publisher.web import caching, publisher
+from publisher.web.urls import web_base
 from publisher.web.describe import context
 from publisher.web.labels import LABEL_PREDICATES, fallback_label
 from publisher.web.pages import Naming, Term
@@ -95,7 +96,7 @@ def site_context() -> dict[str, Any]:
 @bp.get("/")
 def index() -> str:
     # counts, classes and newest articles are fixed by the build: computed once per build and web base
-    return render_template("home.html", page=caching.per_build(f"home {caching.web_base()}", home_page))
+    return render_template("home.html", page=caching.per_build(f"home {web_base()}", home_page))
 
 
 @bp.get("/search")
@@ -199,7 +200,7 @@ def list_page(heading: URIRef | None, nodes: Sequence[Node], page: int, size: in
 def naming_for(iris: Sequence[URIRef]) -> Naming:
     """Labels (and types, image URLs) of ``iris``, ready to make terms with."""
     found = context(publisher().store, iris)
-    return Naming.from_context(publisher().namespace, caching.web_base(), found)
+    return Naming.from_context(publisher().namespace, web_base(), found)
 
 
 def class_href(cls: str) -> str:

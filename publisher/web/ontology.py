@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS
 
 from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
 from publisher.web import caching, publisher
+from publisher.web.urls import site_url, web_base
 from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.web.negotiation import add_alternates, choose
@@ -83,11 +84,11 @@ def ontology(ext: str | None = None) -> Response:
     source = _release_file("ontology.ttl")
     if fmt is HTML:
         # Not memoised: the model embeds the web base, which follows the Host header when unset.
-        page = ontology_page(parsed(source), caching.web_base(), publisher().namespace)
+        page = ontology_page(parsed(source), web_base(), publisher().namespace)
         response = Response(render_template("ontology.html", page=page), mimetype=HTML.media_type)
     else:
         response = rdf_file(source, fmt)
-    return add_alternates(response, [(f"{caching.web_base()}ontology.{f.extension}", f) for f in ONTOLOGY_FORMATS])
+    return add_alternates(response, [(site_url(f"ontology.{f.extension}"), f) for f in ONTOLOGY_FORMATS])
 
 
 @bp.get("/shapes")
@@ -95,7 +96,7 @@ def ontology(ext: str | None = None) -> Response:
 def shapes(ext: str | None = None) -> Response:
     fmt = _format(ext, SHAPES_FORMATS)
     response = rdf_file(_release_file("shapes.ttl"), fmt)
-    return add_alternates(response, [(f"{caching.web_base()}shapes.{f.extension}", f) for f in SHAPES_FORMATS])
+    return add_alternates(response, [(site_url(f"shapes.{f.extension}"), f) for f in SHAPES_FORMATS])
 
 
 def rdf_file(path: Path, fmt: Format) -> Response:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterable, Mapping, Protocol, Sequence
 from urllib.parse import urlencode
 
 from rdflib import RDF, XSD, BNode, Literal, URIRef
 from rdflib.term import Node
-from werkzeug.urls import iri_to_uri
 
 from publisher.settings import ONTOLOGY_IRI
 from publisher.web.describe import Description, Group, Statement, Window, article_of
+from publisher.web.urls import uri
 from publisher.web.labels import FOAF, LABEL_PREDICATES, LABEL_RANK, SDO, best_label, fallback_label
 
 IMAGE_PREDICATES = frozenset({SDO.image, SDO.contentUrl, SDO.thumbnailUrl, SDO.logo, FOAF.depiction})
@@ -28,13 +27,6 @@ WEB_SCHEMES = ("http://", "https://")
 SHARED_DATA = "shared entity data"
 # How a context row is indexed, by predicate (a dict finds it by hash; ``==`` on rdflib terms runs in Python).
 CONTEXT_KIND: Mapping[Node, str] = {RDF.type: "type", SDO.contentUrl: "content_url"}
-
-
-@lru_cache(maxsize=16_384)
-def uri(iri: str) -> str:
-    """``iri_to_uri``, remembered: a page links the same IRIs many times (a hub page names each article as
-    a value and as the source of a fact), and the result depends on the IRI alone."""
-    return iri_to_uri(iri)
 
 
 @dataclass(frozen=True)

@@ -28,14 +28,14 @@ from werkzeug.exceptions import BadRequest
 
 from publisher.web import caching, publisher
 from publisher.web.describe import Description, Memos, Window, describe, exists
-from publisher.web.harvest import RESERVED
 from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.web.memo import BoundedMemo, build_memo
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.web.negotiation import add_alternates, choose, link_value
-from publisher.web.pages import Alternate, EntityPage, Naming, Term, entity_page, uri
+from publisher.web.pages import Alternate, EntityPage, Naming, Term, entity_page
 from publisher.web.params import FORBIDDEN, iri_param, page_param
 from publisher.web.serialize import Triple, canonical_json, json_ld, rdf_bytes
+from publisher.web.urls import doc_url, is_reserved, web_base
 
 bp = Blueprint("resources", __name__)
 
@@ -109,7 +109,7 @@ def entity_iri(rest: str) -> URIRef:
         raise BadRequest(f"Paths longer than {MAX_PATH_CHARS} characters name no entity.")
     if _malformed(rest):
         raise BadRequest("This path cannot name an entity of the dataset.")
-    if rest.split("/", 1)[0] in RESERVED:
+    if is_reserved(rest):
         abort(404)
     return URIRef(publisher().namespace + rest)
 
@@ -151,10 +151,6 @@ def memos() -> Memos:
                  groups=build_memo("describe.groups", GROUPS_MEMO_SUBJECTS))
 
 
-def doc_url(rest: str, fmt: Format) -> str:
-    return f"{caching.web_base()}doc/{uri(rest)}.{fmt.extension}"  # uri: iri_to_uri, remembered
-
-
 def alternates(rest: str) -> list[tuple[str, Format]]:
     return [(doc_url(rest, fmt), fmt) for fmt in DOC_FORMATS]
 
@@ -190,7 +186,7 @@ def html_document(description: Description, rest: str) -> Response:
 
 def build_page(description: Description, rest: str) -> EntityPage:
     """The page model of a description: names from its context, links to the web base."""
-    naming = Naming.from_context(publisher().namespace, caching.web_base(), description.context,
+    naming = Naming.from_context(publisher().namespace, web_base(), description.context,
                                  shared=build_memo("pages.terms", TERM_MEMO_ENTRIES))
     links = tuple(Alternate(fmt.label, href, fmt.media_type) for href, fmt in alternates(rest))
     return entity_page(description, naming, links, embedded_json_ld(description))

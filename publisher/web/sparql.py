@@ -31,6 +31,7 @@ from publisher.queries import load_query
 from publisher.store import ProtocolResult, UserQuery
 from publisher.web.serialize import graph_bytes
 from publisher.web import caching, publisher
+from publisher.web.urls import web_base
 from publisher.formats import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
 from publisher.web.negotiation import add_alternates, add_vary, download_name, negotiate
 from publisher.web.pages import Alternate
@@ -170,7 +171,7 @@ def description_alternates() -> list[tuple[str, Format]]:
 
 def endpoint_url() -> str:
     """The absolute endpoint URL: under ``web_base`` when set, else wherever this request arrived."""
-    return caching.web_base() + "sparql"
+    return web_base() + "sparql"
 
 
 def dataset_facts() -> DatasetFacts:
@@ -199,7 +200,7 @@ def query_page() -> QueryPage:
         endpoint=url_for("sparql.endpoint"),
         endpoint_url=endpoint_url(),
         namespace=ns,
-        web_base=caching.web_base(),
+        web_base=web_base(),
         examples=examples(ns, download_href),
         prefixes=prefixes,
         initial_query=starter_query(prefixes, ns),
