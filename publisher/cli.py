@@ -115,7 +115,7 @@ def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> No
     no SERVICE).
     """
     from publisher.store.embedded import EmbeddedStore
-    from publisher.store.policy import query_form
+    from publisher.sparql_text import query_form
 
     text = read_query(query)
     form = query_form(text) or "SELECT"

@@ -23,7 +23,8 @@ from publisher.errors import QueryRefused, QueryTimeout
 from publisher.settings import Settings
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
-from publisher.store.policy import check_user_query, has_dataset_clause, query_form
+from publisher.sparql_text import has_dataset_clause, query_form
+from publisher.store.policy import check_user_query
 from tests.test_store import ACCEPTED, REFUSED
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -25,7 +25,8 @@ from publisher.errors import (
 from publisher.settings import Settings
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
-from publisher.store.policy import check_user_query, query_form
+from publisher.sparql_text import query_form
+from publisher.store.policy import check_user_query
 from publisher.store.remote import RemoteStore
 from publisher.store.sandbox import UnacceptableFormat
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib

@@ -29,8 +29,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from publisher.store.policy import tokens
-from publisher.store.remote import where_group_start
+from publisher.sparql_text import insert_in_where, significant, where_group_start
 from publisher.store.terms import to_rdflib
 
 UNSAFE_WORDS = frozenset({"MINUS", "VALUES", "SERVICE"})
@@ -133,10 +132,8 @@ def is_safe(select: str) -> bool:
     if any(name in select for name in PRE_BOUND):
         return False
     selects, stack, previous = 0, [], ""
-    for token in tokens(select):
-        if token.kind in ("space", "comment"):
-            continue
-        word = token.text.upper() if token.kind == "word" else ""
+    for token in significant(select):
+        word = token.word
         selects += word == "SELECT"
         if word in UNSAFE_WORDS or selects > 1:
             return False
@@ -165,9 +162,9 @@ def _target_patterns(shapes: Graph, shape: Node) -> tuple[str, ...]:
 
 
 def _with_focus(select: str, focus: str) -> str:
-    at = where_group_start(select)
-    assert at is not None, "rules are only made of SELECTs with a WHERE group"
-    return f"{select[:at]} {focus} {select[at:]}"
+    focused = insert_in_where(select, focus)
+    assert focused is not None, "rules are only made of SELECTs with a WHERE group"
+    return focused
 
 
 def _prefixes(shapes: Graph, constraint: Node) -> str:

@@ -65,7 +65,8 @@ from publisher.errors import (
 )
 from publisher.settings import Settings
 from publisher.store import ProtocolResult, SelectResult, UserQuery
-from publisher.store.policy import check_user_query, has_relative_iri, query_form, tokens
+from publisher.sparql_text import has_relative_iri, inline_trailing_values, insert_in_where, query_form
+from publisher.store.policy import check_user_query
 from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
 
@@ -233,48 +234,9 @@ def with_bindings(query: str, bindings: Mapping[str, Identifier]) -> str:
     as a trailing VALUES clause where a group cannot take it (``CONSTRUCT WHERE {...}``, ``DESCRIBE ?x``)."""
     if not bindings:
         return query
-    names = list(bindings)
-    cells = " ".join(render(bindings[name]) for name in names)
-    block = f" VALUES ({' '.join('?' + name.lstrip('?$') for name in names)}) {{ ({cells}) }} "
-    at = where_group_start(query)
-    return f"{query}\n{block}" if at is None else query[:at] + block + query[at:]
-
-
-AGGREGATION = frozenset({"GROUP", "HAVING", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
-
-
-def inline_trailing_values(query: str) -> str:
-    """``query`` with its trailing ``VALUES`` clause moved to the start of its outermost WHERE group.
-
-    A trailing VALUES joins the group's solutions before projection and modifiers, so inside the group it
-    is the same join, provided nothing groups or aggregates in between (such queries are left alone) and
-    the group's FILTERs see the variable bound either way (true of the fixed queries, which bind it in a
-    triple pattern). Queries without a WHERE group to take it (``CONSTRUCT WHERE``, ``DESCRIBE``) stay as
-    they are.
-    """
-    at = where_group_start(query)
-    if at is None:
-        return query
-    depth, start, end = 0, None, None
-    for token in tokens(query):
-        if token.kind in ("space", "comment"):
-            continue
-        if end is not None:
-            return query  # something follows the VALUES block: not a trailing clause
-        word = token.text.upper() if token.kind == "word" else ""
-        if word in AGGREGATION:
-            return query
-        if token.text == "{":
-            depth += 1
-        elif token.text == "}":
-            depth -= 1
-            if depth == 0 and start is not None:
-                end = token.start + 1
-        elif word == "VALUES" and depth == 0 and token.start > at:
-            start = token.start
-    if start is None or end is None:
-        return query
-    return f"{query[:at]} {query[start:end]} {query[at:start]}"
+    names = " ".join("?" + name.lstrip("?$") for name in bindings)
+    values = f"VALUES ({names}) {{ ({' '.join(render(term) for term in bindings.values())}) }}"
+    return insert_in_where(query, values) or f"{query}\n {values} "
 
 
 def render(term: Identifier) -> str:
@@ -282,34 +244,6 @@ def render(term: Identifier) -> str:
     if isinstance(term, BNode):
         raise InvalidTerm(f"a blank node ({term}) cannot be sent to a remote endpoint")
     return str(to_oxigraph(term))
-
-
-def where_group_start(query: str) -> int | None:
-    """Offset just inside the outermost WHERE group's ``{``, found by the SPARQL lexer, or None.
-
-    The group follows the first top-level ``WHERE``; without one (``SELECT * {...}``, ``ASK {...}``) it is
-    the first top-level ``{``. None for ``CONSTRUCT WHERE`` (its group may hold triples only) and for
-    queries without a group.
-    """
-    depth, after_where, first_brace, previous = 0, False, None, ""
-    for token in tokens(query):
-        if token.kind in ("space", "comment"):
-            continue
-        word = token.text.upper() if token.kind == "word" else ""
-        if word == "WHERE" and depth == 0:
-            if previous == "CONSTRUCT":
-                return None
-            after_where = True
-        elif token.text == "{":
-            if depth == 0 and (after_where or first_brace is None):
-                if after_where:
-                    return token.start + 1
-                first_brace = token.start + 1
-            depth += 1
-        elif token.text == "}":
-            depth -= 1
-        previous = word
-    return first_brace
 
 
 def json_term(value: Mapping[str, str]) -> Node:

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from publisher.errors import PublisherError, QuerySyntaxError
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Kind, by_media_type
 from publisher.store import ProtocolResult, UserQuery
-from publisher.store.policy import has_dataset_clause
+from publisher.sparql_text import has_dataset_clause
 from publisher.store.terms import rdf_format, results_format
 
 SOLUTION_TYPES = tuple(f.media_type for f in RESULT_FORMATS)

@@ -12,9 +12,8 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Callable, Mapping
-from urllib.parse import urljoin, urlsplit
 
-from publisher.store.policy import tokens
+from publisher.sparql_text import declared_prefixes
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.web.pages import Alternate
 from publisher.web.sparql_protocol import answer_formats
@@ -129,28 +128,6 @@ def dataset_prefixes(namespace: str) -> dict[str, str]:
     for query in competency_queries():
         prefixes.update(declared_prefixes(query.text, namespace))
     return prefixes
-
-
-def declared_prefixes(text: str, namespace: str) -> dict[str, str]:
-    """``PREFIX name: <iri>`` declarations (relative IRIs resolved), read with the store policy's lexer."""
-    significant = [t for t in tokens(text) if t.kind not in ("space", "comment")]
-    base, found = namespace, {}
-    for keyword, first, second in zip(significant, significant[1:], significant[2:]):
-        if keyword.kind != "word":
-            continue
-        if keyword.text.upper() == "BASE" and first.kind == "iri":
-            base = resolve(base, first.text[1:-1])
-        elif keyword.text.upper() == "PREFIX" and first.kind == "pname" and second.kind == "iri":
-            found[first.text.rstrip(":")] = resolve(base, second.text[1:-1])
-    return found
-
-
-def resolve(base: str, reference: str) -> str:
-    """RFC 3986 resolution that keeps an empty fragment (``urljoin`` drops the ``#`` of ``...ontology#``)."""
-    if urlsplit(reference).scheme:
-        return reference
-    joined = urljoin(base, reference)
-    return joined + "#" if reference.endswith("#") and not joined.endswith("#") else joined
 
 
 def starter_query(prefixes: Mapping[str, str], namespace: str) -> str:

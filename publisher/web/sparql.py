@@ -5,7 +5,7 @@
   Updates (``update=``, ``application/sparql-update``) are 403: the endpoint is read-only, and the store's
   policy also refuses an update sent as ``query``.
 * The media type is negotiated *before* the query runs, because the store serializes in its sandbox: the
-  query's form comes from the store policy's lexer (:func:`~publisher.web.sparql_protocol.answer_formats`),
+  query's form comes from the one SPARQL lexer, ``sparql_text`` (:func:`~publisher.web.sparql_protocol.answer_formats`),
   so SELECT/ASK are offered result formats (JSON first) and CONSTRUCT/DESCRIBE RDF formats (Turtle first).
   ``format=json|xml|csv|tsv|ttl|jsonld|nt|rdf|trig|nq`` overrides ``Accept`` and makes the answer a
   download (``Content-Disposition``).
