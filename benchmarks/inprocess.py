@@ -23,7 +23,7 @@ from rdflib.term import Identifier
 from publisher.settings import Settings
 from publisher.store import SelectResult
 from publisher.store.embedded import EmbeddedStore
-from publisher.web.describe import Window, describe
+from publisher.web.pages.describe import Window, describe
 
 
 @dataclass(frozen=True)

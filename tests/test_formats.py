@@ -39,8 +39,8 @@ from publisher.formats import (
 from publisher.settings import Settings
 from publisher.store.results import serialize_answer
 from publisher.store.terms import rdf_format
-from publisher.web.negotiation import by_token, choose
-from publisher.web.serialize import rdf_bytes
+from publisher.web.site.negotiation import by_token, choose
+from publisher.web.site.serialize import rdf_bytes
 
 EX = "http://example.org/"
 IANA = "https://www.iana.org/assignments/media-types/"

@@ -21,8 +21,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
 from publisher.manifest import Manifest
-from publisher.web.harvest import page_count, robots_txt, sitemap_index, urlset
-from publisher.web.urls import reserved_pattern
+from publisher.web.harvest.routes import page_count, robots_txt, sitemap_index, urlset
+from publisher.web.site.urls import reserved_pattern
 from publisher.formats import GRAPH_FORMATS
 
 BASE = "http://localhost/"  # the Flask test client's host: web_base defaults to where the request arrived
@@ -121,7 +121,8 @@ def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_setti
     """A 10M-triple archive has 65k article graphs: VoID and the service description stay small by naming
     the other graphs and summing the article graphs, with the query that lists them."""
     from publisher import create_app
-    from publisher.web import dataset, service_description
+    from publisher.web.harvest import dataset
+    from publisher.web.sparql import service_description
 
     monkeypatch.setattr(dataset, "MAX_LISTED_GRAPHS", 2)
     monkeypatch.setattr(service_description, "MAX_LISTED_GRAPHS", 2)
@@ -207,7 +208,7 @@ def test_dumps_are_served_as_files(client, release, name, content_type, disposit
     response = client.get(f"/dumps/{name}")
     assert response.headers["Content-Type"] == content_type
     assert response.headers["Content-Disposition"] == disposition
-    assert "Content-Encoding" not in response.headers  # a .gz is the file itself, see harvest.py
+    assert "Content-Encoding" not in response.headers  # a .gz is the file itself, see web/harvest/routes.py
     assert response.data == (release / "dumps" / name).read_bytes()
 
 

@@ -1,4 +1,4 @@
-"""publisher.web.negotiation: the format tables against both RDF libraries, choose() on q-values, format=
+"""publisher.web.site.negotiation: the format tables against both RDF libraries, choose() on q-values, format=
 tokens, and the Vary/Link helpers. Pure functions: no app, no build."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
 
 from publisher.formats import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
-from publisher.web.negotiation import add_alternates, add_vary, by_token, choose, download_name, negotiate
+from publisher.web.site.negotiation import add_alternates, add_vary, by_token, choose, download_name, negotiate
 
 RESULTS_JSON, RESULTS_XML, CSV, TSV = RESULT_FORMATS
 TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS = RDF_FORMATS

@@ -21,10 +21,10 @@ from rdflib import RDFS, SKOS, XSD, Graph, Literal, URIRef
 from publisher import create_app
 from publisher.pipeline.publish import build
 from publisher.settings import Settings
-from publisher.web.describe import Memos, Window, describe
-from publisher.web.labels import SDO, best_label, fallback_label
-from publisher.web.memo import BoundedMemo
-from publisher.web.pages import Naming
+from publisher.web.pages.describe import Memos, Window, describe
+from publisher.web.site.labels import SDO, best_label, fallback_label
+from publisher.web.site.memo import BoundedMemo
+from publisher.web.pages.models import Naming
 from tests.conftest import free_port, oxigraph_binary, wait_until_responds
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages"
@@ -295,7 +295,7 @@ def test_bounded_memo_forgets_the_least_recently_used() -> None:
 def test_no_view_imports_an_engine() -> None:
     """Views talk to the Store protocol only: no pyoxigraph, no rdflib SPARQL engine (house style 3)."""
     web = Path(__file__).resolve().parents[1] / "publisher" / "web"
-    for module in web.glob("*.py"):
+    for module in web.rglob("*.py"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}

@@ -26,8 +26,9 @@ from werkzeug.test import TestResponse
 from publisher import create_app
 from publisher.settings import Settings
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
-from publisher.web.query_page import competency_queries, find_editor
-from publisher.web.service_description import SD
+from publisher.web.site.assets import FOLDERS_KEY
+from publisher.web.sparql.query_page import competency_queries, find_editor
+from publisher.web.sparql.service_description import SD
 
 SELECT_NAMES = "SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name } ORDER BY ?s ?name LIMIT 5"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -568,7 +569,7 @@ def test_page_embeds_prefixes_and_endpoint_for_the_editor(client: FlaskClient) -
 
 def test_page_without_vendor_files_says_so(built_settings: Settings, tmp_path: Path) -> None:
     app = create_app(built_settings)
-    app.static_folder = str(tmp_path)  # an install where scripts/install-frontend.sh never ran
+    app.extensions[FOLDERS_KEY] = (tmp_path,)  # an install where scripts/install-frontend.sh never ran
     html = page(app.test_client())
     assert 'id="editor-missing"' in html and "scripts/install-frontend.sh" in html
     assert "yasgui.min.js" not in html
@@ -581,7 +582,7 @@ def test_page_with_vendor_files_loads_the_editor(built_settings: Settings, tmp_p
     for name, text in [("yasgui.min.js", "/* */"), ("yasgui.min.css", "/* */"), ("VERSION", "9.9.9\n")]:
         (vendor / name).write_text(text)
     app = create_app(built_settings)
-    app.static_folder = str(tmp_path)
+    app.extensions[FOLDERS_KEY] = (tmp_path,)
     html = page(app.test_client())
     assert '<script src="/static/vendor/yasgui/yasgui.min.js?v=9.9.9">' in html
     assert 'href="/static/vendor/yasgui/yasgui.min.css?v=9.9.9"' in html
@@ -589,11 +590,11 @@ def test_page_with_vendor_files_loads_the_editor(built_settings: Settings, tmp_p
 
 
 def test_find_editor_needs_both_files(tmp_path: Path) -> None:
-    assert find_editor(str(tmp_path)) is None
+    assert find_editor([tmp_path]) is None
     (tmp_path / "vendor" / "yasgui").mkdir(parents=True)
     (tmp_path / "vendor" / "yasgui" / "yasgui.min.js").write_text("")
-    assert find_editor(str(tmp_path)) is None
-    assert find_editor(None) is None
+    assert find_editor([tmp_path]) is None
+    assert find_editor([]) is None
 
 
 # --- real clients against the live server ---------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from publisher.web.urls import is_reserved, reserved_names, reserved_pattern
+from publisher.web.site.urls import is_reserved, reserved_names, reserved_pattern
 
 #: What the app served itself when the names were a hand-kept list ("vendor" was listed but never routed).
 ROUTED = {"doc", "sparql", "static", "dumps", "void", ".well-known", "sitemap.xml", "robots.txt", "search",

@@ -17,9 +17,9 @@ from rdflib import RDF, XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from publisher.settings import ONTOLOGY_IRI
-from publisher.web.describe import Description, Group, Statement, Window, article_of
-from publisher.web.urls import uri
-from publisher.web.labels import FOAF, LABEL_PREDICATES, LABEL_RANK, SDO, best_label, fallback_label
+from publisher.web.pages.describe import Description, Group, Statement, Window, article_of
+from publisher.web.site.urls import uri
+from publisher.web.site.labels import FOAF, LABEL_PREDICATES, LABEL_RANK, SDO, best_label, fallback_label
 
 IMAGE_PREDICATES = frozenset({SDO.image, SDO.contentUrl, SDO.thumbnailUrl, SDO.logo, FOAF.depiction})
 IMAGE_TYPES = frozenset({SDO.ImageObject})
@@ -94,7 +94,7 @@ class EntityPage:
 
 
 class TermMemo(Protocol):
-    """Where a :class:`Naming` may keep the terms it made for later pages (``publisher.web.memo.BoundedMemo``)."""
+    """Where a :class:`Naming` may keep the terms it made for later pages (``publisher.web.site.memo.BoundedMemo``)."""
 
     def get(self, key: tuple[str, Node, bool]) -> Term | None: ...
 

@@ -18,14 +18,15 @@ from rdflib.term import Identifier, Node
 from werkzeug.exceptions import BadRequest
 
 from publisher.queries import load_query, with_window
-from publisher.web import caching, publisher
-from publisher.web.urls import web_base
-from publisher.web.describe import context
-from publisher.web.labels import LABEL_PREDICATES, fallback_label
-from publisher.web.pages import Naming, Term
-from publisher.web.params import iri_param, page_param
+from publisher.web import publisher
+from publisher.web.site import caching
+from publisher.web.site.urls import web_base
+from publisher.web.pages.describe import context
+from publisher.web.site.labels import LABEL_PREDICATES, fallback_label
+from publisher.web.pages.models import Naming, Term
+from publisher.web.site.params import iri_param, page_param
 
-bp = Blueprint("home", __name__)
+bp = Blueprint("home", __name__, template_folder="templates")
 
 NEWEST = load_query("newest-articles.rq")
 SEARCH = load_query("search.rq", label_predicates=LABEL_PREDICATES)

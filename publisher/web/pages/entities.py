@@ -26,18 +26,19 @@ from rdflib import URIRef
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from publisher.web import caching, publisher
-from publisher.web.describe import Description, Memos, Window, describe, exists
-from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
-from publisher.web.memo import BoundedMemo, build_memo
+from publisher.web import publisher
+from publisher.web.site import caching
+from publisher.web.pages.describe import Description, Memos, Window, describe, exists
+from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.site.memo import BoundedMemo, build_memo
 from publisher.formats import GRAPH_FORMATS, HTML, Format
-from publisher.web.negotiation import add_alternates, choose, link_value
-from publisher.web.pages import Alternate, EntityPage, Naming, Term, entity_page
-from publisher.web.params import FORBIDDEN, iri_param, page_param
-from publisher.web.serialize import Triple, canonical_json, json_ld, rdf_bytes
-from publisher.web.urls import doc_url, is_reserved, web_base
+from publisher.web.site.negotiation import add_alternates, choose, link_value
+from publisher.web.pages.models import Alternate, EntityPage, Naming, Term, entity_page
+from publisher.web.site.params import FORBIDDEN, iri_param, page_param
+from publisher.web.site.serialize import Triple, canonical_json, json_ld, rdf_bytes
+from publisher.web.site.urls import doc_url, is_reserved, web_base
 
-bp = Blueprint("resources", __name__)
+bp = Blueprint("resources", __name__, template_folder="templates")
 
 DOC_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)  # HTML first: what a browser or */* gets
 BY_EXTENSION = {fmt.extension: fmt for fmt in DOC_FORMATS}
@@ -146,7 +147,7 @@ def documents() -> "BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes,
 
 
 def memos() -> Memos:
-    """This app's per-build memos for describing entities (bounded: see ``publisher.web.memo``)."""
+    """This app's per-build memos for describing entities (bounded: see ``publisher.web.site.memo``)."""
     return Memos(context=build_memo("describe.context", CONTEXT_MEMO_TERMS),
                  groups=build_memo("describe.groups", GROUPS_MEMO_SUBJECTS))
 

@@ -2,14 +2,14 @@
 
 Everything here is a function of the served build (plus the web base where it is reached), computed from
 the manifest, the release's ``dumps/`` folder and a few fixed queries (``queries/void_*.rq``) whose
-answers are memoised per build. ``harvest.py`` turns it into responses.
+answers are memoised per build. ``routes.py`` turns it into responses.
 
 * IRIs keep the namespace (``void:uriSpace``, ``void:rootResource``, ``void:exampleResource``: the data
   keeps its IRIs wherever it is served); the endpoint, the dumps and the description sit at the web base.
 * ``void:triples`` is the number of published quads (``manifest.triples``, the N-Quads/TriG dumps); the
   N-Triples and Turtle dumps hold the union graph, so a triple stated in two graphs appears there once.
 * Partitions and distributions get IRIs, not blank nodes, so every serialization of one build is
-  byte-identical and the strong ETag of ``caching.py`` stays honest.
+  byte-identical and the strong ETag of ``site/caching.py`` stays honest.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 
 from publisher.queries import load_query
-from publisher.web import caching, publisher
-from publisher.web.urls import web_base
+from publisher.web import publisher
+from publisher.web.site import caching
+from publisher.web.site.urls import web_base
 from publisher.formats import DUMP_FILES, DumpFile
-from publisher.web.service_description import LIST_GRAPHS_QUERY, MAX_LISTED_GRAPHS, SD
+from publisher.web.sparql.service_description import LIST_GRAPHS_QUERY, MAX_LISTED_GRAPHS, SD
 
 IANA = "https://www.iana.org/assignments/media-types/"
 DESCRIPTION = (

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from publisher.sparql_text import declared_prefixes
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
-from publisher.web.pages import Alternate
-from publisher.web.sparql_protocol import answer_formats
+from publisher.web.pages.models import Alternate
+from publisher.web.sparql.protocol import answer_formats
 
 COMPETENCY_PACKAGE, COMPETENCY_FOLDER = "publisher.queries", "competency"
-YASGUI_DIR = Path("vendor") / "yasgui"  # under the app's static folder; see scripts/install-frontend.sh
+YASGUI_DIR = Path("vendor") / "yasgui"  # under sparql/static/; see scripts/install-frontend.sh
 YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css")
 
 #: Vocabularies the dataset uses; competency queries' own PREFIX lines are added (and win).
@@ -137,12 +137,11 @@ def starter_query(prefixes: Mapping[str, str], namespace: str) -> str:
     return f"BASE <{namespace}>\n{declarations}\n\n{body}\n"
 
 
-def find_editor(static_folder: str | None) -> Editor | None:
+def find_editor(static_folders: Sequence[Path]) -> Editor | None:
     """The vendored editor if ``scripts/install-frontend.sh`` has run, else None (plain form)."""
-    if not static_folder:
-        return None
-    folder = Path(static_folder) / YASGUI_DIR
-    if not all((folder / name).is_file() for name in YASGUI_FILES):
+    folder = next((f / YASGUI_DIR for f in static_folders if all((f / YASGUI_DIR / n).is_file() for n in YASGUI_FILES)),
+                  None)
+    if folder is None:
         return None
     version_file = folder / "VERSION"
     version = version_file.read_text(encoding="utf-8").strip() if version_file.is_file() else "0"

@@ -23,15 +23,16 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
-from publisher.web import caching, publisher
-from publisher.web.urls import site_url, web_base
-from publisher.web.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web import publisher
+from publisher.web.site import caching
+from publisher.web.site.urls import site_url, web_base
+from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.formats import GRAPH_FORMATS, HTML, Format
-from publisher.web.negotiation import add_alternates, choose
-from publisher.web.pages import Naming, Term
-from publisher.web.serialize import rdf_bytes
+from publisher.web.site.negotiation import add_alternates, choose
+from publisher.web.pages.models import Naming, Term
+from publisher.web.site.serialize import rdf_bytes
 
-bp = Blueprint("ontology", __name__)
+bp = Blueprint("ontology", __name__, template_folder="templates")
 
 ONTOLOGY_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
 SHAPES_FORMATS: tuple[Format, ...] = GRAPH_FORMATS  # Turtle first: no HTML listing for shapes

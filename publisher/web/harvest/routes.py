@@ -1,7 +1,7 @@
 """What harvesters and crawlers fetch: the VoID/DCAT description, the dumps, the sitemap, robots.txt.
 
 The content comes from ``dataset.py`` (dump allow-list, VoID graph) and the store; caching headers and
-304s from ``caching.py``. Decisions:
+304s from ``site/caching.py``. Decisions:
 
 * VoID lives at ``/.well-known/void`` (RFC 8615, as the VoID guide recommends); ``/void`` serves the same
   document. Turtle is the default (``*/*`` or no ``Accept``); JSON-LD, N-Triples and RDF/XML by ``Accept``
@@ -16,7 +16,7 @@ The content comes from ``dataset.py`` (dump allow-list, VoID graph) and the stor
   compressed stream. The RDF syntax travels in DCAT instead (``dcat:mediaType`` + ``dcat:compressFormat``).
 * Dumps are served by exact name from an allow-list of the release's regular files with a known suffix;
   the request never becomes a path, so ``..``, encoded slashes and NUL bytes cannot reach anything else.
-  ``send_file`` handles ``Range`` and conditionals with the ETag scheme of ``caching.py``.
+  ``send_file`` handles ``Range`` and conditionals with the ETag scheme of ``site/caching.py``.
 * The sitemap lists ``{web_base}doc/{rest}.html`` for every IRI subject ``{namespace}{rest}`` outside the
   app's reserved top-level paths, with ``<lastmod>`` = the build time; past 50,000 URLs ``/sitemap.xml``
   becomes an index of ``/sitemap-<n>.xml``. robots.txt allows everything but query URLs
@@ -32,14 +32,15 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 
 from publisher.queries import load_query, with_window
-from publisher.web.serialize import graph_bytes
-from publisher.web import caching, publisher
-from publisher.web.urls import doc_url, is_reserved, web_base
-from publisher.web.dataset import DESCRIPTION, dumps, void_graph
+from publisher.web.site.serialize import graph_bytes
+from publisher.web import publisher
+from publisher.web.site import caching
+from publisher.web.site.urls import doc_url, is_reserved, web_base
+from publisher.web.harvest.dataset import DESCRIPTION, dumps, void_graph
 from publisher.formats import GRAPH_FORMATS, HTML, Format
-from publisher.web.negotiation import add_alternates, negotiate
+from publisher.web.site.negotiation import add_alternates, negotiate
 
-bp = Blueprint("harvest", __name__)
+bp = Blueprint("harvest", __name__, template_folder="templates")
 
 VOID_OFFERED = GRAPH_FORMATS + (HTML,)  # Turtle first: what */* and no Accept get
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's maximum

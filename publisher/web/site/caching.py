@@ -35,7 +35,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.http import http_date
 
 from publisher.web import publisher
-from publisher.web.urls import base_variant
+from publisher.web.site.urls import base_variant
 
 UNBUILT = "unbuilt"
 T = TypeVar("T")

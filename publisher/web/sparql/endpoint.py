@@ -1,11 +1,11 @@
 """``/sparql``: the W3C SPARQL 1.1 Protocol endpoint, its service description and the query page.
 
 * ``GET ?query=``, ``POST`` form-encoded, ``POST application/sparql-query``: parsed strictly by
-  :mod:`publisher.web.sparql_protocol`; ``default-graph-uri`` / ``named-graph-uri`` restrict the dataset.
+  :mod:`publisher.web.sparql.protocol`; ``default-graph-uri`` / ``named-graph-uri`` restrict the dataset.
   Updates (``update=``, ``application/sparql-update``) are 403: the endpoint is read-only, and the store's
   policy also refuses an update sent as ``query``.
 * The media type is negotiated *before* the query runs, because the store serializes in its sandbox: the
-  query's form comes from the one SPARQL lexer, ``sparql_text`` (:func:`~publisher.web.sparql_protocol.answer_formats`),
+  query's form comes from the one SPARQL lexer, ``sparql_text`` (:func:`~publisher.web.sparql.protocol.answer_formats`),
   so SELECT/ASK are offered result formats (JSON first) and CONSTRUCT/DESCRIBE RDF formats (Turtle first).
   ``format=json|xml|csv|tsv|ttl|jsonld|nt|rdf|trig|nq`` overrides ``Accept`` and makes the answer a
   download (``Content-Disposition``).
@@ -21,7 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
@@ -29,17 +29,19 @@ from werkzeug.http import parse_accept_header
 from publisher.errors import PublisherError
 from publisher.queries import load_query
 from publisher.store import ProtocolResult, UserQuery
-from publisher.web.serialize import graph_bytes
-from publisher.web import caching, publisher
-from publisher.web.urls import web_base
+from publisher.web.site.serialize import graph_bytes
+from publisher.web import publisher
+from publisher.web.site import caching
+from publisher.web.site.assets import static_folders
+from publisher.web.site.urls import web_base
 from publisher.formats import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
-from publisher.web.negotiation import add_alternates, add_vary, download_name, negotiate
-from publisher.web.pages import Alternate
-from publisher.web.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
-from publisher.web.service_description import DatasetFacts, service_description
-from publisher.web.sparql_protocol import ProtocolRequest, answer_formats, read_request
+from publisher.web.site.negotiation import add_alternates, add_vary, download_name, negotiate
+from publisher.web.pages.models import Alternate
+from publisher.web.sparql.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
+from publisher.web.sparql.service_description import DatasetFacts, service_description
+from publisher.web.sparql.protocol import ProtocolRequest, answer_formats, read_request
 
-bp = Blueprint("sparql", __name__)
+bp = Blueprint("sparql", __name__, template_folder="templates")
 
 TRUNCATED_HEADER = "X-Kgpub-Truncated"
 DESCRIPTION_OFFERED = GRAPH_FORMATS + (HTML,)  # Turtle first: RDF clients sending */* get the description
@@ -204,7 +206,7 @@ def query_page() -> QueryPage:
         examples=examples(ns, download_href),
         prefixes=prefixes,
         initial_query=starter_query(prefixes, ns),
-        editor=find_editor(current_app.static_folder),
+        editor=find_editor(static_folders()),
         max_rows=publisher().settings.max_result_rows,
         description_links=tuple(Alternate(f.label, href, f.media_type) for href, f in description_alternates()),
     )
