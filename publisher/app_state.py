@@ -1,14 +1,17 @@
-"""What a running publisher holds: settings, the store, and the manifest of the build it serves.
+"""What a running publisher holds: settings, the store, the manifest of the build it serves, and the
+memos of what that build determines.
 
-``create_app`` puts one :class:`Publisher` in ``app.extensions["kgpub"]``; views read it, never mutate it.
+``create_app`` puts one :class:`Publisher` in ``app.extensions["kgpub"]``; views read it and never replace
+it (its memos fill up as pages are served, and die with the app).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.manifest import Manifest
+from publisher.memo import Memos
 from publisher.settings import Settings
 from publisher.store import Store, open_store
 from publisher.store.census import census
@@ -20,6 +23,7 @@ class Publisher:
     store: Store
     manifest: Manifest | None
     release_dir: Path | None  # the resolved release being served (dumps, ontology.ttl, shapes.ttl), if local
+    memos: Memos = field(default_factory=Memos, compare=False)  # what this build determines, kept (memo.py)
 
     @classmethod
     def open(cls, settings: Settings, store: Store | None = None) -> "Publisher":

@@ -164,3 +164,19 @@ def test_a_rebuild_changes_the_etags(client, built_settings: Settings, tmp_path:
         old, new = get(client, path, accept), get(other, path, accept)
         assert old.headers["ETag"] != new.headers["ETag"], path
         assert get(other, path, accept, **{"If-None-Match": old.headers["ETag"]}).status_code == 200, path
+
+
+def test_memos_belong_to_the_app_that_filled_them(built_settings: Settings) -> None:
+    """Two apps in one process never share a memo: a term's markup comes from each app's own templates
+    (it was once kept by term alone, module-wide, and the first app's markup won)."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    first, second = create_app(built_settings), create_app(built_settings)
+    macros = (Path(__file__).resolve().parents[1] / "publisher/web/site/templates/_macros.html").read_text()
+    marked = macros.replace('<span class="iri"', '<span class="iri second-app"').replace(
+        '<a href="{{ t.href }}"', '<a class="second-app" href="{{ t.href }}"')
+    second.jinja_env.loader = ChoiceLoader([DictLoader({"_macros.html": marked}), second.jinja_env.loader])
+    page = "/doc/id/org/huawei.html"
+    assert "second-app" not in first.test_client().get(page).get_data(as_text=True)
+    assert "second-app" in second.test_client().get(page).get_data(as_text=True)
+    assert first.extensions["kgpub"].memos is not second.extensions["kgpub"].memos

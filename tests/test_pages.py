@@ -23,7 +23,7 @@ from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.web.pages.describe import Memos, Window, describe
 from publisher.web.site.labels import SDO, best_label, fallback_label
-from publisher.web.site.memo import BoundedMemo
+from publisher.memo import BoundedMemo
 from publisher.web.pages.models import Naming
 from tests.conftest import free_port, oxigraph_binary, wait_until_responds
 

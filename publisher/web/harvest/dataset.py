@@ -59,7 +59,7 @@ class BuildFacts:
 
 def dumps() -> dict[str, Dump]:
     """The allow-list: file name -> dump, from the release's ``dumps/`` folder (regular files only)."""
-    return caching.per_build("dumps", _scan_dumps)
+    return publisher().memos.value("dumps", _scan_dumps)
 
 
 def _scan_dumps() -> dict[str, Dump]:
@@ -76,7 +76,7 @@ def _scan_dumps() -> dict[str, Dump]:
 
 
 def build_facts() -> BuildFacts:
-    return caching.per_build("void-facts", _query_facts)
+    return publisher().memos.value("void-facts", _query_facts)
 
 
 def _query_facts() -> BuildFacts:

@@ -56,7 +56,7 @@ def void() -> Response:
     if fmt is HTML:
         response = redirect(url_for("harvest.dumps_index"), code=303)
     else:
-        body = caching.per_build(f"void {fmt.extension} {base}", lambda: graph_bytes(void_graph(base), fmt))
+        body = publisher().memos.value(f"void {fmt.extension} {base}", lambda: graph_bytes(void_graph(base), fmt))
         response = Response(body, content_type=_with_charset(fmt))
     return add_alternates(response, void_alternates(base))
 
@@ -132,7 +132,7 @@ def robots() -> Response:
 
 def entity_pages() -> list[str]:
     """The HTML page URL of every IRI subject in the namespace, in IRI order (memoised per build)."""
-    return [doc_url(rest, HTML) for rest in caching.per_build("entity-paths", _entity_paths)]
+    return [doc_url(rest, HTML) for rest in publisher().memos.value("entity-paths", _entity_paths)]
 
 
 def _entity_paths() -> list[str]:

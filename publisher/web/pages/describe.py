@@ -23,7 +23,7 @@ from publisher.store import Store
 from publisher.web.site.labels import LABEL_PREDICATES
 
 if TYPE_CHECKING:
-    from publisher.web.site.memo import BoundedMemo
+    from publisher.memo import BoundedMemo
 
 Direction = Lit["out", "in"]
 
@@ -97,7 +97,7 @@ class Description:
 
 @dataclass(frozen=True)
 class Memos:
-    """Per-build memos (``publisher.web.site.memo.BoundedMemo``) for what the build fixes about one term.
+    """Per-build memos (``publisher.memo.BoundedMemo``) for what the build fixes about one term.
 
     ``context``: a term's context rows (labels, types, image URLs), so a page queries only for the terms no
     earlier page showed: the predicates, types and popular articles of a page are mostly known already.

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask.blueprints import BlueprintSetupState
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from rdflib import URIRef
@@ -30,7 +30,7 @@ from publisher.web import publisher
 from publisher.web.site import caching
 from publisher.web.pages.describe import Description, Memos, Window, describe, exists
 from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
-from publisher.web.site.memo import BoundedMemo, build_memo
+from publisher.memo import BoundedMemo
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.web.site.negotiation import add_alternates, choose, link_value
 from publisher.web.pages.models import Alternate, EntityPage, Naming, Term, entity_page
@@ -143,13 +143,15 @@ def window_from(args: MultiDict[str, str]) -> Window:
 
 def documents() -> "BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]":
     """This app's memo of finished documents (body and headers), bounded by their total size."""
-    return build_memo("resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES, lambda kept: len(kept[0]))
+    return publisher().memos.memo("resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES,
+                                  lambda kept: len(kept[0]))
 
 
 def memos() -> Memos:
-    """This app's per-build memos for describing entities (bounded: see ``publisher.web.site.memo``)."""
-    return Memos(context=build_memo("describe.context", CONTEXT_MEMO_TERMS),
-                 groups=build_memo("describe.groups", GROUPS_MEMO_SUBJECTS))
+    """This app's per-build memos for describing entities (bounded: see ``publisher/memo.py``)."""
+    memos = publisher().memos
+    return Memos(context=memos.memo("describe.context", CONTEXT_MEMO_TERMS),
+                 groups=memos.memo("describe.groups", GROUPS_MEMO_SUBJECTS))
 
 
 def alternates(rest: str) -> list[tuple[str, Format]]:
@@ -166,18 +168,24 @@ def next_page_url(rest: str, fmt: Format) -> str:
 # ---------------------------------------------------------------- representations
 
 
-@bp.app_template_filter("term_html")
-def term_html(term: Term) -> Markup:
-    """What the ``term`` macro of ``_macros.html`` renders for ``term`` (it stays the one place where terms
-    are escaped and linked), remembered: a :class:`Term` is a frozen value holding everything the macro
-    reads, so equal terms render equal markup, and a hub page renders ~3,000 of them."""
-    return _term_markup(term)
+@bp.record_once
+def install_term_filter(state: BlueprintSetupState) -> None:
+    """The ``term_html`` filter of this app: what the ``term`` macro of ``_macros.html`` renders for a term
+    (it stays the one place where terms are escaped and linked), remembered in the app's memos. A
+    :class:`Term` is a frozen value holding everything the macro reads, so equal terms render equal markup,
+    and a hub page renders ~3,000 of them; the markup comes from this app's templates, so it dies with it.
+    The memo is bound here, once, rather than looked up for each of those terms."""
+    app = state.app
+    memo = app.extensions["kgpub"].memos.memo("pages.markup", TERM_MARKUP_ENTRIES)
 
+    def term_html(term: Term) -> Markup:
+        markup = memo.get(term)
+        if markup is None:
+            markup = app.jinja_env.get_template("_macros.html").module.term(term)  # type: ignore[attr-defined]
+            memo.put(term, markup)
+        return markup  # type: ignore[no-any-return]
 
-@lru_cache(maxsize=TERM_MARKUP_ENTRIES)
-def _term_markup(term: Term) -> Markup:
-    macros = current_app.jinja_env.get_template("_macros.html").module
-    return macros.term(term)  # type: ignore[attr-defined,no-any-return]
+    app.jinja_env.filters["term_html"] = term_html
 
 
 def html_document(description: Description, rest: str) -> Response:
@@ -188,7 +196,7 @@ def html_document(description: Description, rest: str) -> Response:
 def build_page(description: Description, rest: str) -> EntityPage:
     """The page model of a description: names from its context, links to the web base."""
     naming = Naming.from_context(publisher().namespace, web_base(), description.context,
-                                 shared=build_memo("pages.terms", TERM_MEMO_ENTRIES))
+                                 shared=publisher().memos.memo("pages.terms", TERM_MEMO_ENTRIES))
     links = tuple(Alternate(fmt.label, href, fmt.media_type) for href, fmt in alternates(rest))
     return entity_page(description, naming, links, embedded_json_ld(description))
 

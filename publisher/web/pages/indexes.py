@@ -97,7 +97,7 @@ def site_context() -> dict[str, Any]:
 @bp.get("/")
 def index() -> str:
     # counts, classes and newest articles are fixed by the build: computed once per build and web base
-    return render_template("home.html", page=caching.per_build(f"home {web_base()}", home_page))
+    return render_template("home.html", page=publisher().memos.value(f"home {web_base()}", home_page))
 
 
 @bp.get("/search")

@@ -94,7 +94,7 @@ class EntityPage:
 
 
 class TermMemo(Protocol):
-    """Where a :class:`Naming` may keep the terms it made for later pages (``publisher.web.site.memo.BoundedMemo``)."""
+    """Where a :class:`Naming` may keep the terms it made for later pages (``publisher.memo.BoundedMemo``)."""
 
     def get(self, key: tuple[str, Node, bool]) -> Term | None: ...
 

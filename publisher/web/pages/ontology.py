@@ -10,7 +10,7 @@ The HTML is made here from the ontology graph with our own template rather than 
 cannot even be imported from a wheel install (RDFLib/pyLODE#260: it reads ``pyproject.toml`` from
 ``site-packages``), it writes pickles into its installed package at run time, and a template of our own
 shares the site's frame, label precedence and linking (``Naming``) with every other page. The parsed
-files and their conversions are memoised per build (``caching.per_build``).
+files and their conversions are memoised per build (``publisher().memos``).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def rdf_file(path: Path, fmt: Format) -> Response:
 
 def converted(path: Path, fmt: Format) -> bytes:
     """A release file in another format, made once per build (the shapes' blank nodes make it ~1 s)."""
-    return caching.per_build(f"{path.name} as {fmt.extension}", lambda: _convert(parsed(path), fmt))
+    return publisher().memos.value(f"{path.name} as {fmt.extension}", lambda: _convert(parsed(path), fmt))
 
 
 def _convert(graph: Graph, fmt: Format) -> bytes:
@@ -120,7 +120,7 @@ def _convert(graph: Graph, fmt: Format) -> bytes:
 
 def parsed(path: Path) -> Graph:
     """The graph in a release file, parsed once per build. Callers must not mutate it (views never do)."""
-    return caching.per_build(f"parsed {path.name}", lambda: _parse(path))
+    return publisher().memos.value(f"parsed {path.name}", lambda: _parse(path))
 
 
 def _parse(path: Path) -> Graph:

@@ -23,22 +23,18 @@ With no build behind the app (``build_id == "unbuilt"``) nothing is claimed: ``n
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from werkzeug.http import http_date
 
 from publisher.web import publisher
 from publisher.web.site.urls import base_variant
 
 UNBUILT = "unbuilt"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -146,28 +142,7 @@ def _http_now() -> str:
 
 def _http_build_time() -> str:
     """``build_time()`` as an HTTP date, formatted once per app and build."""
-    return per_build("http build time", lambda: http_date(build_time()))
-
-
-PER_BUILD_ENTRIES = 256
-
-
-def per_build(key: str, compute: Callable[[], T]) -> T:
-    """``compute()`` once per app and build: a build is immutable, so whatever it determines is too.
-
-    For facts worth a query but not worth a manifest field (VoID statistics, the sitemap's IRIs). The memo
-    hangs off the app rather than the module, so two apps (two builds) in one process never share it; a
-    race between threads only computes the same value twice.
-    """
-    memo: OrderedDict[tuple[str, str], Any] = current_app.extensions.setdefault("kgpub.per_build", OrderedDict())
-    slot = (publisher().build_id, key)
-    if slot in memo:
-        memo.move_to_end(slot)
-        return memo[slot]
-    value = memo[slot] = compute()
-    while len(memo) > PER_BUILD_ENTRIES:  # keys may carry a request's Host: keep the memo bounded
-        memo.popitem(last=False)
-    return value
+    return publisher().memos.value("http build time", lambda: http_date(build_time()))
 
 
 def _max_age(policy: CachePolicy) -> int:

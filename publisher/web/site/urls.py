@@ -22,7 +22,6 @@ from publisher.web import publisher
 
 CATCH_ALL = "resources.resource"  # the rule that turns any other path into an entity IRI
 CONVERTER = re.compile(r"<[^>]+>")
-RESERVED_KEY = "kgpub.reserved"
 
 
 def web_base() -> str:
@@ -57,9 +56,7 @@ def doc_url(rest: str, fmt: Format) -> str:
 
 def is_reserved(rest: str) -> bool:
     """Whether ``rest``'s first segment is a name the app serves itself (so no entity page lives there)."""
-    pattern = current_app.extensions.get(RESERVED_KEY)
-    if pattern is None:  # an app's rules are fixed once it serves requests
-        pattern = current_app.extensions[RESERVED_KEY] = reserved_pattern(current_app.url_map)
+    pattern = publisher().memos.value("reserved names", lambda: reserved_pattern(current_app.url_map))
     return pattern.fullmatch(rest.split("/", 1)[0]) is not None
 
 

@@ -161,7 +161,7 @@ def describe() -> Response:
         response = Response(render_template("sparql.html", page=query_page()), mimetype=HTML.media_type)
     else:
         url = endpoint_url()
-        body = caching.per_build(f"service description {fmt.extension} {url}", lambda: graph_bytes(
+        body = publisher().memos.value(f"service description {fmt.extension} {url}", lambda: graph_bytes(
             service_description(url, dataset_facts(), RESULT_FORMATS + RDF_FORMATS), fmt))
         response = Response(body, mimetype=fmt.media_type)
     return add_alternates(response, description_alternates())
@@ -180,7 +180,7 @@ def dataset_facts() -> DatasetFacts:
     """Named graphs from the build manifest; the union default graph counted by the store, once per build."""
     state = publisher()
     graphs = dict(state.manifest.graphs) if state.manifest else {}
-    triples = caching.per_build("sparql.default_graph_triples", default_graph_triples)
+    triples = publisher().memos.value("sparql.default_graph_triples", default_graph_triples)
     return DatasetFacts(title=state.settings.title, graphs=graphs, default_graph_triples=triples)
 
 
