@@ -48,14 +48,19 @@ class RdflibStore:
         return SelectResult(variables=variables, rows=rows)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
-        return bool(self.dataset.query(query, initBindings=dict(bindings or {}), base=self.namespace).askAnswer)
+        return bool(
+            self.dataset.query(query, initBindings=dict(bindings or {}), base=self.namespace).askAnswer
+        )
 
 
 def competency_queries() -> dict[str, str]:
     """The shipped competency questions by file stem, e.g. ``01-tju-agreement-partners``."""
     folder = files("publisher.queries").joinpath("competency")
-    return {Path(entry.name).stem: entry.read_text(encoding="utf-8")
-            for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".rq")}
+    return {
+        Path(entry.name).stem: entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".rq")
+    }
 
 
 def load_rdflib(dump: Path) -> Dataset:
@@ -65,7 +70,9 @@ def load_rdflib(dump: Path) -> Dataset:
     return dataset
 
 
-def sample(call: Callable[[], object], budget_s: float, max_samples: int, min_samples: int = 3) -> list[float]:
+def sample(
+    call: Callable[[], object], budget_s: float, max_samples: int, min_samples: int = 3
+) -> list[float]:
     """Wall times of repeated calls, in ms: until the budget or ``max_samples``; ``min_samples`` if they fit in
     five budgets (a query slower than that is measured once per round rather than stalling the run)."""
     times: list[float] = []
@@ -89,8 +96,9 @@ def percentiles(times: list[float]) -> Latency:
     return Latency(statistics.median(ordered), p99, len(ordered))
 
 
-def workloads(store: object, namespace: str, entities: Mapping[str, str],
-              page_size: int) -> dict[str, Callable[[], object]]:
+def workloads(
+    store: object, namespace: str, entities: Mapping[str, str], page_size: int
+) -> dict[str, Callable[[], object]]:
     """Every measured call on one engine: each competency question, then each entity page's ``describe``."""
     calls: dict[str, Callable[[], object]] = {}
     for name, text in competency_queries().items():
@@ -102,8 +110,13 @@ def workloads(store: object, namespace: str, entities: Mapping[str, str],
     return calls
 
 
-def measure(settings: Settings, entities: Mapping[str, str], budget_s: float, max_samples: int,
-            rdflib_dataset: Dataset) -> dict[str, dict[str, Latency]]:
+def measure(
+    settings: Settings,
+    entities: Mapping[str, str],
+    budget_s: float,
+    max_samples: int,
+    rdflib_dataset: Dataset,
+) -> dict[str, dict[str, Latency]]:
     """One round: ``{workload: {"kgpub": Latency, "rdflib": Latency}}`` on the current build."""
     embedded = EmbeddedStore(settings)
     try:

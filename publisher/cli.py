@@ -20,7 +20,6 @@ from publisher.settings import Settings
 from publisher.store import UserQuery
 
 
-
 class PublisherFailure(click.ClickException):
     """A ``PublisherError`` carried to click with its exit code."""
 
@@ -55,9 +54,19 @@ class KgpubGroup(click.Group):
 
 
 @click.group(cls=KgpubGroup)
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), help="Folder holding ontology/, data/ and shapes/ (default: current folder).")
-@click.option("--namespace", help="Base IRI for the data files' relative IRIs (default: https://kgpub.example.org/).")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), help="Where builds are published (default: <project-dir>/build).")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding ontology/, data/ and shapes/ (default: current folder).",
+)
+@click.option(
+    "--namespace", help="Base IRI for the data files' relative IRIs (default: https://kgpub.example.org/)."
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where builds are published (default: <project-dir>/build).",
+)
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path | None, namespace: str | None, build_dir: Path | None) -> None:
     """kgpub: publish the university-news knowledge graph as linked data."""
@@ -89,7 +98,11 @@ def validate(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--full", is_flag=True, help="Rebuild everything, even when only data files changed since the current release.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild everything, even when only data files changed since the current release.",
+)
 @click.pass_context
 def build(ctx: click.Context, full: bool) -> None:
     """Validate, then publish a new release and point build/current at it (progress on stderr).
@@ -105,8 +118,19 @@ def build(ctx: click.Context, full: bool) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", *CLI_FORMATS]), default="table", show_default=True, help="Output format; 'table' prints SELECT/ASK as text (Turtle for CONSTRUCT/DESCRIBE).")
-@click.option("--timeout", type=float, help="Seconds before the query is stopped (default: the query_timeout_s setting).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", *CLI_FORMATS]),
+    default="table",
+    show_default=True,
+    help="Output format; 'table' prints SELECT/ASK as text (Turtle for CONSTRUCT/DESCRIBE).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    help="Seconds before the query is stopped (default: the query_timeout_s setting).",
+)
 @click.pass_context
 def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> None:
     """Run a SPARQL query (text, or a path to a .rq file) on the current build.
@@ -178,9 +202,20 @@ def cell(term: dict[str, str] | None) -> str:
 
 
 @cli.command()
-@click.option("--to", "gsp_url", metavar="URL", help="The store's Graph Store Protocol URL, e.g. http://host:7878/store (default: the store_update_url setting).")
-@click.option("--query-url", metavar="URL", help="The same store's SPARQL query endpoint, to list the graphs it holds (default: the store_url setting).")
-@click.option("--force", is_flag=True, help="Send every graph, even those unchanged since the last publish to URL.")
+@click.option(
+    "--to",
+    "gsp_url",
+    metavar="URL",
+    help="The store's Graph Store Protocol URL, e.g. http://host:7878/store (default: the store_update_url setting).",
+)
+@click.option(
+    "--query-url",
+    metavar="URL",
+    help="The same store's SPARQL query endpoint, to list the graphs it holds (default: the store_url setting).",
+)
+@click.option(
+    "--force", is_flag=True, help="Send every graph, even those unchanged since the last publish to URL."
+)
 @click.pass_context
 def publish(ctx: click.Context, gsp_url: str | None, query_url: str | None, force: bool) -> None:
     """Load the current build into a remote store: PUT each graph, then delete graphs the build no longer has."""
@@ -196,23 +231,67 @@ def publish(ctx: click.Context, gsp_url: str | None, query_url: str | None, forc
 
 
 @cli.command()
-@click.option("--store", "store_url", metavar="URL", help="Serve from this remote SPARQL 1.1 query endpoint instead of the embedded store (default: the store_url setting).")
-@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network).")
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8080; 0 picks a free one).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the workers setting).")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker (1 = sync workers).")
-@click.option("--build-if-missing/--no-build", default=True, show_default=True, help="Build first when no current build exists.")
-@click.option("--get", "get_path", metavar="PATH", help="Request PATH in-process, print the response body, exit (0 if status < 400).")
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    help="Serve from this remote SPARQL 1.1 query endpoint instead of the embedded store (default: the store_url setting).",
+)
+@click.option(
+    "--host",
+    default=None,
+    help="Interface to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network).",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8080; 0 picks a free one)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: the workers setting).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Threads per worker (1 = sync workers).",
+)
+@click.option(
+    "--build-if-missing/--no-build",
+    default=True,
+    show_default=True,
+    help="Build first when no current build exists.",
+)
+@click.option(
+    "--get",
+    "get_path",
+    metavar="PATH",
+    help="Request PATH in-process, print the response body, exit (0 if status < 400).",
+)
 @click.pass_context
-def serve(ctx: click.Context, store_url: str | None, host: str | None, port: int | None, workers: int | None,
-          threads: int, build_if_missing: bool, get_path: str | None) -> None:
+def serve(
+    ctx: click.Context,
+    store_url: str | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    threads: int,
+    build_if_missing: bool,
+    get_path: str | None,
+) -> None:
     """Serve the published build with gunicorn (pages, SPARQL endpoint, dumps).
 
     With --store, queries go to the remote store; dumps, ontology.ttl and shapes.ttl still come from the
     local build if there is one (never built for a remote store).
     """
     settings = settings_of(ctx, host=host, port=port, workers=workers, store_url=store_url)
-    if build_if_missing and not settings.store_url and not (settings.current_build / "manifest.json").is_file():
+    if (
+        build_if_missing
+        and not settings.store_url
+        and not (settings.current_build / "manifest.json").is_file()
+    ):
         from publisher.pipeline.publish import build as run_build
 
         say(f"no build at {settings.current_build}: building first")

@@ -57,27 +57,115 @@ def _w3c(name: str) -> str:
     return FORMATS_NS + name
 
 
-JSON_RESULTS = Format("application/sparql-results+json", "json", "JSON", Kind.RESULTS, "json", "JSON",
-                      _w3c("SPARQL_Results_JSON"), ("application/json",), cli_name="json")
-XML_RESULTS = Format("application/sparql-results+xml", "xml", "XML", Kind.RESULTS, "xml", "XML",
-                     _w3c("SPARQL_Results_XML"), ("application/xml", "text/xml"), cli_name="xml")
-CSV_RESULTS = Format("text/csv", "csv", "CSV", Kind.RESULTS, "csv", "CSV", _w3c("SPARQL_Results_CSV"),
-                     cli_name="csv")
-TSV_RESULTS = Format("text/tab-separated-values", "tsv", "TSV", Kind.RESULTS, "tsv", "TSV",
-                     _w3c("SPARQL_Results_TSV"), cli_name="tsv")
+JSON_RESULTS = Format(
+    "application/sparql-results+json",
+    "json",
+    "JSON",
+    Kind.RESULTS,
+    "json",
+    "JSON",
+    _w3c("SPARQL_Results_JSON"),
+    ("application/json",),
+    cli_name="json",
+)
+XML_RESULTS = Format(
+    "application/sparql-results+xml",
+    "xml",
+    "XML",
+    Kind.RESULTS,
+    "xml",
+    "XML",
+    _w3c("SPARQL_Results_XML"),
+    ("application/xml", "text/xml"),
+    cli_name="xml",
+)
+CSV_RESULTS = Format(
+    "text/csv", "csv", "CSV", Kind.RESULTS, "csv", "CSV", _w3c("SPARQL_Results_CSV"), cli_name="csv"
+)
+TSV_RESULTS = Format(
+    "text/tab-separated-values",
+    "tsv",
+    "TSV",
+    Kind.RESULTS,
+    "tsv",
+    "TSV",
+    _w3c("SPARQL_Results_TSV"),
+    cli_name="tsv",
+)
 
-TURTLE = Format("text/turtle", "ttl", "Turtle", Kind.GRAPH, "turtle", "TURTLE", _w3c("Turtle"),
-                ("application/x-turtle",), ("turtle",), cli_name="turtle", prefixed=True)
-JSON_LD = Format("application/ld+json", "jsonld", "JSON-LD", Kind.GRAPH, "json-ld", "JSON_LD", _w3c("JSON-LD"),
-                 ("application/json",), ("json-ld", "json"), cli_name="jsonld", named_graphs=True)
-N_TRIPLES = Format("application/n-triples", "nt", "N-Triples", Kind.GRAPH, "nt", "N_TRIPLES", _w3c("N-Triples"),
-                   names=("ntriples", "n-triples"), cli_name="ntriples")
-RDF_XML = Format("application/rdf+xml", "rdf", "RDF/XML", Kind.GRAPH, "xml", "RDF_XML", _w3c("RDF_XML"),
-                 ("application/xml",), ("rdfxml", "rdf+xml", "xml"), cli_name="rdfxml")
-TRIG = Format("application/trig", "trig", "TriG", Kind.DATASET, "trig", "TRIG", _w3c("TriG"), cli_name="trig",
-              named_graphs=True, prefixed=True)
-N_QUADS = Format("application/n-quads", "nq", "N-Quads", Kind.DATASET, "nquads", "N_QUADS", _w3c("N-Quads"),
-                 names=("nquads", "n-quads"), cli_name="nquads", named_graphs=True)
+TURTLE = Format(
+    "text/turtle",
+    "ttl",
+    "Turtle",
+    Kind.GRAPH,
+    "turtle",
+    "TURTLE",
+    _w3c("Turtle"),
+    ("application/x-turtle",),
+    ("turtle",),
+    cli_name="turtle",
+    prefixed=True,
+)
+JSON_LD = Format(
+    "application/ld+json",
+    "jsonld",
+    "JSON-LD",
+    Kind.GRAPH,
+    "json-ld",
+    "JSON_LD",
+    _w3c("JSON-LD"),
+    ("application/json",),
+    ("json-ld", "json"),
+    cli_name="jsonld",
+    named_graphs=True,
+)
+N_TRIPLES = Format(
+    "application/n-triples",
+    "nt",
+    "N-Triples",
+    Kind.GRAPH,
+    "nt",
+    "N_TRIPLES",
+    _w3c("N-Triples"),
+    names=("ntriples", "n-triples"),
+    cli_name="ntriples",
+)
+RDF_XML = Format(
+    "application/rdf+xml",
+    "rdf",
+    "RDF/XML",
+    Kind.GRAPH,
+    "xml",
+    "RDF_XML",
+    _w3c("RDF_XML"),
+    ("application/xml",),
+    ("rdfxml", "rdf+xml", "xml"),
+    cli_name="rdfxml",
+)
+TRIG = Format(
+    "application/trig",
+    "trig",
+    "TriG",
+    Kind.DATASET,
+    "trig",
+    "TRIG",
+    _w3c("TriG"),
+    cli_name="trig",
+    named_graphs=True,
+    prefixed=True,
+)
+N_QUADS = Format(
+    "application/n-quads",
+    "nq",
+    "N-Quads",
+    Kind.DATASET,
+    "nquads",
+    "N_QUADS",
+    _w3c("N-Quads"),
+    names=("nquads", "n-quads"),
+    cli_name="nquads",
+    named_graphs=True,
+)
 
 HTML = Format("text/html", "html", "HTML", Kind.PAGE, aliases=("application/xhtml+xml",))
 

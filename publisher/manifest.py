@@ -28,8 +28,12 @@ class Manifest:
     builder: str = ""  # what made it (``incremental.builder()``): a different one rebuilds in full
     classes: Mapping[str, int] = field(default_factory=dict)  # class IRI -> instances in the data graphs
     entities: int = 0  # distinct IRI subjects in the namespace (data graphs)
-    graph_hashes: Mapping[str, str] = field(default_factory=dict)  # graph IRI -> sha256 of its sorted N-Triples
-    prefixes: Mapping[str, str] = field(default_factory=dict)  # the dumps' prefixes, kept by incremental builds
+    graph_hashes: Mapping[str, str] = field(
+        default_factory=dict
+    )  # graph IRI -> sha256 of its sorted N-Triples
+    prefixes: Mapping[str, str] = field(
+        default_factory=dict
+    )  # the dumps' prefixes, kept by incremental builds
     # VoID's statistics over the union of all graphs, counted at build time (None: not counted, e.g. a
     # manifest from an older build or a census of a remote store; VoID then queries the store)
     properties: tuple[str, ...] | None = None  # distinct predicates
@@ -39,7 +43,11 @@ class Manifest:
 
     def known_sources(self) -> dict[str, tuple[str, list[int]]]:
         """What ``load.discover`` may reuse: each source's hash with the file status it was taken at."""
-        return {path: (sha, self.source_stats[path]) for path, sha in self.sources.items() if path in self.source_stats}
+        return {
+            path: (sha, self.source_stats[path])
+            for path, sha in self.sources.items()
+            if path in self.source_stats
+        }
 
     def to_json(self) -> str:
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}  # flat: asdict deep-copies

@@ -29,8 +29,9 @@ class BoundedMemo(Generic[K, V]):
     all, e.g. bytes), safe to share between threads. A value heavier than a quarter of ``max_weight`` is
     not kept: one huge value would evict everything else."""
 
-    def __init__(self, max_entries: int, max_weight: int | None = None, weigh: Callable[[V], int] | None = None
-                 ) -> None:
+    def __init__(
+        self, max_entries: int, max_weight: int | None = None, weigh: Callable[[V], int] | None = None
+    ) -> None:
         if max_entries < 1:
             raise ValueError("a memo needs room for at least one entry")
         self.max_entries = max_entries
@@ -98,8 +99,13 @@ class Memos:
         self._memos: dict[str, BoundedMemo[Any, Any]] = {}
         self._lock = Lock()
 
-    def memo(self, name: str, max_entries: int, max_weight: int | None = None,
-             weigh: Callable[[Any], int] | None = None) -> BoundedMemo[Any, Any]:
+    def memo(
+        self,
+        name: str,
+        max_entries: int,
+        max_weight: int | None = None,
+        weigh: Callable[[Any], int] | None = None,
+    ) -> BoundedMemo[Any, Any]:
         """The memo called ``name`` (created empty, with these bounds, on first use)."""
         memo = self._memos.get(name)
         if memo is None:

@@ -33,9 +33,12 @@ class Settings:
         "Public URL prefix that serves the namespace; default: wherever the server is reached", None
     )
     store_url: str | None = _help("Remote SPARQL 1.1 query endpoint to serve from; embedded if unset", None)
-    store_update_url: str | None = _help("Remote store's Graph Store Protocol URL (for `kgpub publish`)", None)
+    store_update_url: str | None = _help(
+        "Remote store's Graph Store Protocol URL (for `kgpub publish`)", None
+    )
     store_timeout_param: str | None = _help(
-        "Request parameter that passes the time limit to the remote store: `name` (seconds) or `name:ms`", None
+        "Request parameter that passes the time limit to the remote store: `name` (seconds) or `name:ms`",
+        None,
     )
     query_timeout_s: float = _help("Wall-clock limit per SPARQL query, in seconds", 30.0)
     query_memory_mb: int = _help("Memory a query's process may allocate (embedded store), in MiB", 2048)
@@ -102,7 +105,9 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    return {f.name: env[f"KGPUB_{f.name.upper()}"] for f in fields(Settings) if f"KGPUB_{f.name.upper()}" in env}
+    return {
+        f.name: env[f"KGPUB_{f.name.upper()}"] for f in fields(Settings) if f"KGPUB_{f.name.upper()}" in env
+    }
 
 
 def _coerce(values: dict[str, Any]) -> dict[str, Any]:

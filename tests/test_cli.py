@@ -25,7 +25,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def run(project: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--project-dir", str(project), "--build-dir", str(project.parent / "build"), *args])
+    return CliRunner().invoke(
+        cli, ["--project-dir", str(project), "--build-dir", str(project.parent / "build"), *args]
+    )
 
 
 def break_syntax(project: Path) -> Path:
@@ -111,10 +113,24 @@ def test_serve_without_build_and_no_build_exits_4(project: Path) -> None:
 
 
 def test_render_table_aligns_columns() -> None:
-    results = {"head": {"vars": ["a", "b"]}, "results": {"bindings": [
-        {"a": {"type": "uri", "value": "http://e/x"}, "b": {"type": "literal", "value": "hi", "xml:lang": "en"}},
-        {"a": {"type": "literal", "value": "2", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}},
-    ]}}
+    results = {
+        "head": {"vars": ["a", "b"]},
+        "results": {
+            "bindings": [
+                {
+                    "a": {"type": "uri", "value": "http://e/x"},
+                    "b": {"type": "literal", "value": "hi", "xml:lang": "en"},
+                },
+                {
+                    "a": {
+                        "type": "literal",
+                        "value": "2",
+                        "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                    }
+                },
+            ]
+        },
+    }
     lines = render_table(results).splitlines()
     assert lines[0].split() == ["?a", "?b"]
     assert lines[2].split() == ["<http://e/x>", '"hi"@en'] and lines[3].strip() == "2"

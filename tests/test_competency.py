@@ -37,20 +37,26 @@ def local(result: SelectResult, variable: str, namespace: str) -> set[str]:
     return {value.removeprefix(namespace) for value in column(result, variable)}
 
 
-def test_q1_tju_signed_with_china_telecom_and_huawei_on_2020_09_24(store: Store, built_settings: Settings) -> None:
+def test_q1_tju_signed_with_china_telecom_and_huawei_on_2020_09_24(
+    store: Store, built_settings: Settings
+) -> None:
     result = ask(store, "01-tju-agreement-partners.rq")
     assert sorted(column(result, "partnerName")) == ["China Telecom", "Huawei"]
     assert set(column(result, "date")) == {"2020-09-24"}
     assert local(result, "event", built_settings.namespace) == {
-        "id/event/2020-09-24-tju-china-telecom-huawei-signing-ceremony"}
+        "id/event/2020-09-24-tju-china-telecom-huawei-signing-ceremony"
+    }
 
 
 def test_q2_three_signatories_each_for_one_party_with_their_posts(store: Store) -> None:
     result = ask(store, "02-agreement-signatories.rq")
     signed = {(str(r["signatoryName"]), str(r["partyName"]), str(r["postLabel"])) for r in result.rows}
     assert signed == {
-        ("Hu Qinghua", "Tianjin University",
-         "Vice Dean of the College of Intelligence and Computing, Tianjin University"),
+        (
+            "Hu Qinghua",
+            "Tianjin University",
+            "Vice Dean of the College of Intelligence and Computing, Tianjin University",
+        ),
         ("Su Weifeng", "China Telecom", "Deputy General Manager of China Telecom Tianjin Branch"),
         ("Qi Pingchuan", "Huawei", "General Manager of Huawei Tianjin Cloud and AI BG"),
     }
@@ -77,15 +83,30 @@ def test_q4_one_joint_lab_founded_by_three_parties_with_its_focus(store: Store) 
 
 def test_q5_agreement_covers_the_seven_named_technologies(store: Store) -> None:
     topics = set(column(ask(store, "05-agreement-topics.rq"), "topicLabel"))
-    assert topics == {"5G", "artificial intelligence", "big data", "intelligent network", "edge intelligence",
-                      "human-computer interaction", "pattern recognition"}
+    assert topics == {
+        "5G",
+        "artificial intelligence",
+        "big data",
+        "intelligent network",
+        "edge intelligence",
+        "human-computer interaction",
+        "pattern recognition",
+    }
 
 
-def test_q6_the_article_mentions_huawei(store: Store, built_settings: Settings, request: pytest.FixtureRequest) -> None:
+def test_q6_the_article_mentions_huawei(
+    store: Store, built_settings: Settings, request: pytest.FixtureRequest
+) -> None:
     if request.node.callspec.params["store"] == "virtuoso":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "Virtuoso 7.2.5 answers no rows: its engine drops the join of `?entity org:subOrganizationOf* ?org` "
-            "with `?article a schema:NewsArticle ; schema:mentions|schema:about ?entity` (each part alone is right)")))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "Virtuoso 7.2.5 answers no rows: its engine drops the join of `?entity org:subOrganizationOf* ?org` "
+                    "with `?article a schema:NewsArticle ; schema:mentions|schema:about ?entity` (each part alone is right)"
+                ),
+            )
+        )
     result = ask(store, "06-articles-mentioning.rq")
     assert local(result, "article", built_settings.namespace) == {ARTICLE}
     assert column(result, "published") == ["2020-10-12T16:03:00+08:00"]
@@ -113,4 +134,6 @@ def test_q9_every_fact_about_huawei_traces_to_the_article(store: Store, built_se
     result = ask(store, "09-fact-provenance.rq")
     assert len(result.rows) >= 2
     assert local(result, "article", built_settings.namespace) == {ARTICLE}
-    assert set(column(result, "publisherName")) == {"College of Intelligence and Computing, Tianjin University"}
+    assert set(column(result, "publisherName")) == {
+        "College of Intelligence and Computing, Tianjin University"
+    }

@@ -49,7 +49,9 @@ IANA = "https://www.iana.org/assignments/media-types/"
 def small_store() -> ox.Store:
     store = ox.Store()
     for i in range(3):
-        store.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(f"o {i}", language="en")))
+        store.add(
+            ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(f"o {i}", language="en"))
+        )
     return store
 
 
@@ -70,7 +72,9 @@ def test_negotiation_finds_each_format_by_its_media_type_and_its_names(fmt: Form
 
 @pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.extension)
 def test_the_store_serializes_results_its_parser_reads_back(fmt: Format) -> None:
-    result = serialize_answer(small_store().query(f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }}"), fmt.media_type, 10)
+    result = serialize_answer(
+        small_store().query(f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }}"), fmt.media_type, 10
+    )
     assert result.media_type == fmt.media_type
     assert sorted(str(row[1]) for row in parse_results(result.body, fmt)) == ["o 0", "o 1", "o 2"]
 
@@ -87,20 +91,28 @@ def test_the_store_serializes_graphs_its_parser_reads_back(fmt: Format) -> None:
 def test_documents_serialize_what_rdflib_reads_back(fmt: Format) -> None:
     triples = [(URIRef(f"{EX}s"), URIRef(f"{EX}p"), Literal("o", lang="en"))]
     body = rdf_bytes(triples, fmt, {"ex": EX})
-    assert isomorphic(Graph().parse(data=body, format=fmt.rdflib), Graph().parse(data=rdf_bytes(triples, fmt, {}),
-                                                                              format=fmt.rdflib))
+    assert isomorphic(
+        Graph().parse(data=body, format=fmt.rdflib),
+        Graph().parse(data=rdf_bytes(triples, fmt, {}), format=fmt.rdflib),
+    )
     assert set(Graph().parse(data=body, format=fmt.rdflib)) == set(triples)
 
 
 def test_every_results_and_rdf_format_has_a_cli_name() -> None:
     assert set(CLI_FORMATS.values()) == set(RESULT_FORMATS + RDF_FORMATS)
-    assert {"turtle", "ntriples", "rdfxml", "jsonld", "nquads", "trig", "json", "xml", "csv", "tsv"} == set(CLI_FORMATS)
+    assert {"turtle", "ntriples", "rdfxml", "jsonld", "nquads", "trig", "json", "xml", "csv", "tsv"} == set(
+        CLI_FORMATS
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CLI_FORMATS))
 def test_kgpub_query_writes_each_format_its_parser_reads_back(built_settings: Settings, name: str) -> None:
     fmt = CLI_FORMATS[name]
-    form = "SELECT ?s WHERE { ?s a ?c } LIMIT 2" if fmt.kind is Kind.RESULTS else "CONSTRUCT WHERE { ?s a ?c } LIMIT 2"
+    form = (
+        "SELECT ?s WHERE { ?s a ?c } LIMIT 2"
+        if fmt.kind is Kind.RESULTS
+        else "CONSTRUCT WHERE { ?s a ?c } LIMIT 2"
+    )
     args = ["--project-dir", str(built_settings.project_dir), "--build-dir", str(built_settings.build_dir)]
     result = CliRunner().invoke(cli, [*args, "query", form, "--format", name])
     assert result.exit_code == 0, result.output
@@ -131,8 +143,9 @@ def test_each_dump_parses_in_its_registered_syntax(built_settings: Settings, dum
 
 @pytest.mark.parametrize("dump", DUMP_FILES, ids=lambda d: d.name)
 def test_void_describes_each_dump_as_registered_and_serves_it_so(client: FlaskClient, dump) -> None:
-    void = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data,
-                         format="turtle")
+    void = Graph().parse(
+        data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
     url = URIRef(f"http://localhost/dumps/{dump.name}")
     distribution = next(void.subjects(DCAT.downloadURL, url))
     assert void.value(distribution, DCAT.mediaType) == URIRef(IANA + dump.syntax.media_type)

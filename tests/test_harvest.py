@@ -53,7 +53,9 @@ def void_of(client: FlaskClient, media_type: str = "text/turtle") -> tuple[Graph
     response = client.get("/.well-known/void", headers={"Accept": media_type})
     assert response.status_code == 200, response.data[:500]
     assert response.mimetype == media_type
-    graph = Graph().parse(data=response.data, format=next(f.rdflib for f in GRAPH_FORMATS if f.media_type == media_type))
+    graph = Graph().parse(
+        data=response.data, format=next(f.rdflib for f in GRAPH_FORMATS if f.media_type == media_type)
+    )
     datasets = set(graph.subjects(RDF.type, VOID.Dataset)) & set(graph.subjects(RDF.type, DCAT.Dataset))
     assert len(datasets) == 1, datasets
     return graph, datasets.pop()
@@ -109,15 +111,23 @@ def test_void_triples_equal_the_dumps(client, manifest, published, release) -> N
 
 def test_void_partitions_follow_the_manifest(client, manifest) -> None:
     graph, dataset = void_of(client)
-    classes = {value(graph, p, VOID["class"]): value(graph, p, VOID.entities).toPython()
-               for p in graph.objects(dataset, VOID.classPartition)}
+    classes = {
+        value(graph, p, VOID["class"]): value(graph, p, VOID.entities).toPython()
+        for p in graph.objects(dataset, VOID.classPartition)
+    }
     assert classes == {URIRef(c): n for c, n in manifest.classes.items()}
-    subsets = {value(graph, s, URIRef("http://www.w3.org/ns/sparql-service-description#name")):
-               value(graph, s, VOID.triples).toPython() for s in graph.objects(dataset, VOID.subset)}
+    subsets = {
+        value(graph, s, URIRef("http://www.w3.org/ns/sparql-service-description#name")): value(
+            graph, s, VOID.triples
+        ).toPython()
+        for s in graph.objects(dataset, VOID.subset)
+    }
     assert subsets == {URIRef(g): n for g, n in manifest.graphs.items()}
 
 
-def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_settings, manifest, monkeypatch) -> None:
+def test_past_the_listing_limit_article_graphs_are_summed_not_listed(
+    built_settings, manifest, monkeypatch
+) -> None:
     """A 10M-triple archive has 65k article graphs: VoID and the service description stay small by naming
     the other graphs and summing the article graphs, with the query that lists them."""
     from publisher import create_app
@@ -130,13 +140,23 @@ def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_setti
     graph, dataset_node = void_of(client)
     articles = {g: n for g, n in manifest.graphs.items() if "/graph/article/" in g}
     assert len(manifest.graphs) > 2 and articles
-    named = {graph.value(s, URIRef("http://www.w3.org/ns/sparql-service-description#name")):
-             value(graph, s, VOID.triples).toPython() for s in graph.objects(dataset_node, VOID.subset)}
+    named = {
+        graph.value(s, URIRef("http://www.w3.org/ns/sparql-service-description#name")): value(
+            graph, s, VOID.triples
+        ).toPython()
+        for s in graph.objects(dataset_node, VOID.subset)
+    }
     assert named.pop(None) == sum(articles.values())  # the one summary subset has no sd:name
     assert named == {URIRef(g): n for g, n in manifest.graphs.items() if g not in articles}
-    summary = next(s for s in graph.objects(dataset_node, VOID.subset) if (s, DCTERMS.description, None) in graph)
-    assert f"The {len(articles):,} per-article named graphs" in str(value(graph, summary, DCTERMS.description))
-    description = Graph().parse(data=client.get("/sparql", headers={"Accept": "text/turtle"}).data, format="turtle")
+    summary = next(
+        s for s in graph.objects(dataset_node, VOID.subset) if (s, DCTERMS.description, None) in graph
+    )
+    assert f"The {len(articles):,} per-article named graphs" in str(
+        value(graph, summary, DCTERMS.description)
+    )
+    description = Graph().parse(
+        data=client.get("/sparql", headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
     sd = "http://www.w3.org/ns/sparql-service-description#"
     assert not list(description.objects(None, URIRef(sd + "namedGraph")))
     comment = str(next(description.objects(None, RDFS.comment)))
@@ -146,8 +166,12 @@ def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_setti
 def test_void_names_vocabularies_and_the_newest_article(client, manifest) -> None:
     graph, dataset = void_of(client)
     vocabularies = {str(v) for v in graph.objects(dataset, VOID.vocabulary)}
-    assert {"http://schema.org/", "http://www.w3.org/ns/org#", "https://kgpub.example.org/ontology#",
-            "http://www.w3.org/1999/02/22-rdf-syntax-ns#"} <= vocabularies
+    assert {
+        "http://schema.org/",
+        "http://www.w3.org/ns/org#",
+        "https://kgpub.example.org/ontology#",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    } <= vocabularies
     assert value(graph, dataset, VOID.exampleResource) == URIRef(manifest.namespace + ARTICLE)
     assert value(graph, dataset, VOID.distinctSubjects).toPython() >= manifest.entities
 
@@ -157,10 +181,17 @@ def test_void_distributions_describe_the_files(client, release) -> None:
     for distribution in graph.objects(dataset, DCAT.distribution):
         url = value(graph, distribution, DCAT.downloadURL)
         name = str(url).rsplit("/", 1)[1]
-        assert value(graph, distribution, DCAT.byteSize).toPython() == (release / "dumps" / name).stat().st_size
+        assert (
+            value(graph, distribution, DCAT.byteSize).toPython() == (release / "dumps" / name).stat().st_size
+        )
         media_type = str(value(graph, distribution, DCAT.mediaType)).rsplit("media-types/", 1)[1]
-        expected = {"nt.gz": "application/n-triples", "nq.gz": "application/n-quads", "ttl": "text/turtle",
-                    "trig": "application/trig", "jsonld": "application/ld+json"}[name.split(".", 1)[1]]
+        expected = {
+            "nt.gz": "application/n-triples",
+            "nq.gz": "application/n-quads",
+            "ttl": "text/turtle",
+            "trig": "application/trig",
+            "jsonld": "application/ld+json",
+        }[name.split(".", 1)[1]]
         assert media_type == expected
         compressed = list(graph.objects(distribution, DCAT.compressFormat))
         assert bool(compressed) == name.endswith(".gz")
@@ -220,9 +251,19 @@ def test_dumps_answer_byte_ranges(client, release) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/dumps/../manifest.json", "/dumps/%2e%2e%2fmanifest.json", "/dumps/..%2fmanifest.json",
-     "/dumps/kgpub.ttl%00", "/dumps/manifest.json", "/dumps/.", "/dumps/..", "/dumps/%2e%2e",
-     "/dumps/kgpub.TTL", "/dumps/kgpub.ttl/", "/dumps/a/kgpub.ttl"],
+    [
+        "/dumps/../manifest.json",
+        "/dumps/%2e%2e%2fmanifest.json",
+        "/dumps/..%2fmanifest.json",
+        "/dumps/kgpub.ttl%00",
+        "/dumps/manifest.json",
+        "/dumps/.",
+        "/dumps/..",
+        "/dumps/%2e%2e",
+        "/dumps/kgpub.TTL",
+        "/dumps/kgpub.ttl/",
+        "/dumps/a/kgpub.ttl",
+    ],
 )
 def test_nothing_outside_the_allow_list_is_served(client, path) -> None:
     response = client.get(path)
@@ -270,9 +311,14 @@ def entity_pages_from(published: Dataset, namespace: str, reserved: re.Pattern[s
     """What the sitemap must list, computed from the dump rather than the store."""
     pages = set()
     for s in {s for s, *_ in published.quads((None, None, None, None))}:
-        rest = str(s)[len(namespace):]
-        if isinstance(s, URIRef) and str(s).startswith(namespace) and rest and "#" not in rest \
-                and not reserved.fullmatch(rest.split("/", 1)[0]):
+        rest = str(s)[len(namespace) :]
+        if (
+            isinstance(s, URIRef)
+            and str(s).startswith(namespace)
+            and rest
+            and "#" not in rest
+            and not reserved.fullmatch(rest.split("/", 1)[0])
+        ):
             pages.add(f"{BASE}doc/{rest}.html")
     return pages
 
@@ -291,7 +337,9 @@ def test_sitemap_lists_the_article_and_every_entity_page(app, client, published,
 
 
 def lastmod_of(manifest: Manifest) -> str:
-    return datetime.fromisoformat(manifest.created).astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return (
+        datetime.fromisoformat(manifest.created).astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    )
 
 
 def test_article_page_in_the_sitemap_exists(client) -> None:

@@ -33,7 +33,9 @@ def import_graph() -> dict[str, set[str]]:
     paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     modules = set(paths)
     graph = {name: imports_of(path, modules) for name, path in paths.items()}
-    for name in graph:  # a package's __init__ runs first, but importing it is not a dependency on its children
+    for (
+        name
+    ) in graph:  # a package's __init__ runs first, but importing it is not a dependency on its children
         graph[name].discard(name)
     return graph
 
@@ -50,7 +52,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             if node.startswith(target + "."):  # a module importing its own package (``from pkg import x``)
                 continue
             if state.get(target) == 1:
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         stack.pop()
@@ -71,11 +73,19 @@ def test_the_cycle_finder_finds_one() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
-@pytest.mark.parametrize("lower,upper", [("publisher.store", "publisher.pipeline"), ("publisher.store", "publisher.web"),
-                                         ("publisher.pipeline", "publisher.web")])
+@pytest.mark.parametrize(
+    "lower,upper",
+    [
+        ("publisher.store", "publisher.pipeline"),
+        ("publisher.store", "publisher.web"),
+        ("publisher.pipeline", "publisher.web"),
+    ],
+)
 def test_layers_import_downwards_only(lower: str, upper: str) -> None:
     graph = import_graph()
-    upward = {(m, t) for m, targets in graph.items() if m.startswith(lower) for t in targets if t.startswith(upper)}
+    upward = {
+        (m, t) for m, targets in graph.items() if m.startswith(lower) for t in targets if t.startswith(upper)
+    }
     assert not upward
 
 

@@ -14,8 +14,23 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
 
-from publisher.formats import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
-from publisher.web.site.negotiation import add_alternates, add_vary, by_token, choose, download_name, negotiate
+from publisher.formats import (
+    ALL_FORMATS,
+    GRAPH_FORMATS,
+    HTML,
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    Format,
+    by_media_type,
+)
+from publisher.web.site.negotiation import (
+    add_alternates,
+    add_vary,
+    by_token,
+    choose,
+    download_name,
+    negotiate,
+)
 
 RESULTS_JSON, RESULTS_XML, CSV, TSV = RESULT_FORMATS
 TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS = RDF_FORMATS
@@ -63,7 +78,9 @@ def test_rdf_rows_agree_with_pyoxigraph(fmt: Format) -> None:
 def test_result_rows_name_rdflib_parsers_of_that_syntax(fmt: Format) -> None:
     """Serialize real results with pyoxigraph in the row's media type; rdflib's named parser reads them."""
     store = ox.Store()
-    store.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o")))
+    store.add(
+        ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
+    )
     solutions = store.query("SELECT ?s ?o WHERE { ?s ?p ?o }")
     body = solutions.serialize(format=ox.QueryResultsFormat.from_media_type(fmt.media_type))
     parsed = Result.parse(io.BytesIO(body), format=fmt.rdflib)
@@ -74,7 +91,9 @@ def test_result_rows_name_rdflib_parsers_of_that_syntax(fmt: Format) -> None:
 def test_rdf_rows_name_rdflib_serializers_of_that_syntax(fmt: Format) -> None:
     """rdflib writes with the row's name; pyoxigraph reads it as the row's media type: same syntax."""
     dataset = rdflib.Dataset()
-    dataset.add((rdflib.URIRef("http://example.org/s"), rdflib.URIRef("http://example.org/p"), rdflib.Literal("o")))
+    dataset.add(
+        (rdflib.URIRef("http://example.org/s"), rdflib.URIRef("http://example.org/p"), rdflib.Literal("o"))
+    )
     source = dataset if fmt in (TRIG, NQUADS) else dataset.default_graph
     body = source.serialize(format=fmt.rdflib, encoding="utf-8")
     quads = list(ox.parse(body, format=ox.RdfFormat.from_media_type(fmt.media_type)))
@@ -172,7 +191,9 @@ def test_by_token(token: str, offered: tuple[Format, ...], expected: Format) -> 
     assert by_token(token, offered) is expected
 
 
-@pytest.mark.parametrize(("token", "offered"), [("ttl", RESULT_FORMATS), ("csv", RDF_FORMATS), ("pdf", ALL_FORMATS)])
+@pytest.mark.parametrize(
+    ("token", "offered"), [("ttl", RESULT_FORMATS), ("csv", RDF_FORMATS), ("pdf", ALL_FORMATS)]
+)
 def test_unavailable_token_is_406_listing_tokens(token: str, offered: tuple[Format, ...]) -> None:
     with pytest.raises(NotAcceptable) as raised:
         by_token(token, offered)

@@ -59,7 +59,9 @@ def test_seed_data_conforms_with_zero_violations_and_zero_warnings() -> None:
 def test_invalid_fixture_fails_with_expected_message(fixture: Path, tmp_path: Path) -> None:
     shape, message = expectation(fixture)
     report = validate_with(fixture, tmp_path)
-    matching = [r for r in report.results if shape in owners(r.source_shape, report.shapes) and message in r.message]
+    matching = [
+        r for r in report.results if shape in owners(r.source_shape, report.shapes) and message in r.message
+    ]
     assert matching, f"expected {shape} with {message!r}; got:\n{report.text()}"
     warning_only = (URIRef(shape), SH.severity, SH.Warning) in report.shapes
     assert report.conforms is warning_only

@@ -7,15 +7,29 @@ from flask import Flask
 from publisher.web.site.urls import is_reserved, reserved_names, reserved_pattern
 
 #: What the app served itself when the names were a hand-kept list ("vendor" was listed but never routed).
-ROUTED = {"doc", "sparql", "static", "dumps", "void", ".well-known", "sitemap.xml", "robots.txt", "search",
-          "class", "ontology", "shapes"}
+ROUTED = {
+    "doc",
+    "sparql",
+    "static",
+    "dumps",
+    "void",
+    ".well-known",
+    "sitemap.xml",
+    "robots.txt",
+    "search",
+    "class",
+    "ontology",
+    "shapes",
+}
 
 
 def test_every_routed_top_level_name_is_reserved(app: Flask) -> None:
     pattern = reserved_pattern(app.url_map)
     assert all(pattern.fullmatch(name) for name in ROUTED)
     assert pattern.fullmatch("sitemap-3.xml") and pattern.fullmatch("ontology.ttl")
-    assert not any(pattern.fullmatch(name) for name in ("org", "person", "article", "id", "sitemap", "sparqls"))
+    assert not any(
+        pattern.fullmatch(name) for name in ("org", "person", "article", "id", "sitemap", "sparqls")
+    )
 
 
 def test_the_catch_all_reserves_nothing(app: Flask) -> None:

@@ -50,8 +50,13 @@ class Plan:
         return f"{len(self.put)} graphs replaced, {len(self.unchanged)} unchanged, {len(self.delete)} deleted"
 
 
-def publish_to(settings: Settings, target: GraphStore, query_store: Store, progress: Progress | None = None,
-               force: bool = False) -> Plan:
+def publish_to(
+    settings: Settings,
+    target: GraphStore,
+    query_store: Store,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> Plan:
     """Publish ``build/current`` into the store behind ``target`` (GSP) and ``query_store`` (its SPARQL
     query endpoint, used to list the graphs it holds). Returns what was done."""
     say = progress or (lambda _message: None)
@@ -80,9 +85,13 @@ def plan(manifest: Manifest, remote: Mapping[str, int], remembered: Mapping[str,
     return Plan(put=tuple(g for g in ours if g not in skipped), unchanged=skipped, delete=stale)
 
 
-def is_unchanged(graph: str, manifest: Manifest, remote: Mapping[str, int], remembered: Mapping[str, str]) -> bool:
+def is_unchanged(
+    graph: str, manifest: Manifest, remote: Mapping[str, int], remembered: Mapping[str, str]
+) -> bool:
     known = manifest.graph_hashes.get(graph)
-    return known is not None and remembered.get(graph) == known and remote.get(graph) == manifest.graphs[graph]
+    return (
+        known is not None and remembered.get(graph) == known and remote.get(graph) == manifest.graphs[graph]
+    )
 
 
 def upload_rank(graph: str, namespace: str) -> int:
@@ -104,7 +113,9 @@ def remote_graph_sizes(store: Store) -> dict[str, int]:
 
 def graph_ntriples(store: ox.Store, graph: str) -> bytes:
     quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-    return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(
+        (ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES
+    )
 
 
 def pinned_release(settings: Settings) -> Path:
@@ -131,7 +142,11 @@ def read_record(path: Path, namespace: str) -> dict[str, str]:
 
 def write_record(path: Path, manifest: Manifest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"build_id": manifest.build_id, "namespace": manifest.namespace, "graph_hashes": dict(manifest.graph_hashes)}
+    record = {
+        "build_id": manifest.build_id,
+        "namespace": manifest.namespace,
+        "graph_hashes": dict(manifest.graph_hashes),
+    }
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     temporary.replace(path)

@@ -35,7 +35,9 @@ class StoreWriter:
     def __init__(self, quads: Path, path: Path) -> None:
         self.path = path
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write, args=(quads,), name="kgpub-store-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._write, args=(quads,), name="kgpub-store-writer", daemon=True
+        )
         self._thread.start()
 
     def _write(self, quads: Path) -> None:
@@ -58,8 +60,13 @@ class StoreWriter:
         return len(ox.Store.read_only(str(self.path)))
 
 
-def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str], graph_hashes: Mapping[str, str] | None = None,
-                reuse: Path | None = None) -> dict[str, str]:
+def write_dumps(
+    store: ox.Store,
+    folder: Path,
+    prefixes: dict[str, str],
+    graph_hashes: Mapping[str, str] | None = None,
+    reuse: Path | None = None,
+) -> dict[str, str]:
     """Every dump, one part per named graph (sorted by graph IRI), and ``index.json`` saying where each is;
     returns each graph's hash (``stats.quads_hash``), computed on the way when ``graph_hashes`` is None.
 
@@ -73,10 +80,15 @@ def write_dumps(store: ox.Store, folder: Path, prefixes: dict[str, str], graph_h
     folder.mkdir(parents=True, exist_ok=True)
     previous = _read_index(reuse)
     header = "".join(f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in sorted(prefixes.items())).encode()
-    writers = {dump.name: _DumpWriter(folder / dump.name, dump, header, reuse / dump.name if reuse else None)
-               for dump in DUMP_FILES}
-    graphs = sorted(graph_hashes) if graph_hashes is not None else sorted(
-        g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    writers = {
+        dump.name: _DumpWriter(folder / dump.name, dump, header, reuse / dump.name if reuse else None)
+        for dump in DUMP_FILES
+    }
+    graphs = (
+        sorted(graph_hashes)
+        if graph_hashes is not None
+        else sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    )
     hashes: dict[str, str] = {}
     try:
         for graph in graphs:
@@ -202,7 +214,7 @@ class _DumpWriter:
     def _emit(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[os.write(self.out, view):]
+            view = view[os.write(self.out, view) :]
         self.position += len(data)
 
 
@@ -215,7 +227,7 @@ def _copy_range(source: int, target: int, offset: int, length: int) -> None:
             copied = len(chunk := os.pread(source, min(length, 1 << 23), offset))
             view = memoryview(chunk)
             while view:
-                view = view[os.write(target, view):]
+                view = view[os.write(target, view) :]
         if copied == 0:
             raise OSError(f"the previous dump ended {length} bytes early")
         offset, length = offset + copied, length - copied

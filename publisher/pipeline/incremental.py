@@ -86,7 +86,9 @@ def published_manifest(release: Path | None) -> Manifest | None:
     return Manifest.read(release)
 
 
-def plan(settings: Settings, sources: list[Source], release: Path | None, manifest: Manifest | None) -> Changes | str:
+def plan(
+    settings: Settings, sources: list[Source], release: Path | None, manifest: Manifest | None
+) -> Changes | str:
     """The changes since ``release`` (whose manifest is ``manifest``), or why a full build is needed."""
     if release is None or manifest is None:
         return "no published build yet"
@@ -94,12 +96,18 @@ def plan(settings: Settings, sources: list[Source], release: Path | None, manife
         return "the namespace changed"
     if manifest.builder != builder():
         return "the release was made by other build code or libraries"
-    if (not (release / "dumps" / dumps.INDEX).is_file() or not manifest.graph_hashes or not manifest.prefixes
-            or manifest.properties is None):
+    if (
+        not (release / "dumps" / dumps.INDEX).is_file()
+        or not manifest.graph_hashes
+        or not manifest.prefixes
+        or manifest.properties is None
+    ):
         return "the published build predates incremental builds"
     now = {s.relpath: s for s in sources}
     before = dict(manifest.sources)
-    differing = sorted(p for p in now.keys() | before.keys() if before.get(p) != (now[p].sha256 if p in now else None))
+    differing = sorted(
+        p for p in now.keys() | before.keys() if before.get(p) != (now[p].sha256 if p in now else None)
+    )
     graphs = set()
     for relpath in differing:
         kind = data_kind(settings, settings.project_dir / relpath)
@@ -143,8 +151,10 @@ def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:
     for graph in changes.graphs:
         if graph not in hashes:
             store.remove_graph(ox.NamedNode(graph))
-    say(f"incremental: {len(changes.changed_files)} changed files, {len(changes.graphs)} graphs re-parsed: "
-        f"+{len(added)} -{len(removed)} quads")
+    say(
+        f"incremental: {len(changes.changed_files)} changed files, {len(changes.graphs)} graphs re-parsed: "
+        f"+{len(added)} -{len(removed)} quads"
+    )
     files = {subject: tuple(paths) for subject, paths in subject_files.items()}
     return Patch(added, removed, hashes, sizes, files)
 
@@ -160,8 +170,9 @@ def next_manifest(changes: Changes, patch: Patch, store: ox.Store, base: Manifes
     previous = changes.manifest
     graphs = {g: n for g, n in previous.graphs.items() if g not in changes.graphs} | patch.graph_sizes
     hashes = {g: h for g, h in previous.graph_hashes.items() if g not in changes.graphs} | patch.graph_hashes
-    classes, entities = stats.patched_counts(previous.classes, previous.entities, store, patch.added, patch.removed,
-                                             previous.namespace)
+    classes, entities = stats.patched_counts(
+        previous.classes, previous.entities, store, patch.added, patch.removed, previous.namespace
+    )
     return replace(
         base,
         triples=previous.triples + len(patch.added) - len(patch.removed),

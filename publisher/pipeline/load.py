@@ -33,7 +33,9 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 NEWS_ARTICLE_CLASSES = frozenset(f"{scheme}://schema.org/NewsArticle" for scheme in ("http", "https"))
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 LOADERS = min(4, os.cpu_count() or 1)  # article files parsed into the store at once
-_POSITION_PREFIX = re.compile(r"^Parser error [^:]*:\s*")  # "Parser error at line 6 between columns 1 and 5: "
+_POSITION_PREFIX = re.compile(
+    r"^Parser error [^:]*:\s*"
+)  # "Parser error at line 6 between columns 1 and 5: "
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class Source:
     kind: Kind
     graph: str | None  # target named graph; None for shapes (they are not published in the store)
     sha256: str
-    stat: tuple[int, ...] = ()  # size, mtime_ns, ctime_ns, inode; empty if too recent to vouch for (``discover``)
+    stat: tuple[
+        int, ...
+    ] = ()  # size, mtime_ns, ctime_ns, inode; empty if too recent to vouch for (``discover``)
 
 
 @dataclass
@@ -69,7 +73,9 @@ class Project:
 
     def rdflib_graph(self, graph_iris: Iterable[str]) -> Graph:
         """The union of some graphs as one rdflib ``Graph`` (what pySHACL consumes)."""
-        return to_rdflib_graph(((q.subject, q.predicate, q.object) for q in self.graph_triples(graph_iris)), self.prefixes)
+        return to_rdflib_graph(
+            ((q.subject, q.predicate, q.object) for q in self.graph_triples(graph_iris)), self.prefixes
+        )
 
     def rdflib_shapes(self) -> Graph:
         return to_rdflib_graph(((t.subject, t.predicate, t.object) for t in self.shapes), self.prefixes)
@@ -77,7 +83,9 @@ class Project:
     @functools.cached_property
     def _article_files(self) -> dict[str, tuple[int, str]]:
         """Article graph -> (source position, file)."""
-        return {s.graph: (i, s.relpath) for i, s in enumerate(self.sources) if s.kind == "article" and s.graph}
+        return {
+            s.graph: (i, s.relpath) for i, s in enumerate(self.sources) if s.kind == "article" and s.graph
+        }
 
     def files_of(self, subject: Node) -> tuple[str, ...]:
         """The files describing ``subject``, in source order: as parsed, then the article files whose graphs
@@ -91,8 +99,11 @@ def graphs_stating(store: ox.Store, node: Node) -> set[str]:
     """The named graphs of ``store`` in which ``node`` is a subject (none for a literal)."""
     if isinstance(node, RdfLiteral):
         return set()
-    return {q.graph_name.value for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)
-            if isinstance(q.graph_name, ox.NamedNode)}
+    return {
+        q.graph_name.value
+        for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)
+        if isinstance(q.graph_name, ox.NamedNode)
+    }
 
 
 def load(settings: Settings, progress: Callable[[str], None] | None = None) -> Project:
@@ -150,8 +161,12 @@ def _cancelled_on_error(pool: ThreadPoolExecutor) -> Iterator[None]:
 def _load_article(store: ox.Store, source: Source, base_iri: str) -> dict[str, str]:
     """Parse one article file straight into its named graph of ``store``; returns its leading prefixes."""
     with _reported_as_data_error(source.path):
-        store.load(path=source.path, format=ox.RdfFormat.TURTLE, base_iri=base_iri,
-                   to_graph=ox.NamedNode(source.graph or ""))
+        store.load(
+            path=source.path,
+            format=ox.RdfFormat.TURTLE,
+            base_iri=base_iri,
+            to_graph=ox.NamedNode(source.graph or ""),
+        )
     return _leading_prefixes(source.path, base_iri)
 
 
@@ -227,7 +242,9 @@ def _turtle_files(folder: Path) -> list[Path]:
     return [folder / name for name in sorted(p.name for p in folder.glob("*.ttl"))]
 
 
-def _source(settings: Settings, path: Path, kind: Kind, graph: str | None, known: Known, settled_ns: int) -> Source:
+def _source(
+    settings: Settings, path: Path, kind: Kind, graph: str | None, known: Known, settled_ns: int
+) -> Source:
     relpath = _relpath(settings.project_dir, path)
     try:
         info = path.stat()
@@ -317,7 +334,9 @@ def _record_subjects(index: dict[Node, list[str]], triples: list[ox.Triple], rel
             index[key].append(relpath)
 
 
-def to_rdflib_graph(triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, object]], prefixes: dict[str, str]) -> Graph:
+def to_rdflib_graph(
+    triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, object]], prefixes: dict[str, str]
+) -> Graph:
     graph = Graph()
     for prefix, iri in prefixes.items():
         graph.bind(prefix, iri, override=True, replace=True)  # keep the files' own prefixes

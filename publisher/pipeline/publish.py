@@ -30,7 +30,15 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from publisher.pipeline import dumps, incremental, stats
-from publisher.pipeline.load import Project, Source, discover, graphs_stating, load, parse_file, to_rdflib_graph
+from publisher.pipeline.load import (
+    Project,
+    Source,
+    discover,
+    graphs_stating,
+    load,
+    parse_file,
+    to_rdflib_graph,
+)
 from publisher.manifest import MANIFEST_NAME, Manifest
 from publisher.pipeline.validate import ValidationReport, validate, validate_changes
 from publisher.errors import PublisherError, ValidationFailed
@@ -82,7 +90,10 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
 def _published(root: Path, final: Path, manifest: Manifest, report: ValidationReport, say: Progress) -> Build:
     """After a promotion (under the build lock): prune old releases and say what was published."""
     removed = prune(root, KEEP_RELEASES)
-    say(f"published {final.name} ({manifest.triples} triples)" + (f"; removed {len(removed)} old" if removed else ""))
+    say(
+        f"published {final.name} ({manifest.triples} triples)"
+        + (f"; removed {len(removed)} old" if removed else "")
+    )
     return Build(build_id=final.name, path=final, manifest=manifest, report=report)
 
 
@@ -103,9 +114,13 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
             store = incremental.copy_store(changes.release, staging / "store")
             patch = incremental.patch_store(changes, store, say)
             report = validate_changes(
-                store, _shapes_graph(changes.sources, settings.namespace, changes.manifest.prefixes), patch.triples(),
-                patch.removed_triples(), incremental.previous_report(changes.release),
-                _files_finder(store, changes, patch.subject_files), cache=root / ".cache",
+                store,
+                _shapes_graph(changes.sources, settings.namespace, changes.manifest.prefixes),
+                patch.triples(),
+                patch.removed_triples(),
+                incremental.previous_report(changes.release),
+                _files_finder(store, changes, patch.subject_files),
+                cache=root / ".cache",
             )
             if report is None:
                 say("full build: the shapes reach further than an incremental validation can bound")
@@ -126,12 +141,18 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
         return _published(root, final, manifest, report, say)
 
 
-def write_side_files(folder: Path, changes: incremental.Changes, report: ValidationReport, manifest: Manifest,
-                     say: Progress) -> None:
+def write_side_files(
+    folder: Path, changes: incremental.Changes, report: ValidationReport, manifest: Manifest, say: Progress
+) -> None:
     """Dumps (unchanged graphs' parts linked from the previous release), side files, the manifest."""
     store = ox.Store.read_only(str(folder / "store"))
-    dumps.write_dumps(store, folder / "dumps", dict(manifest.prefixes), manifest.graph_hashes,
-                      reuse=changes.release / "dumps")
+    dumps.write_dumps(
+        store,
+        folder / "dumps",
+        dict(manifest.prefixes),
+        manifest.graph_hashes,
+        reuse=changes.release / "dumps",
+    )
     incremental.copy_side_files(changes.release, folder)
     report.graph.serialize(folder / "validation-report.ttl", format="turtle")
     (folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
@@ -175,13 +196,17 @@ def _shapes_graph(sources: Iterable[Source], namespace: str, prefixes: Mapping[s
     return to_rdflib_graph(triples, dict(prefixes))
 
 
-def _files_finder(store: ox.Store, changes: incremental.Changes, parsed: dict[Node, tuple[str, ...]]
-                  ) -> Callable[[Node], tuple[str, ...]]:
+def _files_finder(
+    store: ox.Store, changes: incremental.Changes, parsed: dict[Node, tuple[str, ...]]
+) -> Callable[[Node], tuple[str, ...]]:
     """The files describing a node, in source order, as a full build names them: as parsed for the
     re-parsed graphs, else the one file that feeds each graph stating the node."""
     order = {source.relpath: index for index, source in enumerate(changes.sources)}
-    feeding = {source.graph: source.relpath for source in changes.sources
-               if source.graph and source.graph not in changes.graphs}
+    feeding = {
+        source.graph: source.relpath
+        for source in changes.sources
+        if source.graph and source.graph not in changes.graphs
+    }
 
     def files_of(node: Node) -> tuple[str, ...]:
         graphs = graphs_stating(store, node)
@@ -191,8 +216,9 @@ def _files_finder(store: ox.Store, changes: incremental.Changes, parsed: dict[No
     return files_of
 
 
-def write_release(project: Project, header: Manifest, folder: Path, say: Progress,
-                  validated: bool = True) -> tuple[Manifest, ValidationReport]:
+def write_release(
+    project: Project, header: Manifest, folder: Path, say: Progress, validated: bool = True
+) -> tuple[Manifest, ValidationReport]:
     """Validate, then write everything a release holds into ``folder`` (which must not exist yet); returns
     the manifest (``header`` with its counts) and the validation report.
 

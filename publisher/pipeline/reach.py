@@ -212,7 +212,9 @@ def _simple_chains(start: Node, branch: Branch, used: set[Edge]) -> list[Chain]:
             continue
         for here, there, forward in ((edge.source, edge.target, True), (edge.target, edge.source, False)):
             if here == start and (isinstance(there, Variable) or there == THIS):
-                chains.extend(((edge, forward),) + rest for rest in _simple_chains(there, branch, used | {edge}))
+                chains.extend(
+                    ((edge, forward),) + rest for rest in _simple_chains(there, branch, used | {edge})
+                )
     return chains
 
 
@@ -267,12 +269,19 @@ def _branches(node: Any, scopes: _Scopes, scope: tuple[int, ...]) -> list[list[E
         if name == "GroupOrUnionGraphPattern" and len(node["graph"]) > 1:
             return [b for group in node["graph"] for b in _branches(group, scopes, scope)]
         if name == "LeftJoin":
-            return _join([_branches(node["p1"], scopes, scope), _branches(node["p2"], scopes, scopes.nested(scope)),
-                          _branches(node["expr"] if "expr" in node else None, scopes, scope)])
+            return _join(
+                [
+                    _branches(node["p1"], scopes, scope),
+                    _branches(node["p2"], scopes, scopes.nested(scope)),
+                    _branches(node["expr"] if "expr" in node else None, scopes, scope),
+                ]
+            )
         parts: list[list[list[Edge]]] = []
         if "triples" in node and node["triples"] is not None:
             parts.append(_join([_path_edges(s, p, o, scopes.fresh, scope) for s, p, o in node["triples"]]))
-        parts.extend(_branches(node[key], scopes, scope) for key in node if key not in ("triples", "_vars", "PV"))
+        parts.extend(
+            _branches(node[key], scopes, scope) for key in node if key not in ("triples", "_vars", "PV")
+        )
         return _join(parts)
     if isinstance(node, (list, tuple)):
         return _join([_branches(item, scopes, scope) for item in node])
@@ -286,7 +295,9 @@ def _join(parts: Sequence[list[list[Edge]]]) -> list[list[Edge]]:
     return combined
 
 
-def _path_edges(s: Node, p: Any, o: Node, fresh: Callable[[], Variable], scope: tuple[int, ...]) -> list[list[Edge]]:
+def _path_edges(
+    s: Node, p: Any, o: Node, fresh: Callable[[], Variable], scope: tuple[int, ...]
+) -> list[list[Edge]]:
     """A triple pattern's path as alternatives of single-step edges."""
     if isinstance(p, URIRef):
         return [[Edge(s, p, o, scope=scope)]]
@@ -297,7 +308,9 @@ def _path_edges(s: Node, p: Any, o: Node, fresh: Callable[[], Variable], scope: 
         return _join([_path_edges(a, step, b, fresh, scope) for a, step, b in zip(nodes, p.args, nodes[1:])])
     if isinstance(p, AlternativePath):
         return [b for arg in p.args for b in _path_edges(s, arg, o, fresh, scope)]
-    if isinstance(p, MulPath):  # a repeated single step stays precise; anything longer: any predicate, repeated
+    if isinstance(
+        p, MulPath
+    ):  # a repeated single step stays precise; anything longer: any predicate, repeated
         inner = p.path if isinstance(p.path, URIRef) else None
         return [[Edge(s, inner, o, repeated=True, scope=scope)]]
     return [[Edge(s, None, o, scope=scope)]]  # a variable or negated predicate: any predicate

@@ -65,7 +65,13 @@ class Rule:
         if candidates is None:
             where = targets
         else:
-            where = "VALUES $this { " + " ".join(c.n3() for c in sorted(candidates)) + " } FILTER EXISTS { " + targets + " }"
+            where = (
+                "VALUES $this { "
+                + " ".join(c.n3() for c in sorted(candidates))
+                + " } FILTER EXISTS { "
+                + targets
+                + " }"
+            )
         return self.prefixes + _with_focus(self.select, "{ SELECT DISTINCT $this WHERE { " + where + " } }")
 
 
@@ -90,8 +96,12 @@ def split(shapes: Graph) -> tuple[Graph, list[Rule]]:
     return remaining, rules
 
 
-def run(rules: Iterable[Rule], store: ox.Store, report: Graph,
-        candidates: Mapping[Rule, Collection[URIRef]] | None = None) -> int:
+def run(
+    rules: Iterable[Rule],
+    store: ox.Store,
+    report: Graph,
+    candidates: Mapping[Rule, Collection[URIRef]] | None = None,
+) -> int:
     """Evaluate every rule over the union of the store's graphs; add results to ``report``; count them.
 
     With ``candidates``, a rule runs only for those focus nodes (an incremental build's reach); a rule
@@ -123,8 +133,15 @@ def _rules_of(shapes: Graph, shape: Node) -> Iterator[Rule]:
         if where_group_start(str(select)) is None:
             continue
         messages = tuple(m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal))
-        yield Rule(shape, constraint, _prefixes(shapes, constraint), str(select), targets,  # type: ignore[arg-type]
-                   messages, severity)
+        yield Rule(
+            shape,
+            constraint,
+            _prefixes(shapes, constraint),
+            str(select),
+            targets,  # type: ignore[arg-type]
+            messages,
+            severity,
+        )
 
 
 def is_safe(select: str) -> bool:
@@ -154,8 +171,11 @@ def _target_patterns(shapes: Graph, shape: Node) -> tuple[str, ...]:
     other_targets = (SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
     if any((shape, p, None) in shapes for p in other_targets) or not (classes or nodes):
         return ()
-    branches = [f"{{ $this <{RDF.type}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* {c.n3()} }}"
-                for c in classes if isinstance(c, URIRef)]
+    branches = [
+        f"{{ $this <{RDF.type}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* {c.n3()} }}"
+        for c in classes
+        if isinstance(c, URIRef)
+    ]
     if nodes:
         branches.append("{ VALUES $this { " + " ".join(n.n3() for n in nodes) + " } }")
     return tuple(branches)
@@ -198,9 +218,15 @@ def _violations(query: str, store: ox.Store) -> Iterator[tuple[Node, dict[str, N
 def _add_result(report: Graph, rule: Rule, focus: Node, bindings: dict[str, Node]) -> BNode:
     """One ``sh:ValidationResult``, as pySHACL's ``make_v_result`` writes it for a node shape."""
     result = BNode()
-    for p, o in ((RDF.type, SH.ValidationResult), (SH.sourceConstraintComponent, SH.SPARQLConstraintComponent),
-                 (SH.sourceShape, rule.shape), (SH.resultSeverity, rule.severity), (SH.focusNode, focus),
-                 (SH.value, bindings.get("value", focus)), (SH.sourceConstraint, rule.constraint)):
+    for p, o in (
+        (RDF.type, SH.ValidationResult),
+        (SH.sourceConstraintComponent, SH.SPARQLConstraintComponent),
+        (SH.sourceShape, rule.shape),
+        (SH.resultSeverity, rule.severity),
+        (SH.focusNode, focus),
+        (SH.value, bindings.get("value", focus)),
+        (SH.sourceConstraint, rule.constraint),
+    ):
         report.add((result, p, o))
     if "path" in bindings:
         report.add((result, SH.resultPath, bindings["path"]))

@@ -44,6 +44,7 @@ def _select(store: ox.Store, name: str) -> list[ox.QuerySolution]:
 
 def void_facts(store: ox.Store) -> dict[str, Any]:
     """VoID's union-graph statistics, with the queries VoID would otherwise run on every server's start."""
+
     def select(name: str) -> list[ox.QuerySolution]:
         return list(store.query(load_query(name), use_default_graph_as_union=True))
 
@@ -51,14 +52,17 @@ def void_facts(store: ox.Store) -> dict[str, Any]:
     subjects = select("void_subjects.rq")
     triples = select("sd_default_graph_triples.rq")
     example = select("void_example.rq")
-    return {"properties": properties,
-            "distinct_subjects": int(subjects[0]["subjects"].value) if subjects else 0,
-            "distinct_triples": int(triples[0]["triples"].value) if triples else 0,
-            "example": example[0]["article"].value if example else None}
+    return {
+        "properties": properties,
+        "distinct_subjects": int(subjects[0]["subjects"].value) if subjects else 0,
+        "distinct_triples": int(triples[0]["triples"].value) if triples else 0,
+        "example": example[0]["article"].value if example else None,
+    }
 
 
-def patched_void_facts(previous: Mapping[str, Any], store: ox.Store, added: set[ox.Quad],
-                       removed: set[ox.Quad]) -> dict[str, Any]:
+def patched_void_facts(
+    previous: Mapping[str, Any], store: ox.Store, added: set[ox.Quad], removed: set[ox.Quad]
+) -> dict[str, Any]:
     """``void_facts`` after a patch, from their values before it (only what the patch touched is looked up)."""
     properties = set(previous["properties"]) | {q.predicate.value for q in added}
     for predicate in {q.predicate for q in removed} - {q.predicate for q in added}:
@@ -67,24 +71,37 @@ def patched_void_facts(previous: Mapping[str, Any], store: ox.Store, added: set[
     subjects, triples = previous["distinct_subjects"], previous["distinct_triples"]
     for subject in {q.subject for q in added | removed}:
         subjects += _present(store, (subject, None, None), added, removed, True, any_graph=True) - _present(
-            store, (subject, None, None), added, removed, False, any_graph=True)
+            store, (subject, None, None), added, removed, False, any_graph=True
+        )
     for triple in {(q.subject, q.predicate, q.object) for q in added | removed}:
         triples += _present(store, triple, added, removed, True, any_graph=True) - _present(
-            store, triple, added, removed, False, any_graph=True)
-    return {"properties": tuple(sorted(properties)), "distinct_subjects": subjects, "distinct_triples": triples,
-            "example": _newest_article(store, previous["example"], added, removed)}
+            store, triple, added, removed, False, any_graph=True
+        )
+    return {
+        "properties": tuple(sorted(properties)),
+        "distinct_subjects": subjects,
+        "distinct_triples": triples,
+        "example": _newest_article(store, previous["example"], added, removed),
+    }
 
 
-def _newest_article(store: ox.Store, previous: str | None, added: set[ox.Quad], removed: set[ox.Quad]) -> str | None:
+def _newest_article(
+    store: ox.Store, previous: str | None, added: set[ox.Quad], removed: set[ox.Quad]
+) -> str | None:
     """The newest article by VoID's own query: over the previous example and the articles whose type or
     date was added when the previous example was not touched, else over the whole store."""
     touched = {q.subject for q in added | removed}
     candidates = {q.subject for q in added if q.predicate in (RDF_TYPE, DATE_PUBLISHED)}
     rows: list[ox.QuerySolution] = []
     if previous is not None and ox.NamedNode(previous) not in touched:
-        terms = [URIRef(previous)] + [URIRef(c.value) for c in sorted(candidates, key=str) if isinstance(c, ox.NamedNode)]
-        rows = list(store.query(with_values(load_query("void_example.rq"), "article", terms),
-                                use_default_graph_as_union=True))
+        terms = [URIRef(previous)] + [
+            URIRef(c.value) for c in sorted(candidates, key=str) if isinstance(c, ox.NamedNode)
+        ]
+        rows = list(
+            store.query(
+                with_values(load_query("void_example.rq"), "article", terms), use_default_graph_as_union=True
+            )
+        )
     if not rows:
         rows = list(store.query(load_query("void_example.rq"), use_default_graph_as_union=True))
     return rows[0]["article"].value if rows else None
@@ -100,8 +117,14 @@ def quads_hash(quads: Iterable[ox.Quad]) -> str:
     return lines_hash(sorted(str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads))
 
 
-def patched_counts(classes: Mapping[str, int], entities: int, store: ox.Store, added: set[ox.Quad],
-                   removed: set[ox.Quad], namespace: str) -> tuple[dict[str, int], int]:
+def patched_counts(
+    classes: Mapping[str, int],
+    entities: int,
+    store: ox.Store,
+    added: set[ox.Quad],
+    removed: set[ox.Quad],
+    namespace: str,
+) -> tuple[dict[str, int], int]:
     """``class_sizes`` and ``entity_count`` after a patch, from their values before it.
 
     Only the subjects the patch touched can change membership; each is looked up in the patched store
@@ -112,27 +135,40 @@ def patched_counts(classes: Mapping[str, int], entities: int, store: ox.Store, a
         if isinstance(cls, ox.NamedNode):
             pattern = (subject, RDF_TYPE, cls)
             counts[cls.value] += _present(store, pattern, added, removed, now=True) - _present(
-                store, pattern, added, removed, now=False)
+                store, pattern, added, removed, now=False
+            )
     for subject in {q.subject for q in added | removed}:
         if isinstance(subject, ox.NamedNode) and _is_entity(subject.value, namespace):
             pattern = (subject, None, None)
             entities += _present(store, pattern, added, removed, now=True) - _present(
-                store, pattern, added, removed, now=False)
+                store, pattern, added, removed, now=False
+            )
     return {cls: n for cls, n in sorted(counts.items()) if n > 0}, entities
 
 
-def _present(store: ox.Store, pattern: tuple[object, object, object], added: set[ox.Quad], removed: set[ox.Quad],
-             now: bool, any_graph: bool = False) -> bool:
+def _present(
+    store: ox.Store,
+    pattern: tuple[object, object, object],
+    added: set[ox.Quad],
+    removed: set[ox.Quad],
+    now: bool,
+    any_graph: bool = False,
+) -> bool:
     """Whether a data graph (or, with ``any_graph``, any graph) holds a quad matching ``pattern`` now (in
     ``store``) or before the patch."""
     for quad in store.quads_for_pattern(*pattern, None):  # type: ignore[arg-type]
         if (any_graph or quad.graph_name != _ONTOLOGY_GRAPH) and (now or quad not in added):
             return True
-    return not now and any(_matches(q, pattern) and (any_graph or q.graph_name != _ONTOLOGY_GRAPH) for q in removed)
+    return not now and any(
+        _matches(q, pattern) and (any_graph or q.graph_name != _ONTOLOGY_GRAPH) for q in removed
+    )
 
 
 def _matches(quad: ox.Quad, pattern: tuple[object, object, object]) -> bool:
-    return all(want is None or want == have for want, have in zip(pattern, (quad.subject, quad.predicate, quad.object)))
+    return all(
+        want is None or want == have
+        for want, have in zip(pattern, (quad.subject, quad.predicate, quad.object))
+    )
 
 
 def _is_entity(iri: str, namespace: str) -> bool:

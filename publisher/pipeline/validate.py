@@ -87,12 +87,22 @@ def validate(project: Project, fast: bool = True, union: Path | None = None) -> 
     shapes = project.rdflib_shapes()
     remaining, rules = sparql_rules.split(shapes) if fast else (shapes, [])
     if fast and core_shacl.handles(remaining):
-        report_graph = (core_shacl.validate_file(union, remaining) if union is not None
-                        else core_shacl.validate(project.store, remaining))
+        report_graph = (
+            core_shacl.validate_file(union, remaining)
+            if union is not None
+            else core_shacl.validate(project.store, remaining)
+        )
     else:
         data = project.rdflib_graph([*project.data_graphs, ONTOLOGY_IRI])
-        _, report_graph, _ = pyshacl.validate(  # inplace: ``data`` is a throwaway copy, so pySHACL need not clone it
-            data, shacl_graph=remaining, inference="none", advanced=True, allow_warnings=True, inplace=True
+        _, report_graph, _ = (
+            pyshacl.validate(  # inplace: ``data`` is a throwaway copy, so pySHACL need not clone it
+                data,
+                shacl_graph=remaining,
+                inference="none",
+                advanced=True,
+                allow_warnings=True,
+                inplace=True,
+            )
         )
     sparql_rules.run(rules, project.store, report_graph)
     _set_conforms(report_graph)
@@ -107,14 +117,27 @@ def validate(project: Project, fast: bool = True, union: Path | None = None) -> 
 # (sh:node, qualified shapes, a property shape inside a property shape, a logical constraint of a property
 # shape whose members have paths) or that is SHACL-AF makes ``validate_changes`` decline (None), and the
 # build validates everything.
-NON_LOCAL = (SH.node, SH.qualifiedValueShape, SH.targetObjectsOf, SH.target, SH.sparql, SH.rule,
-             URIRef(str(SH) + "expression"))
+NON_LOCAL = (
+    SH.node,
+    SH.qualifiedValueShape,
+    SH.targetObjectsOf,
+    SH.target,
+    SH.sparql,
+    SH.rule,
+    URIRef(str(SH) + "expression"),
+)
 LOGICAL = (SH["or"], SH["and"], SH.xone, SH["not"])
 
 
-def validate_changes(store: ox.Store, shapes: Graph, changed: list[Triple], removed: list[Triple],
-                     previous: Graph, files_of: Callable[[Node], tuple[str, ...]],
-                     cache: Path | None = None) -> ValidationReport | None:
+def validate_changes(
+    store: ox.Store,
+    shapes: Graph,
+    changed: list[Triple],
+    removed: list[Triple],
+    previous: Graph,
+    files_of: Callable[[Node], tuple[str, ...]],
+    cache: Path | None = None,
+) -> ValidationReport | None:
     """Validate what ``changed`` (added and removed triples) can reach in ``store``, the patched graph.
 
     Core shapes run in pySHACL on the focus nodes whose own triples changed (plus, for a node whose type
@@ -130,11 +153,14 @@ def validate_changes(store: ox.Store, shapes: Graph, changed: list[Triple], remo
     report_graph = _empty_report()
     if focus:  # not pySHACL's focus_nodes: 0.40 also filters the value nodes of nested shapes (sh:or) by it
         data = _neighbourhood(store, focus, inverse)
-        _, report_graph, _ = pyshacl.validate(data, shacl_graph=core, inference="none", advanced=True,
-                                              allow_warnings=True, inplace=True)
+        _, report_graph, _ = pyshacl.validate(
+            data, shacl_graph=core, inference="none", advanced=True, allow_warnings=True, inplace=True
+        )
         _keep_results_for(report_graph, focus)
     graphs = reach.Graphs(store, removed)
-    typed = {s for s, p, _ in changed if p == RDF.type and isinstance(s, URIRef)}  # target membership may change
+    typed = {
+        s for s, p, _ in changed if p == RDF.type and isinstance(s, URIRef)
+    }  # target membership may change
     candidates: dict[sparql_rules.Rule, set[URIRef] | None] = {}
     for rule, pattern in zip(rules, reach.patterns([r.prefixes + r.select for r in rules], cache)):
         found = reach.candidates(pattern, changed, graphs)
@@ -176,7 +202,9 @@ def _shapes_values(core: Graph) -> bool:
     return False
 
 
-def _core_focus(store: ox.Store, changed: list[Triple], removed: list[Triple], inverse: set[URIRef]) -> set[Node]:
+def _core_focus(
+    store: ox.Store, changed: list[Triple], removed: list[Triple], inverse: set[URIRef]
+) -> set[Node]:
     """Subjects of changed triples; objects of changed inverse-path triples; nodes pointing at a re-typed node."""
     focus: set[Node] = {s for s, _, _ in changed}
     focus |= {o for _, p, o in changed if p in inverse and not isinstance(o, Literal)}
@@ -192,7 +220,11 @@ def _neighbourhood(store: ox.Store, focus: set[Node], inverse: set[URIRef]) -> G
     data = Graph()
     quads = [q for node in focus for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)]
     for p in inverse:
-        quads += [q for node in focus for q in store.quads_for_pattern(None, to_oxigraph(p), to_oxigraph(node), None)]
+        quads += [
+            q
+            for node in focus
+            for q in store.quads_for_pattern(None, to_oxigraph(p), to_oxigraph(node), None)
+        ]
     quads += list(store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI)))
     ends = {q.object for q in quads if not isinstance(q.object, ox.Literal)} | {q.subject for q in quads}
     quads += [q for end in ends for q in store.quads_for_pattern(end, RDF_TYPE, None, None)]
@@ -211,7 +243,9 @@ def _keep_results_for(report: Graph, focus: set[Node]) -> None:
             report.remove((result, None, None))
     reachable, frontier = {node}, [node]
     while frontier:
-        children = [o for o in report.objects(frontier.pop(), None) if isinstance(o, BNode) and o not in reachable]
+        children = [
+            o for o in report.objects(frontier.pop(), None) if isinstance(o, BNode) and o not in reachable
+        ]
         reachable.update(children)
         frontier.extend(children)
     for orphan in {s for s in report.subjects() if isinstance(s, BNode)} - reachable:
@@ -226,8 +260,12 @@ def _empty_report() -> Graph:
     return report
 
 
-def _keep_previous(previous: Graph, report: Graph, core_focus: set[Node],
-                   candidates: Mapping[sparql_rules.Rule, set[URIRef] | None]) -> None:
+def _keep_previous(
+    previous: Graph,
+    report: Graph,
+    core_focus: set[Node],
+    candidates: Mapping[sparql_rules.Rule, set[URIRef] | None],
+) -> None:
     """Copy the previous report's results for the nodes and rules this validation did not look at again."""
     rule_reach: dict[Node, set[URIRef] | None] = {}
     for rule, found in candidates.items():
@@ -253,7 +291,9 @@ def _set_conforms(report: Graph) -> None:
     node = report.value(None, RDF.type, SH.ValidationReport)
     if node is None:
         return
-    violated = any((result, SH.resultSeverity, SH.Violation) in report for result in report.objects(node, SH.result))
+    violated = any(
+        (result, SH.resultSeverity, SH.Violation) in report for result in report.objects(node, SH.result)
+    )
     report.set((node, SH.conforms, Literal(not violated)))
 
 
@@ -277,9 +317,16 @@ def _results(report: Graph, files_of: Callable[[Node], tuple[str, ...]]) -> Iter
 
 def _sort_key(result: ValidationResult) -> tuple[object, ...]:
     """A total order, so a report reads the same however the report graph was filled."""
-    return (SEVERITY_ORDER.get(result.severity, 3), result.files, str(result.focus_node), result.message,
-            result.constraint, str(result.path), str(result.value),
-            "" if isinstance(result.source_shape, BNode) else str(result.source_shape))
+    return (
+        SEVERITY_ORDER.get(result.severity, 3),
+        result.files,
+        str(result.focus_node),
+        result.message,
+        result.constraint,
+        str(result.path),
+        str(result.value),
+        "" if isinstance(result.source_shape, BNode) else str(result.source_shape),
+    )
 
 
 def _render(result: ValidationResult, report: Graph, shapes: Graph) -> str:
@@ -316,7 +363,11 @@ def _term(node: Node, graph: Graph) -> str:
     if isinstance(node, Literal):
         return node.n3(graph.namespace_manager)
     if isinstance(node, BNode):
-        return "[complex path]" if graph.value(node, RDF.first) or graph.value(node, SH.inversePath) else f"_:{node}"
+        return (
+            "[complex path]"
+            if graph.value(node, RDF.first) or graph.value(node, SH.inversePath)
+            else f"_:{node}"
+        )
     return str(node)
 
 

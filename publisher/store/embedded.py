@@ -55,7 +55,9 @@ class EmbeddedStore:
             if len(rows) == self.settings.max_result_rows:
                 truncated = True
                 break
-            rows.append({name: to_rdflib(term) for name, term in zip(variables, solution) if term is not None})
+            rows.append(
+                {name: to_rdflib(term) for name, term in zip(variables, solution) if term is not None}
+            )
         return SelectResult(variables=variables, rows=tuple(rows), truncated=truncated)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:

@@ -38,7 +38,9 @@ class GraphStoreRefused(PublisherError):
 class GraphStore:
     url: str  # the GSP service URL, possibly with user:password
     timeout_s: float = 300.0  # one graph's upload; large graphs take a while
-    _digest: "DigestState" = field(default_factory=lambda: DigestState(), init=False, repr=False, compare=False)
+    _digest: "DigestState" = field(
+        default_factory=lambda: DigestState(), init=False, repr=False, compare=False
+    )
 
     def put(self, graph: str, ntriples: bytes) -> None:
         """Replace ``graph`` with ``ntriples`` (GSP PUT: the graph's old content is dropped)."""
@@ -75,7 +77,9 @@ class GraphStore:
             raise StoreUnavailable(f"{method} <{graph}> at {self.public_url} failed: {reason}") from err
 
     def _exchange(self, method: str, url: str, body: bytes | None) -> None:
-        request = urllib.request.Request(url, data=body, method=method, headers=self._headers(method, url, body))
+        request = urllib.request.Request(
+            url, data=body, method=method, headers=self._headers(method, url, body)
+        )
         with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
             response.read()
 
@@ -129,8 +133,12 @@ def digest_challenge(headers: Message | None) -> dict[str, str] | None:
     return None
 
 
-DIGEST_HASHES = {"MD5": hashlib.md5, "MD5-SESS": hashlib.md5, "SHA-256": hashlib.sha256,
-                 "SHA-256-SESS": hashlib.sha256}
+DIGEST_HASHES = {
+    "MD5": hashlib.md5,
+    "MD5-SESS": hashlib.md5,
+    "SHA-256": hashlib.sha256,
+    "SHA-256-SESS": hashlib.sha256,
+}
 
 
 class DigestState:
@@ -160,7 +168,9 @@ class DigestState:
         algorithm = challenge.get("algorithm", "MD5").upper()
         hasher = DIGEST_HASHES.get(algorithm)
         if hasher is None:
-            raise GraphStoreRefused(f"the graph store asks for Digest with {algorithm}, which kgpub does not speak")
+            raise GraphStoreRefused(
+                f"the graph store asks for Digest with {algorithm}, which kgpub does not speak"
+            )
 
         def h(text: str) -> str:
             return hasher(text.encode("utf-8")).hexdigest()
@@ -174,12 +184,13 @@ class DigestState:
         fields = {"username": user, "realm": realm, "nonce": nonce, "uri": uri, "algorithm": algorithm}
         if "auth" in qops:
             fields["response"] = h(f"{secret}:{nonce}:{count}:{cnonce}:auth:{target}")
-            extra = f", qop=auth, nc={count}, cnonce=\"{cnonce}\""
+            extra = f', qop=auth, nc={count}, cnonce="{cnonce}"'
         else:
             fields["response"] = h(f"{secret}:{nonce}:{target}")
             extra = ""
         if "opaque" in challenge:
             fields["opaque"] = challenge["opaque"]
-        quoted = ", ".join(f"{key}={value}" if key == "algorithm" else f'{key}="{value}"'
-                           for key, value in fields.items())
+        quoted = ", ".join(
+            f"{key}={value}" if key == "algorithm" else f'{key}="{value}"' for key, value in fields.items()
+        )
         return f"Digest {quoted}{extra}"

@@ -57,8 +57,12 @@ def _is_extension_iri(iri: str) -> bool:
     """``<bif:…>``, ``<sql:…>``, their full namespaces (a ``PREFIX`` can bind them), or any IRI with a
     ``\\u`` escape (SPARQL decodes those before parsing, so they could spell either)."""
     text = iri[1:-1]
-    return (":" in text and text.split(":", 1)[0].upper() in EXTENSION_SCHEMES
-            or text.lower().startswith(EXTENSION_NAMESPACES) or "\\" in text)
+    return (
+        ":" in text
+        and text.split(":", 1)[0].upper() in EXTENSION_SCHEMES
+        or text.lower().startswith(EXTENSION_NAMESPACES)
+        or "\\" in text
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,9 @@ def check_user_query(text: str, settings: "Settings") -> QueryFacts:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {settings.max_query_chars}")
     form, dataset = None, False
     if "\\" in outside_strings(text):
-        raise QueryRefused("escapes (\\u, \\U) are only allowed inside strings here: they could spell a refused keyword")
+        raise QueryRefused(
+            "escapes (\\u, \\U) are only allowed inside strings here: they could spell a refused keyword"
+        )
     for token in keywords(text):
         head = token.prefix_part.upper()
         if token.kind == "iri" or token.kind == "pname" and head in EXTENSION_SCHEMES:
@@ -93,7 +99,9 @@ def check_user_query(text: str, settings: "Settings") -> QueryFacts:
         if head in UPDATE_KEYWORDS:
             raise QueryRefused(f"SPARQL Update ({head}) is not allowed: this endpoint is read-only")
         if head == PRAGMA:
-            raise QueryRefused("DEFINE pragmas are not allowed: behind a remote Virtuoso they can make it fetch IRIs")
+            raise QueryRefused(
+                "DEFINE pragmas are not allowed: behind a remote Virtuoso they can make it fetch IRIs"
+            )
         if head == "FROM":
             dataset = True
         elif form is None and head in QUERY_FORMS:

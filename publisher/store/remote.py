@@ -97,7 +97,10 @@ class RemoteStore:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
         data = json.loads(body)
         variables = tuple(data["head"].get("vars", []))
-        bindings, cap = data["results"]["bindings"], self.settings.max_result_rows  # capped as the embedded store caps
+        bindings, cap = (
+            data["results"]["bindings"],
+            self.settings.max_result_rows,
+        )  # capped as the embedded store caps
         rows = tuple({name: json_term(value) for name, value in row.items()} for row in bindings[:cap])
         return SelectResult(variables=variables, rows=rows, truncated=len(bindings) > cap)
 
@@ -125,7 +128,9 @@ class RemoteStore:
             try:
                 answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
                 return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
-            except SyntaxError as err:  # the endpoint's own output does not parse: its fault, not the client's
+            except (
+                SyntaxError
+            ) as err:  # the endpoint's own output does not parse: its fault, not the client's
                 raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
 
     def close(self) -> None:
@@ -162,7 +167,9 @@ class RemoteStore:
         try:
             with urllib.request.urlopen(request, timeout=limit) as response:
                 if TIMED_OUT.search(response.headers.get("X-SQL-State", "")):
-                    raise QueryTimeout(f"{self.endpoint} stopped the query at its time limit (answer incomplete)")
+                    raise QueryTimeout(
+                        f"{self.endpoint} stopped the query at its time limit (answer incomplete)"
+                    )
                 yield response
         except urllib.error.HTTPError as err:
             raise http_error(err.code, err.read().decode("utf-8", "replace")[:500], accept) from err
@@ -170,7 +177,9 @@ class RemoteStore:
             raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
         except urllib.error.URLError as err:
             if isinstance(err.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
+                raise QueryTimeout(
+                    f"{self.endpoint} did not answer within the time limit ({limit:g} s)"
+                ) from err
             raise StoreUnavailable(f"{self.endpoint} is unreachable: {err.reason}") from err
 
 
@@ -191,7 +200,9 @@ class DeadlineReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         if time.monotonic() > self._deadline:
             raise QueryTimeout("the answer took longer than the time limit to arrive and was stopped")
-        chunk = self._response.read1(len(buffer))  # what has arrived: readinto() would wait to fill the buffer
+        chunk = self._response.read1(
+            len(buffer)
+        )  # what has arrived: readinto() would wait to fill the buffer
         buffer[: len(chunk)] = chunk
         return len(chunk)
 
@@ -208,7 +219,10 @@ def parse_answer(body: io.RawIOBase, media_type: str) -> Answer:
 
 def dataset_fields(default_graphs: Any, named_graphs: Any) -> list[tuple[str, str]]:
     """The SPARQL protocol's dataset parameters."""
-    return [*(("default-graph-uri", g) for g in default_graphs), *(("named-graph-uri", g) for g in named_graphs)]
+    return [
+        *(("default-graph-uri", g) for g in default_graphs),
+        *(("named-graph-uri", g) for g in named_graphs),
+    ]
 
 
 def http_error(status: int, detail: str, accept: str) -> PublisherError:

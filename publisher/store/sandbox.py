@@ -90,7 +90,9 @@ class Sandbox:
         """
         deadline = time.monotonic() + self.config.timeout_s
         if not self._slots.acquire(timeout=self.config.timeout_s):
-            raise QueryTimeout(f"no query slot became free within {self.config.timeout_s:g} s; try again later")
+            raise QueryTimeout(
+                f"no query slot became free within {self.config.timeout_s:g} s; try again later"
+            )
         try:
             child = self._take()
             status, payload = self._exchange(child, _encode(query, names_dataset), deadline)
@@ -210,7 +212,9 @@ def _spawn(fork: Callable[[], _T]) -> _T:
     with _spawner_lock:
         if _spawner is None or _spawner[0] != os.getpid():  # none yet, or inherited through a fork: dead
             requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
-            threading.Thread(target=_spawner_loop, args=(requests,), daemon=True, name="kgpub-spawner").start()
+            threading.Thread(
+                target=_spawner_loop, args=(requests,), daemon=True, name="kgpub-spawner"
+            ).start()
             _spawner = (os.getpid(), requests)
         requests = _spawner[1]
     done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
@@ -273,7 +277,17 @@ def _default_signals() -> None:
     own loop to stop, so a child keeping it would ignore the SIGTERM that ends it when the worker exits
     (multiprocessing terminates daemonic children), and the worker would hang until gunicorn's graceful
     timeout ran out."""
-    for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT", "SIGCHLD"):
+    for name in (
+        "SIGTERM",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGHUP",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGWINCH",
+        "SIGABRT",
+        "SIGCHLD",
+    ):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     try:

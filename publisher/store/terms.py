@@ -45,7 +45,9 @@ def to_rdflib(term: OxTerm | ox.DefaultGraph) -> Node:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        return Literal(term.value) if datatype == XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+        return (
+            Literal(term.value) if datatype == XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+        )
     raise TypeError(f"unsupported term {term!r}")
 
 

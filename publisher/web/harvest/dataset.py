@@ -82,8 +82,11 @@ def build_facts() -> BuildFacts:
 def _query_facts() -> BuildFacts:
     manifest = publisher().manifest
     if manifest is not None and manifest.properties is not None and manifest.distinct_subjects is not None:
-        return BuildFacts(properties=manifest.properties, distinct_subjects=manifest.distinct_subjects,
-                          example=manifest.example)  # counted by the build (at 10M: 27 s of queries)
+        return BuildFacts(
+            properties=manifest.properties,
+            distinct_subjects=manifest.distinct_subjects,
+            example=manifest.example,
+        )  # counted by the build (at 10M: 27 s of queries)
     store = publisher().store
     properties = store.select(load_query("void_properties.rq")).rows
     subjects = store.select(load_query("void_subjects.rq")).rows
@@ -106,8 +109,14 @@ def vocabularies(terms: tuple[str, ...]) -> list[str]:
 def void_graph(base: str) -> Graph:
     """The VoID + DCAT description of the served build, with web locations under ``base``."""
     graph = Graph(bind_namespaces="none")
-    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF), ("sd", SD),
-                       ("xsd", XSD)):
+    for prefix, ns in (
+        ("void", VOID),
+        ("dcat", DCAT),
+        ("dcterms", DCTERMS),
+        ("foaf", FOAF),
+        ("sd", SD),
+        ("xsd", XSD),
+    ):
         graph.bind(prefix, ns)
     document = URIRef(f"{base}.well-known/void")
     dataset = URIRef(f"{document}#dataset")
@@ -127,12 +136,19 @@ def _describe_dataset(graph: Graph, dataset: URIRef, base: str) -> None:
     settings, built = publisher().settings, Literal(caching.build_time().isoformat(), datatype=XSD.dateTime)
     agent = URIRef(f"{base}.well-known/void#publisher")
     for p, o in (
-        (RDF.type, VOID.Dataset), (RDF.type, DCAT.Dataset),
-        (DCTERMS.title, Literal(settings.title, lang="en")), (DCTERMS.description, Literal(DESCRIPTION, lang="en")),
-        (DCTERMS.license, URIRef(settings.licence)), (DCTERMS.publisher, agent),
-        (DCTERMS.created, built), (DCTERMS.modified, built), (FOAF.homepage, URIRef(base)),
-        (DCAT.landingPage, URIRef(f"{base}dumps/")), (VOID.sparqlEndpoint, URIRef(f"{base}sparql")),
-        (VOID.uriSpace, Literal(publisher().namespace)), (VOID.rootResource, URIRef(publisher().namespace)),
+        (RDF.type, VOID.Dataset),
+        (RDF.type, DCAT.Dataset),
+        (DCTERMS.title, Literal(settings.title, lang="en")),
+        (DCTERMS.description, Literal(DESCRIPTION, lang="en")),
+        (DCTERMS.license, URIRef(settings.licence)),
+        (DCTERMS.publisher, agent),
+        (DCTERMS.created, built),
+        (DCTERMS.modified, built),
+        (FOAF.homepage, URIRef(base)),
+        (DCAT.landingPage, URIRef(f"{base}dumps/")),
+        (VOID.sparqlEndpoint, URIRef(f"{base}sparql")),
+        (VOID.uriSpace, Literal(publisher().namespace)),
+        (VOID.rootResource, URIRef(publisher().namespace)),
     ):
         graph.add((dataset, p, o))
     graph.add((agent, RDF.type, FOAF.Agent))
@@ -142,9 +158,13 @@ def _describe_dataset(graph: Graph, dataset: URIRef, base: str) -> None:
 
 def _describe_statistics(graph: Graph, dataset: URIRef) -> None:
     facts, manifest = build_facts(), publisher().manifest
-    for p, n in ((VOID.triples, manifest.triples), (VOID.entities, manifest.entities),
-                 (VOID.classes, len(manifest.classes)), (VOID.properties, len(facts.properties)),
-                 (VOID.distinctSubjects, facts.distinct_subjects)):
+    for p, n in (
+        (VOID.triples, manifest.triples),
+        (VOID.entities, manifest.entities),
+        (VOID.classes, len(manifest.classes)),
+        (VOID.properties, len(facts.properties)),
+        (VOID.distinctSubjects, facts.distinct_subjects),
+    ):
         graph.add((dataset, p, Literal(n, datatype=XSD.integer)))
     for vocabulary in vocabularies(facts.properties + tuple(manifest.classes)):
         graph.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
@@ -165,7 +185,9 @@ def _describe_partitions(graph: Graph, dataset: URIRef) -> None:
     if len(listed) > MAX_LISTED_GRAPHS:
         articles = f"{publisher().namespace}graph/article/"
         listed = {name: n for name, n in manifest.graphs.items() if not name.startswith(articles)}
-        _describe_article_graphs(graph, dataset, articles, {n: c for n, c in manifest.graphs.items() if n not in listed})
+        _describe_article_graphs(
+            graph, dataset, articles, {n: c for n, c in manifest.graphs.items() if n not in listed}
+        )
     for index, (name, count) in enumerate(sorted(listed.items()), start=1):
         subset = URIRef(f"{dataset}-graph-{index}")
         graph.add((dataset, VOID.subset, subset))
@@ -178,8 +200,10 @@ def _describe_partitions(graph: Graph, dataset: URIRef) -> None:
 def _describe_article_graphs(graph: Graph, dataset: URIRef, prefix: str, graphs: dict[str, int]) -> None:
     """The per-article graphs as one subset: how many, their triples, how they are named and listed."""
     subset = URIRef(f"{dataset}-article-graphs")
-    note = (f"The {len(graphs):,} per-article named graphs, {prefix}<article slug>, summed; list them with "
-            f"{LIST_GRAPHS_QUERY}")
+    note = (
+        f"The {len(graphs):,} per-article named graphs, {prefix}<article slug>, summed; list them with "
+        f"{LIST_GRAPHS_QUERY}"
+    )
     graph.add((dataset, VOID.subset, subset))
     graph.add((subset, RDF.type, VOID.Dataset))
     graph.add((subset, DCTERMS.description, Literal(note, lang="en")))
@@ -193,8 +217,11 @@ def _describe_dump(graph: Graph, dataset: URIRef, dump: Dump) -> None:
     graph.add((dataset, VOID.dataDump, url))
     graph.add((dataset, DCAT.distribution, distribution))
     for p, o in (
-        (RDF.type, DCAT.Distribution), (DCTERMS.title, Literal(f"{syntax.label} dump", lang="en")),
-        (DCAT.downloadURL, url), (DCAT.accessURL, url), (DCAT.mediaType, URIRef(IANA + syntax.media_type)),
+        (RDF.type, DCAT.Distribution),
+        (DCTERMS.title, Literal(f"{syntax.label} dump", lang="en")),
+        (DCAT.downloadURL, url),
+        (DCAT.accessURL, url),
+        (DCAT.mediaType, URIRef(IANA + syntax.media_type)),
         (DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)),
         (DCTERMS.format, URIRef(syntax.w3c or IANA + syntax.media_type)),
     ):

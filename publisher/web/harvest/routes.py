@@ -56,7 +56,9 @@ def void() -> Response:
     if fmt is HTML:
         response = redirect(url_for("harvest.dumps_index"), code=303)
     else:
-        body = publisher().memos.value(f"void {fmt.extension} {base}", lambda: graph_bytes(void_graph(base), fmt))
+        body = publisher().memos.value(
+            f"void {fmt.extension} {base}", lambda: graph_bytes(void_graph(base), fmt)
+        )
         response = Response(body, content_type=_with_charset(fmt))
     return add_alternates(response, void_alternates(base))
 
@@ -138,7 +140,7 @@ def entity_pages() -> list[str]:
 def _entity_paths() -> list[str]:
     """``rest`` of every IRI subject ``{namespace}{rest}`` that has an entity page."""
     ns = publisher().namespace
-    return [iri[len(ns):] for iri in _iri_subjects() if iri.startswith(ns) and _has_page(iri[len(ns):])]
+    return [iri[len(ns) :] for iri in _iri_subjects() if iri.startswith(ns) and _has_page(iri[len(ns) :])]
 
 
 def _has_page(rest: str) -> bool:
@@ -167,20 +169,26 @@ def urlset(urls: list[str], lastmod: str) -> str:
 
 
 def sitemap_index(sitemaps: list[str], lastmod: str) -> str:
-    entries = "".join(f"<sitemap><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></sitemap>\n" for u in sitemaps)
+    entries = "".join(
+        f"<sitemap><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></sitemap>\n" for u in sitemaps
+    )
     return _sitemap_xml("sitemapindex", entries)
 
 
 def _sitemap_xml(root: str, entries: str) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</{root}>\n')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</{root}>\n'
+    )
 
 
 def robots_txt(base: str) -> str:
     """robots.txt rules are path prefixes on the host, so they carry the web base's own path."""
     path = urlsplit(base).path or "/"
-    return (f"User-agent: *\nAllow: /\nDisallow: {path}sparql?\nDisallow: {path}search?\n"
-            f"Sitemap: {base}sitemap.xml\n")
+    return (
+        f"User-agent: *\nAllow: /\nDisallow: {path}sparql?\nDisallow: {path}search?\n"
+        f"Sitemap: {base}sitemap.xml\n"
+    )
 
 
 def _lastmod() -> str:

@@ -113,7 +113,9 @@ class Memos:
 NO_MEMOS = Memos()
 
 
-def describe(store: Store, iri: URIRef, window: Window, namespace: str, memos: Memos = NO_MEMOS) -> Description | None:
+def describe(
+    store: Store, iri: URIRef, window: Window, namespace: str, memos: Memos = NO_MEMOS
+) -> Description | None:
     """The description of ``iri``'s document, or None when the IRI occurs nowhere in the data.
 
     Hash IRIs (``iri#part``) found among the values shown are described too, one level deep: their data
@@ -138,8 +140,12 @@ def exists(store: Store, iri: URIRef) -> bool:
     return store.ask(EXISTS, {"s": iri})
 
 
-def predicate_groups(store: Store, subject: URIRef, memo: "BoundedMemo[URIRef, tuple[Group, ...]] | None" = None,
-                     memo_from: int = MEMO_GROUPS_FROM) -> list[Group]:
+def predicate_groups(
+    store: Store,
+    subject: URIRef,
+    memo: "BoundedMemo[URIRef, tuple[Group, ...]] | None" = None,
+    memo_from: int = MEMO_GROUPS_FROM,
+) -> list[Group]:
     """The (direction, predicate) groups of ``subject`` with their statement counts, bounded per direction
     (in predicate order, so the same groups are kept whatever order the store groups in)."""
     known = memo.get(subject) if memo is not None else None
@@ -163,21 +169,27 @@ def _count_groups(store: Store, subject: URIRef) -> list[Group]:
 def group_window(store: Store, group: Group, window: Window) -> list[Statement]:
     """One window of a group's statements in the store's index order; a value stated by several graphs
     becomes one statement naming them all (they are usually adjacent: same triple, next graph)."""
-    query = with_row(with_window(WINDOW[group.direction], window.size, window.offset),
-                     {"s": group.subject, "p": group.predicate})
+    query = with_row(
+        with_window(WINDOW[group.direction], window.size, window.offset),
+        {"s": group.subject, "p": group.predicate},
+    )
     graphs: dict[Node, list[URIRef]] = {}
     for row in store.select(query).rows:
         graphs.setdefault(row["o"], []).append(row["g"])  # type: ignore[arg-type]
     return [Statement(group, value, tuple(stated_by)) for value, stated_by in graphs.items()]
 
 
-def context(store: Store, terms: Iterable[URIRef],
-            memo: "BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None" = None
-            ) -> Iterator[tuple[Node, Node, Node]]:
+def context(
+    store: Store,
+    terms: Iterable[URIRef],
+    memo: "BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None" = None,
+) -> Iterator[tuple[Node, Node, Node]]:
     """Labels, types and image URLs of ``terms``, term by term in IRI order, each term's rows in the order
     the store returned them. One query per chunk of terms the memo does not know (chunked so no query
     grows without bound); a term with no context is remembered too, as no rows."""
-    wanted = sorted(set(terms), key=str)  # IRI order, as rdflib orders URIRefs, without its Python-level __lt__
+    wanted = sorted(
+        set(terms), key=str
+    )  # IRI order, as rdflib orders URIRefs, without its Python-level __lt__
     known = memo.get_many(wanted) if memo is not None else {}
     fetched: dict[Node, list[tuple[Node, Node]]] = {}
     pending = iter([term for term in wanted if term not in known])
@@ -200,11 +212,12 @@ def article_of(graph: URIRef, namespace: str) -> URIRef | None:
     Remembered, so a page gets the same ``URIRef`` object for an article each time: dict look-ups then
     match it by identity instead of calling rdflib's Python-level ``__eq__``."""
     prefix = f"{namespace}graph/article/"
-    return URIRef(f"{namespace}id/article/{graph[len(prefix):]}") if graph.startswith(prefix) else None
+    return URIRef(f"{namespace}id/article/{graph[len(prefix) :]}") if graph.startswith(prefix) else None
 
 
-def _windows(store: Store, subject: URIRef, window: Window, memos: Memos = NO_MEMOS,
-             counted: list[Group] | None = None) -> tuple[tuple[Group, ...], tuple[Statement, ...]]:
+def _windows(
+    store: Store, subject: URIRef, window: Window, memos: Memos = NO_MEMOS, counted: list[Group] | None = None
+) -> tuple[tuple[Group, ...], tuple[Statement, ...]]:
     """The groups of one subject (those in focus) and the statements of their current windows.
 
     Directions whose groups all fit in the first window are read whole, by one query for both (or the
@@ -214,7 +227,9 @@ def _windows(store: Store, subject: URIRef, window: Window, memos: Memos = NO_ME
         counted = predicate_groups(store, subject, memos.groups, memos.groups_from)
     groups = tuple(g for g in counted if _in_focus(g, window))
     shown = {d: [g for g in groups if g.direction == d and window.offset < g.total] for d in ("out", "in")}
-    whole = [d for d, gs in shown.items() if gs and window.offset == 0 and all(g.total <= window.size for g in gs)]
+    whole = [
+        d for d, gs in shown.items() if gs and window.offset == 0 and all(g.total <= window.size for g in gs)
+    ]
     read = whole_directions(store, subject, [g for d in whole for g in shown[d]]) if whole else {}
     statements: list[Statement] = []
     for direction in ("out", "in"):  # outgoing first, as the page's "usual source" ties are broken in order

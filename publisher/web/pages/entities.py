@@ -46,7 +46,9 @@ MAX_PATH_CHARS = 1024
 # '#' and '?' never belong to a path we serve: a hash IRI is served by its base's document.
 NOT_IN_PATH = re.compile(r"[#?]")
 JSONLD_CONTEXT = {"@vocab": str(SDO), **{p: ns for p, ns in PREFIXES.items() if p != "schema"}}
-CONTEXT_MEMO_TERMS = 20_000  # terms whose labels, types and image URLs a worker remembers (a hub page shows ~550)
+CONTEXT_MEMO_TERMS = (
+    20_000  # terms whose labels, types and image URLs a worker remembers (a hub page shows ~550)
+)
 TERM_MEMO_ENTRIES = 20_000  # terms a worker keeps labelled and linked for the pages that show them again
 GROUPS_MEMO_SUBJECTS = 1_024  # hubs whose property counts a worker remembers
 TERM_MARKUP_ENTRIES = 20_000  # rendered terms a worker remembers
@@ -91,7 +93,9 @@ def make_document(rest: str, iri: URIRef, fmt: Format | None) -> Response:
     if description is None:
         abort(404, description=f"Nothing is known about <{iri}>.")
     if description.window.offset > 0 and not description.statements:
-        abort(404, description="This page is past the last value; the first page is the document without ?page.")
+        abort(
+            404, description="This page is past the last value; the first page is the document without ?page."
+        )
     chosen = fmt or choose(request.accept_mimetypes, DOC_FORMATS)
     response = html_document(description, rest) if chosen is HTML else rdf_document(description, chosen)
     if fmt is None:
@@ -141,17 +145,22 @@ def window_from(args: MultiDict[str, str]) -> Window:
     return Window(page, size, (direction, iri_param(args, "property")))  # type: ignore[arg-type]
 
 
-def documents() -> "BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]":
+def documents() -> (
+    "BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]"
+):
     """This app's memo of finished documents (body and headers), bounded by their total size."""
-    return publisher().memos.memo("resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES,
-                                  lambda kept: len(kept[0]))
+    return publisher().memos.memo(
+        "resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES, lambda kept: len(kept[0])
+    )
 
 
 def memos() -> Memos:
     """This app's per-build memos for describing entities (bounded: see ``publisher/memo.py``)."""
     memos = publisher().memos
-    return Memos(context=memos.memo("describe.context", CONTEXT_MEMO_TERMS),
-                 groups=memos.memo("describe.groups", GROUPS_MEMO_SUBJECTS))
+    return Memos(
+        context=memos.memo("describe.context", CONTEXT_MEMO_TERMS),
+        groups=memos.memo("describe.groups", GROUPS_MEMO_SUBJECTS),
+    )
 
 
 def alternates(rest: str) -> list[tuple[str, Format]]:
@@ -195,8 +204,12 @@ def html_document(description: Description, rest: str) -> Response:
 
 def build_page(description: Description, rest: str) -> EntityPage:
     """The page model of a description: names from its context, links to the web base."""
-    naming = Naming.from_context(publisher().namespace, web_base(), description.context,
-                                 shared=publisher().memos.memo("pages.terms", TERM_MEMO_ENTRIES))
+    naming = Naming.from_context(
+        publisher().namespace,
+        web_base(),
+        description.context,
+        shared=publisher().memos.memo("pages.terms", TERM_MEMO_ENTRIES),
+    )
     links = tuple(Alternate(fmt.label, href, fmt.media_type) for href, fmt in alternates(rest))
     return entity_page(description, naming, links, embedded_json_ld(description))
 

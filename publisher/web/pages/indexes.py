@@ -165,7 +165,9 @@ def search_page(phrase: str, page: int) -> ListPage:
     if page > last_page:
         raise BadRequest(f"Search results stop after {MAX_SEARCH_RESULTS} hits; try a longer phrase.")
     nodes = window_of(SEARCH, {"q": Literal(phrase)}, page, size)
-    return list_page(None, nodes, page, size, None, lambda n: _href("home.search", q=phrase, page=n), last_page)
+    return list_page(
+        None, nodes, page, size, None, lambda n: _href("home.search", q=phrase, page=n), last_page
+    )
 
 
 def class_page(cls: URIRef, page: int) -> ListPage:
@@ -183,8 +185,15 @@ def window_of(query: str, bindings: Mapping[str, Identifier], page: int, size: i
     return [row["x"] for row in rows]
 
 
-def list_page(heading: URIRef | None, nodes: Sequence[Node], page: int, size: int, total: int | None,
-              href: Callable[[int], str], last_page: int | None = None) -> ListPage:
+def list_page(
+    heading: URIRef | None,
+    nodes: Sequence[Node],
+    page: int,
+    size: int,
+    total: int | None,
+    href: Callable[[int], str],
+    last_page: int | None = None,
+) -> ListPage:
     shown = list(nodes[:size])
     naming = naming_for([n for n in shown if isinstance(n, URIRef)] + ([heading] if heading else []))
     more = len(nodes) > size and (last_page is None or page < last_page)

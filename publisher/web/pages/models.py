@@ -124,8 +124,13 @@ class Naming:
     _labels: dict[Node, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def from_context(cls, namespace: str, web_base: str, context: Iterable[tuple[Node, Node, Node]],
-                     shared: TermMemo | None = None) -> "Naming":
+    def from_context(
+        cls,
+        namespace: str,
+        web_base: str,
+        context: Iterable[tuple[Node, Node, Node]],
+        shared: TermMemo | None = None,
+    ) -> "Naming":
         """Index context triples (labels, types, image URLs) by subject."""
         rows: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
         for s, p, o in context:
@@ -143,11 +148,15 @@ class Naming:
         return frozenset(o for p, o in self.context.get(node, ()) if CONTEXT_KIND.get(p) == "type")
 
     def content_url(self, node: Node) -> str | None:
-        return next((str(o) for p, o in self.context.get(node, ()) if CONTEXT_KIND.get(p) == "content_url"), None)
+        return next(
+            (str(o) for p, o in self.context.get(node, ()) if CONTEXT_KIND.get(p) == "content_url"), None
+        )
 
     def href(self, iri: str) -> tuple[str | None, bool]:
         """(link target, is external) for an IRI: local for the namespace, out for http(s), else none."""
-        if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#"):  # served at /ontology, whatever the namespace
+        if iri == ONTOLOGY_IRI or iri.startswith(
+            ONTOLOGY_IRI + "#"
+        ):  # served at /ontology, whatever the namespace
             return self.web_base + "ontology" + uri(iri[len(ONTOLOGY_IRI) :]), False
         if iri.startswith(self.namespace) and len(iri) > len(self.namespace):
             return self.web_base + uri(iri[len(self.namespace) :]), False
@@ -180,7 +189,9 @@ class Naming:
     def literal(self, literal: Literal, predicate: Node | None = None) -> Term:
         datatype = literal.datatype
         shown = None if datatype in (None, XSD.string) else self.term(datatype)
-        image = str(literal) if predicate in IMAGE_PREDICATES and str(literal).startswith(WEB_SCHEMES) else None
+        image = (
+            str(literal) if predicate in IMAGE_PREDICATES and str(literal).startswith(WEB_SCHEMES) else None
+        )
         return Term(str(literal), lang=literal.language, datatype=shown, image=image and uri(image))
 
     def image_of(self, node: Node, predicate: Node | None = None) -> str | None:
@@ -211,19 +222,25 @@ def entity_page(
     """The page model of a description: one section per subject (the entity first, then hash IRIs)."""
     sections = tuple(section(description, subject, naming) for subject in description.subjects)
     label = naming.label(description.iri)
-    return EntityPage(str(description.iri), label, sections, alternates, json_ld, description.window.focus is not None)
+    return EntityPage(
+        str(description.iri), label, sections, alternates, json_ld, description.window.focus is not None
+    )
 
 
 def section(description: Description, subject: URIRef, naming: Naming) -> Section:
     groups = [g for g in description.groups if g.subject is subject or g.subject == subject]
     by_group: dict[Group, list[Statement]] = defaultdict(list)
     for statement in description.statements:
-        if statement.group.subject is subject or statement.group.subject == subject:  # `is`: skip rdflib's __eq__
+        if (
+            statement.group.subject is subject or statement.group.subject == subject
+        ):  # `is`: skip rdflib's __eq__
             by_group[statement.group].append(statement)
     usual = _usual_graphs(by_group.values())
     types = tuple(naming.term(s.value) for s in by_group.get(_type_group(groups), []))
     shown = [g for g in groups if not (g.direction == "out" and g.predicate == RDF.type)]
-    properties = [prop(g, by_group.get(g, []), description.window, naming, usual) for g in _ordered(shown, naming)]
+    properties = [
+        prop(g, by_group.get(g, []), description.window, naming, usual) for g in _ordered(shown, naming)
+    ]
     iri = str(subject)
     return Section(
         iri=iri,
@@ -237,12 +254,18 @@ def section(description: Description, subject: URIRef, naming: Naming) -> Sectio
     )
 
 
-def prop(group: Group, statements: list[Statement], window: Window, naming: Naming,
-         usual: tuple[URIRef, ...] = ()) -> Property:
+def prop(
+    group: Group, statements: list[Statement], window: Window, naming: Naming, usual: tuple[URIRef, ...] = ()
+) -> Property:
     """A property's window of values (sorted by what they show) with links to the neighbouring windows."""
     values = sorted(
-        (Value(naming.term(s.value, group.predicate), tuple(naming.source(g) for g in s.graphs if s.graphs != usual))
-         for s in statements),
+        (
+            Value(
+                naming.term(s.value, group.predicate),
+                tuple(naming.source(g) for g in s.graphs if s.graphs != usual),
+            )
+            for s in statements
+        ),
         key=lambda value: value.term.label.lower(),
     )
     return Property(
@@ -269,7 +292,9 @@ def _usual_graphs(statement_lists: Iterable[list[Statement]]) -> tuple[URIRef, .
 
 
 def _first_image(properties: list[Property]) -> str | None:
-    return next((v.term.image for p in properties if p.direction == "out" for v in p.values if v.term.image), None)
+    return next(
+        (v.term.image for p in properties if p.direction == "out" for v in p.values if v.term.image), None
+    )
 
 
 def _type_group(groups: list[Group]) -> Group | None:

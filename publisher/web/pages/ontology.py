@@ -41,8 +41,17 @@ CLASS_TYPES = (OWL.Class, RDFS.Class)
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
 DEFINITIONS = (SKOS.definition, RDFS.comment, DCTERMS.description, SDO.description)
 ALIGNMENTS = (  # how an own term relates to the reused terms it refines or matches
-    RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, OWL.inverseOf,
-    SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch, RDFS.seeAlso,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+    OWL.inverseOf,
+    SKOS.exactMatch,
+    SKOS.closeMatch,
+    SKOS.broadMatch,
+    SKOS.narrowMatch,
+    SKOS.relatedMatch,
+    RDFS.seeAlso,
 )
 SCHEME = (SKOS.inScheme, SKOS.broader)
 
@@ -103,8 +112,12 @@ def shapes(ext: str | None = None) -> Response:
 def rdf_file(path: Path, fmt: Format) -> Response:
     """The file as is for Turtle (its own prefixes and comments); re-serialized for the other formats."""
     if fmt.extension == "ttl":
-        return send_file(path, mimetype=fmt.media_type, etag=caching.entity_tag(fmt.media_type),
-                         last_modified=caching.build_time())
+        return send_file(
+            path,
+            mimetype=fmt.media_type,
+            etag=caching.entity_tag(fmt.media_type),
+            last_modified=caching.build_time(),
+        )
     return Response(converted(path, fmt), mimetype=fmt.media_type)
 
 
@@ -141,7 +154,9 @@ def ontology_page(graph: Graph, web_base: str, namespace: str) -> OntologyPage:
         iri=ONTOLOGY_IRI,
         title=naming.label(ontology_iri),
         description=_first_text(graph, ontology_iri, DEFINITIONS),
-        metadata=tuple(_relations(graph, ontology_iri, naming, exclude={RDF.type, *LABEL_PREDICATES, *DEFINITIONS})),
+        metadata=tuple(
+            _relations(graph, ontology_iri, naming, exclude={RDF.type, *LABEL_PREDICATES, *DEFINITIONS})
+        ),
         classes=tuple(d for d in docs if _is_a(graph, d, CLASS_TYPES)),
         properties=tuple(d for d in docs if _is_a(graph, d, PROPERTY_TYPES)),
         others=tuple(d for d in docs if not _is_a(graph, d, CLASS_TYPES + PROPERTY_TYPES)),
@@ -161,8 +176,13 @@ def term_doc(graph: Graph, term: URIRef, naming: Naming) -> TermDoc:
     )
 
 
-def _relations(graph: Graph, subject: URIRef, naming: Naming, include: tuple[URIRef, ...] | None = None,
-               exclude: set[URIRef] | None = None) -> list[Relation]:
+def _relations(
+    graph: Graph,
+    subject: URIRef,
+    naming: Naming,
+    include: tuple[URIRef, ...] | None = None,
+    exclude: set[URIRef] | None = None,
+) -> list[Relation]:
     predicates = include or sorted(set(graph.predicates(subject)) - (exclude or set()))
     found = [(p, _terms(graph, subject, (p,), naming)) for p in predicates]
     return [Relation(naming.term(p), values) for p, values in found if values]

@@ -86,8 +86,14 @@ def header_names(response: Response) -> frozenset[str]:
 
 # Request headers that can make a GET/HEAD answer differ from 200 with the full body (304, 412, 206).
 CONDITIONAL_HEADERS = frozenset(
-    {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE",
-     "HTTP_IF_RANGE"}
+    {
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_MATCH",
+        "HTTP_IF_UNMODIFIED_SINCE",
+        "HTTP_RANGE",
+        "HTTP_IF_RANGE",
+    }
 )
 
 
@@ -122,7 +128,9 @@ def build_time() -> datetime:
     Only meaningful when ``Publisher.build_id`` is not ``"unbuilt"``; the epoch otherwise.
     """
     manifest = publisher().manifest
-    created = datetime.fromisoformat(manifest.created) if manifest else datetime.fromtimestamp(0, timezone.utc)
+    created = (
+        datetime.fromisoformat(manifest.created) if manifest else datetime.fromtimestamp(0, timezone.utc)
+    )
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
     return created.astimezone(timezone.utc).replace(microsecond=0)

@@ -79,7 +79,7 @@ def compact(iri: str) -> str | None:
     """``schema:name`` for a known namespace, else None."""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return None
 
 

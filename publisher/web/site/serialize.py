@@ -27,7 +27,10 @@ Triple = tuple[Node, Node, Node]
 
 
 def rdf_bytes(
-    triples: Iterable[Triple], fmt: Format, prefixes: Mapping[str, str], context: Mapping[str, Any] | None = None
+    triples: Iterable[Triple],
+    fmt: Format,
+    prefixes: Mapping[str, str],
+    context: Mapping[str, Any] | None = None,
 ) -> bytes:
     """``triples`` in ``fmt`` (a graph format with an rdflib serializer), deterministically."""
     if fmt.rdflib == "json-ld":

@@ -62,7 +62,9 @@ def is_reserved(rest: str) -> bool:
 
 def reserved_names(url_map: Map) -> frozenset[str]:
     """The first path segment of every rule but the catch-all (converters left in, as in the rule)."""
-    segments = (rule.rule.lstrip("/").split("/", 1)[0] for rule in url_map.iter_rules() if rule.endpoint != CATCH_ALL)
+    segments = (
+        rule.rule.lstrip("/").split("/", 1)[0] for rule in url_map.iter_rules() if rule.endpoint != CATCH_ALL
+    )
     return frozenset(segment for segment in segments if segment)
 
 

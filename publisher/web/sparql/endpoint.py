@@ -34,7 +34,15 @@ from publisher.web import publisher
 from publisher.web.site import caching
 from publisher.web.site.assets import static_folders
 from publisher.web.site.urls import web_base
-from publisher.formats import ALL_FORMATS, GRAPH_FORMATS, HTML, RDF_FORMATS, RESULT_FORMATS, Format, by_media_type
+from publisher.formats import (
+    ALL_FORMATS,
+    GRAPH_FORMATS,
+    HTML,
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    Format,
+    by_media_type,
+)
 from publisher.web.site.negotiation import add_alternates, add_vary, download_name, negotiate
 from publisher.web.pages.models import Alternate
 from publisher.web.sparql.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
@@ -147,7 +155,9 @@ def protocol_response(result: ProtocolResult, download: bool) -> Response:
         response.headers[TRUNCATED_HEADER] = "true"
     fmt = by_media_type(result.media_type) if download else None
     if fmt is not None:
-        response.headers["Content-Disposition"] = f'attachment; filename="{download_name("query-results", fmt)}"'
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{download_name("query-results", fmt)}"'
+        )
     return add_vary(response)
 
 
@@ -161,8 +171,10 @@ def describe() -> Response:
         response = Response(render_template("sparql.html", page=query_page()), mimetype=HTML.media_type)
     else:
         url = endpoint_url()
-        body = publisher().memos.value(f"service description {fmt.extension} {url}", lambda: graph_bytes(
-            service_description(url, dataset_facts(), RESULT_FORMATS + RDF_FORMATS), fmt))
+        body = publisher().memos.value(
+            f"service description {fmt.extension} {url}",
+            lambda: graph_bytes(service_description(url, dataset_facts(), RESULT_FORMATS + RDF_FORMATS), fmt),
+        )
         response = Response(body, mimetype=fmt.media_type)
     return add_alternates(response, description_alternates())
 
@@ -208,7 +220,9 @@ def query_page() -> QueryPage:
         initial_query=starter_query(prefixes, ns),
         editor=find_editor(static_folders()),
         max_rows=publisher().settings.max_result_rows,
-        description_links=tuple(Alternate(f.label, href, f.media_type) for href, f in description_alternates()),
+        description_links=tuple(
+            Alternate(f.label, href, f.media_type) for href, f in description_alternates()
+        ),
     )
 
 

@@ -117,7 +117,9 @@ def examples(namespace: str, download_href: Callable[[str, Format], str]) -> tup
     out = []
     for query in competency_queries():
         text = with_base(query.text, namespace)
-        links = tuple(Alternate(f.label, download_href(text, f), f.media_type) for f in answer_formats(text) or ())
+        links = tuple(
+            Alternate(f.label, download_href(text, f), f.media_type) for f in answer_formats(text) or ()
+        )
         out.append(Example(query.name, query.title, text, links))
     return tuple(out)
 
@@ -139,8 +141,10 @@ def starter_query(prefixes: Mapping[str, str], namespace: str) -> str:
 
 def find_editor(static_folders: Sequence[Path]) -> Editor | None:
     """The vendored editor if ``scripts/install-frontend.sh`` has run, else None (plain form)."""
-    folder = next((f / YASGUI_DIR for f in static_folders if all((f / YASGUI_DIR / n).is_file() for n in YASGUI_FILES)),
-                  None)
+    folder = next(
+        (f / YASGUI_DIR for f in static_folders if all((f / YASGUI_DIR / n).is_file() for n in YASGUI_FILES)),
+        None,
+    )
     if folder is None:
         return None
     version_file = folder / "VERSION"
