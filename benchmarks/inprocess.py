@@ -12,10 +12,10 @@ from __future__ import annotations
 import gzip
 import statistics
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Mapping
 
 from rdflib import Dataset, URIRef
 from rdflib.term import Identifier
@@ -106,7 +106,7 @@ def workloads(
     for label, path in entities.items():
         iri = URIRef(namespace + path)
         window = Window(size=page_size)
-        calls[f"page {label}"] = lambda iri=iri: describe(store, iri, window, namespace)  # type: ignore[arg-type]
+        calls[f"page {label}"] = lambda iri=iri, window=window: describe(store, iri, window, namespace)  # type: ignore[arg-type]
     return calls
 
 

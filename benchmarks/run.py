@@ -20,9 +20,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from benchmarks import generate, inprocess, servers
@@ -481,10 +482,10 @@ def inprocess_table(results: list[dict[str, Any]]) -> str:
             continue
         rows[0] += f" (rdflib parsed the dump in {fmt(r['inprocess']['rdflib_load_s'], 1)} s at {r['size']})"
         for name, engines in r["inprocess"]["queries"].items():
-            k, l = engines["kgpub"], engines["rdflib"]
+            k, rd = engines["kgpub"], engines["rdflib"]
             rows.append(
                 f"| {r['size']} | {name} | {fmt(k['p50_ms'], 2)} | {fmt(k['p99_ms'], 2)} | "
-                f"{fmt(l['p50_ms'], 2)} | {fmt(l['p99_ms'], 2)} | {ratio(l['p50_ms'], k['p50_ms'])} |"
+                f"{fmt(rd['p50_ms'], 2)} | {fmt(rd['p99_ms'], 2)} | {ratio(rd['p50_ms'], k['p50_ms'])} |"
             )
     return "\n".join(rows)
 

@@ -7,6 +7,7 @@ or a restart waits for. Peak memory is each worker's ``VmHWM`` (high-water RSS) 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -15,9 +16,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 300.0  # rdflib-endpoint parses the whole dump before it answers
@@ -74,16 +75,18 @@ def start(
     log: Path | None = None,
 ) -> Server:
     """Start a server in its own process group and wait for the first 200 on ``ready_path``."""
-    out = open(log, "wb") if log else subprocess.DEVNULL
     began = time.perf_counter()
-    process = subprocess.Popen(
-        list(argv),
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with (
+        open(log, "wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as out
+    ):  # the child keeps its copy
+        process = subprocess.Popen(
+            list(argv),
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = Server(name, process, port, 0.0)
     try:
         wait_ready(server, ready_path)

@@ -26,7 +26,7 @@ class Publisher:
     memos: Memos = field(default_factory=Memos, compare=False)  # what this build determines, kept (memo.py)
 
     @classmethod
-    def open(cls, settings: Settings, store: Store | None = None) -> "Publisher":
+    def open(cls, settings: Settings, store: Store | None = None) -> Publisher:
         """Pin the release a store serves (opening the store from ``settings`` unless one is given).
 
         ``build/current`` is resolved once here, so a later swap never mixes two releases in one process;

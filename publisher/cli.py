@@ -138,8 +138,8 @@ def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> No
     Relative IRIs resolve against the namespace, as on the endpoint; the same policy applies (no updates,
     no SERVICE).
     """
-    from publisher.store.embedded import EmbeddedStore
     from publisher.sparql_text import query_form
+    from publisher.store.embedded import EmbeddedStore
 
     text = read_query(query)
     form = query_form(text) or "SELECT"
@@ -179,9 +179,11 @@ def render_table(results: dict[str, Any]) -> str:
     names = results["head"]["vars"]
     rows = [[cell(binding.get(name)) for name in names] for binding in results["results"]["bindings"]]
     widths = [max([len(name) + 1, *(len(row[i]) for row in rows)]) for i, name in enumerate(names)]
-    lines = ["  ".join(f"?{name}".ljust(w) for name, w in zip(names, widths)).rstrip()]
+    lines = ["  ".join(f"?{name}".ljust(w) for name, w in zip(names, widths, strict=False)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(value.ljust(w) for value, w in zip(row, widths)).rstrip() for row in rows)
+    lines.extend(
+        "  ".join(value.ljust(w) for value, w in zip(row, widths, strict=False)).rstrip() for row in rows
+    )
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 
@@ -235,7 +237,10 @@ def publish(ctx: click.Context, gsp_url: str | None, query_url: str | None, forc
     "--store",
     "store_url",
     metavar="URL",
-    help="Serve from this remote SPARQL 1.1 query endpoint instead of the embedded store (default: the store_url setting).",
+    help=(
+        "Serve from this remote SPARQL 1.1 query endpoint instead of the embedded store "
+        "(default: the store_url setting)."
+    ),
 )
 @click.option(
     "--host",

@@ -9,9 +9,10 @@ and so the JSON layout is defined in exactly one place.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 MANIFEST_NAME = "manifest.json"
 
@@ -54,13 +55,13 @@ class Manifest:
         return json.dumps(fields, indent=2, sort_keys=False, ensure_ascii=False, default=dict) + "\n"
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> "Manifest":
+    def from_dict(cls, raw: Mapping[str, Any]) -> Manifest:
         known = {name: raw[name] for name in cls.__dataclass_fields__ if name in raw}
         if known.get("properties") is not None:
             known["properties"] = tuple(known["properties"])
         return cls(**known)
 
     @classmethod
-    def read(cls, release_dir: Path) -> "Manifest":
+    def read(cls, release_dir: Path) -> Manifest:
         """Read ``manifest.json`` of a release (unknown keys are ignored, so older servers read newer builds)."""
         return cls.from_dict(json.loads((release_dir / MANIFEST_NAME).read_text(encoding="utf-8")))

@@ -15,8 +15,9 @@ Pure functions of immutable arguments (an IRI's URI form, an engine term's rdfli
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from threading import Lock
-from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_NAMESPACE = "https://kgpub.example.org/"
 ONTOLOGY_NAMESPACE = "https://kgpub.example.org/ontology#"
@@ -76,7 +77,7 @@ class Settings:
         return self.project_dir / "shapes"
 
     @classmethod
-    def load(cls, **overrides: Any) -> "Settings":
+    def load(cls, **overrides: Any) -> Settings:
         """Defaults < config file < ``KGPUB_*`` environment < explicit overrides (None means unset)."""
         env = os.environ
         project_dir = Path(overrides.get("project_dir") or env.get("KGPUB_PROJECT_DIR") or Path.cwd())
@@ -89,7 +90,7 @@ class Settings:
         values["project_dir"] = project_dir
         return cls(**_coerce(values))
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 

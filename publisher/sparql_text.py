@@ -18,8 +18,8 @@ Nothing here knows an engine or HTTP; ``tests/test_sparql_text.py`` is its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
-from typing import AbstractSet, Iterator
 from urllib.parse import urljoin, urlsplit
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -76,7 +76,7 @@ def tokens(text: str) -> Iterator[Token]:
         yield Token(match.lastgroup or "other", match.group(0), match.start())
 
 
-def tokens_of_kind(text: str, kinds: AbstractSet[str]) -> Iterator[Token]:
+def tokens_of_kind(text: str, kinds: Set[str]) -> Iterator[Token]:
     """Only the tokens of ``kinds``: the others are never built as objects (the endpoint lexes every query)."""
     for match in _TOKEN.finditer(text):
         if match.lastgroup in kinds:
@@ -130,7 +130,7 @@ def has_relative_iri(text: str) -> bool:
 def declared_prefixes(text: str, base: str) -> dict[str, str]:
     """``PREFIX name: <iri>`` declarations, relative IRIs resolved against ``base`` (and any ``BASE``)."""
     found, shown = {}, list(significant(text))
-    for keyword, first, second in zip(shown, shown[1:], shown[2:]):
+    for keyword, first, second in zip(shown, shown[1:], shown[2:], strict=False):
         if keyword.word == "BASE" and first.kind == "iri":
             base = resolve(base, first.text[1:-1])
         elif keyword.word == "PREFIX" and first.kind == "pname" and second.kind == "iri":

@@ -23,10 +23,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from flask import Flask
@@ -395,7 +395,7 @@ class Canary:
         canary = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 canary.requests.append(f"{self.command} {self.path}")
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")

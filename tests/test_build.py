@@ -17,11 +17,11 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from publisher.pipeline.load import load
+from publisher.errors import DataError, ValidationFailed
 from publisher.manifest import Manifest
+from publisher.pipeline.load import load
 from publisher.pipeline.publish import KEEP_RELEASES, build, prune
 from publisher.pipeline.validate import validate
-from publisher.errors import DataError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.terms import to_rdflib

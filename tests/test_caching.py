@@ -7,7 +7,7 @@ turn into 304s, and change when a new build is served.
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
@@ -52,7 +52,7 @@ def get(client: FlaskClient, path: str, accept: str = "*/*", **headers: str):
 
 
 def built_at(manifest: Manifest) -> datetime:
-    return datetime.fromisoformat(manifest.created).astimezone(timezone.utc).replace(microsecond=0)
+    return datetime.fromisoformat(manifest.created).astimezone(UTC).replace(microsecond=0)
 
 
 @pytest.mark.parametrize("path, accept", BUILD_DERIVED)

@@ -10,8 +10,8 @@ Two checks, both through the code the build runs:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pyshacl
 import pytest

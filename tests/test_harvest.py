@@ -10,7 +10,7 @@ import gzip
 import http.client
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,10 +20,10 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
+from publisher.formats import GRAPH_FORMATS
 from publisher.manifest import Manifest
 from publisher.web.harvest.routes import page_count, robots_txt, sitemap_index, urlset
 from publisher.web.site.urls import reserved_pattern
-from publisher.formats import GRAPH_FORMATS
 
 BASE = "http://localhost/"  # the Flask test client's host: web_base defaults to where the request arrived
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -337,9 +337,7 @@ def test_sitemap_lists_the_article_and_every_entity_page(app, client, published,
 
 
 def lastmod_of(manifest: Manifest) -> str:
-    return (
-        datetime.fromisoformat(manifest.created).astimezone(timezone.utc).replace(microsecond=0).isoformat()
-    )
+    return datetime.fromisoformat(manifest.created).astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def test_article_page_in_the_sitemap_exists(client) -> None:

@@ -7,9 +7,9 @@ import gzip
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
 
 import pyoxigraph as ox
 import pytest
@@ -17,13 +17,14 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from publisher import create_app
-from publisher.pipeline import load as load_module, sparql_rules
+from publisher.errors import DataError, ValidationFailed
 from publisher.formats import DUMP_FILES
-from publisher.pipeline.load import load
 from publisher.manifest import Manifest
+from publisher.pipeline import load as load_module
+from publisher.pipeline import sparql_rules
+from publisher.pipeline.load import load
 from publisher.pipeline.publish import build
 from publisher.pipeline.validate import validate
-from publisher.errors import DataError, ValidationFailed
 from publisher.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

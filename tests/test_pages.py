@@ -10,8 +10,8 @@ import ast
 import json
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,12 +19,12 @@ from flask.testing import FlaskClient
 from rdflib import RDFS, SKOS, XSD, Graph, Literal, URIRef
 
 from publisher import create_app
+from publisher.memo import BoundedMemo
 from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.web.pages.describe import Memos, Window, describe
-from publisher.web.site.labels import SDO, best_label, fallback_label
-from publisher.memo import BoundedMemo
 from publisher.web.pages.models import Naming
+from publisher.web.site.labels import SDO, best_label, fallback_label
 from tests.conftest import free_port, oxigraph_binary, wait_until_responds
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages"

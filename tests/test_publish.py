@@ -10,13 +10,13 @@ import subprocess
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from publisher.pipeline.deploy import Plan, publish_to
 from publisher.manifest import Manifest
+from publisher.pipeline.deploy import Plan, publish_to
 from publisher.pipeline.publish import build
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.gsp import GraphStore, GraphStoreRefused
@@ -134,11 +134,11 @@ class RecordingGSP(http.server.BaseHTTPRequestHandler):
     log: list[str] = []
     authorizations: set[str | None] = set()
 
-    def do_PUT(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_PUT(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self._record(201)
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._record(204)
 
     def _record(self, status: int) -> None:

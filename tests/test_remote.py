@@ -9,8 +9,8 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -198,9 +198,9 @@ class Scripted(http.server.BaseHTTPRequestHandler):
     """A fake SPARQL endpoint: records each request body, then runs ``Scripted.answer`` to respond."""
 
     bodies: list[dict[str, list[str]]] = []
-    answer: Callable[["Scripted"], None] = lambda handler: handler.send_json()
+    answer: Callable[[Scripted], None] = lambda handler: handler.send_json()
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         Scripted.bodies.append(urllib.parse.parse_qs(raw))
         type(self).answer(self)

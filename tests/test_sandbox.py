@@ -12,18 +12,18 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from publisher.pipeline.publish import build
 from publisher.errors import QueryRefused, QueryTimeout
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
+from publisher.sparql_text import has_dataset_clause, query_form
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
-from publisher.sparql_text import has_dataset_clause, query_form
 from publisher.store.policy import check_user_query
 from tests.test_store import ACCEPTED, REFUSED
 

@@ -24,8 +24,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from publisher import create_app
-from publisher.settings import Settings
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.settings import Settings
 from publisher.web.site.assets import FOLDERS_KEY
 from publisher.web.sparql.query_page import competency_queries, find_editor
 from publisher.web.sparql.service_description import SD

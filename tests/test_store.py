@@ -6,19 +6,19 @@ not assumed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from publisher.pipeline.publish import build
 from publisher.errors import (
     BuildMissing,
     PublisherError,
@@ -28,10 +28,11 @@ from publisher.errors import (
     QueryTooExpensive,
     QueryTooLarge,
 )
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
+from publisher.sparql_text import query_form
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
-from publisher.sparql_text import query_form
 from publisher.store.policy import check_user_query
 from publisher.store.remote import RemoteStore
 from publisher.store.sandbox import UnacceptableFormat
@@ -279,12 +280,11 @@ def test_policy_has_no_false_negative_against_the_real_engine(body: str, canary:
         ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
     ):
         engine.add(ox.Quad(e, e, value, ox.NamedNode("http://e/g")))
-    text = f"PREFIX e: <http://e/> PREFIX a: <{canary.url}> SELECT * WHERE {{ {body.replace('<U>', f'<{canary.url}>')} }}"
+    pattern = body.replace("<U>", f"<{canary.url}>")
+    text = f"PREFIX e: <http://e/> PREFIX a: <{canary.url}> SELECT * WHERE {{ {pattern} }}"
     before = len(canary.requests)
-    try:
+    with contextlib.suppress(SyntaxError, OSError, RuntimeError):
         list(engine.query(text, use_default_graph_as_union=True))  # type: ignore[call-overload]
-    except (SyntaxError, OSError, RuntimeError):
-        pass
     contacted = len(canary.requests) > before
     if body == ADVERSARIAL[0]:
         assert contacted, (
@@ -307,7 +307,8 @@ def test_service_never_reaches_the_network(store: EmbeddedStore, canary: Canary)
 
 def test_from_and_from_named_fetch_nothing(store: EmbeddedStore, canary: Canary) -> None:
     before = list(canary.requests)
-    text = f"SELECT * FROM <{canary.url}> FROM NAMED <{canary.url}?g> WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }}"
+    union = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+    text = f"SELECT * FROM <{canary.url}> FROM NAMED <{canary.url}?g> WHERE {{ {union} }}"
     result = store.run_user_query(UserQuery(text, JSON))
     assert json.loads(result.body)["results"]["bindings"] == []  # graph names only: nothing loaded
     protocol = UserQuery(

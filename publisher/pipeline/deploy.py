@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 import pyoxigraph as ox
 
-from publisher.manifest import Manifest
 from publisher.errors import BuildMissing
+from publisher.manifest import Manifest
 from publisher.queries import load_query
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store import Store

@@ -11,8 +11,9 @@ import gzip
 import json
 import os
 import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -98,7 +99,7 @@ def write_dumps(
                     writer.copy(graph, *previous["ranges"][dump][graph])
                 continue
             hashes[graph], parts = _serialize_part(store, graph, prefixes)
-            for (dump, writer), data in zip(writers.items(), parts):
+            for writer, data in zip(writers.values(), parts, strict=True):
                 writer.write(graph, data)
     finally:
         for writer in writers.values():
@@ -128,7 +129,9 @@ def _serialize_part(store: ox.Store, graph: str, prefixes: dict[str, str]) -> tu
     """
     quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    rows = sorted(zip(map(str, triples), triples, quads))  # a graph's triples are distinct: texts decide
+    rows = sorted(
+        zip(map(str, triples), triples, quads, strict=False)
+    )  # a graph's triples are distinct: texts decide
     texts, triples, quads = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
     parts = tuple(_part(dump, triples, quads, prefixes) for dump in DUMP_FILES)
     return stats.lines_hash(texts), parts

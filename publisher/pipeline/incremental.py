@@ -9,8 +9,8 @@ updated from the added and removed quads.
 
 A full build is made instead when the ontology, the shapes, the namespace, the release layout or the build
 code and its libraries (``builder``) changed, when there is no release yet, or when the shapes use a
-construct whose reach is not bounded (``validate.validate_changes`` says so). The previous release is trusted to be valid: ``kgpub build``
-publishes nothing else.
+construct whose reach is not bounded (``validate.validate_changes`` says so). The previous release is
+trusted to be valid: ``kgpub build`` publishes nothing else.
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ import functools
 import hashlib
 import shutil
 from collections import defaultdict
-from importlib import metadata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
+from publisher.manifest import Manifest
 from publisher.pipeline import dumps, stats
 from publisher.pipeline.load import Source, check_article, data_graph, data_kind, news_articles, parse_file
-from publisher.manifest import Manifest
 from publisher.pipeline.validate import Triple
 from publisher.settings import Settings
 from publisher.store.terms import to_rdflib

@@ -19,16 +19,18 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
+from publisher.errors import PublisherError, ValidationFailed
+from publisher.manifest import MANIFEST_NAME, Manifest
 from publisher.pipeline import dumps, incremental, stats
 from publisher.pipeline.load import (
     Project,
@@ -39,9 +41,7 @@ from publisher.pipeline.load import (
     parse_file,
     to_rdflib_graph,
 )
-from publisher.manifest import MANIFEST_NAME, Manifest
 from publisher.pipeline.validate import ValidationReport, validate, validate_changes
-from publisher.errors import PublisherError, ValidationFailed
 from publisher.settings import ONTOLOGY_IRI, Settings
 
 KEEP_RELEASES = 3
@@ -294,10 +294,10 @@ def _next_second(releases: Path) -> datetime:
     """
     newest = max((p.name.split("-", 1)[0] for p in releases.iterdir() if p.is_dir()), default="")
     while True:
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        now = datetime.now(UTC).replace(microsecond=0)
         if f"{now:%Y%m%dT%H%M%SZ}" > newest:
             return now
-        time.sleep(1.0 - datetime.now(timezone.utc).microsecond / 1e6 + 0.01)
+        time.sleep(1.0 - datetime.now(UTC).microsecond / 1e6 + 0.01)
 
 
 def _free_name(folder: Path, build_id: str) -> Path:

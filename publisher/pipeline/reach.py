@@ -10,9 +10,10 @@ from rdflib's SPARQL parser, expands UNIONs and property paths (sequence, invers
 as a closure, negated as "any predicate"), and walks every simple chain, so the candidates are a superset of
 the affected focus nodes, for the queries ``sparql_rules.is_safe`` accepts (no sub-select, ``VALUES`` or
 ``MINUS``: a sub-select's ``LIMIT`` or a variable it does not project would make the reach global; the
-others stay with pySHACL and make an incremental build validate in full). A chain only uses patterns that are matched whenever the changed one is: those
-of its own group and of the groups around it, never those of a sibling ``OPTIONAL`` or ``(NOT) EXISTS``
-(a ``NOT EXISTS`` holds precisely when its patterns are not there to walk).
+others stay with pySHACL and make an incremental build validate in full). A chain only uses patterns that
+are matched whenever the changed one is: those of its own group and of the groups around it, never those
+of a sibling ``OPTIONAL`` or ``(NOT) EXISTS`` (a ``NOT EXISTS`` holds precisely when its patterns are not
+there to walk).
 
 When that cannot be shown (a branch where the matched pattern is not chained to ``$this``: the rule looks at
 the whole graph; a candidate that is not an IRI; a query the parser rejects), ``candidates`` answers ``None``
@@ -27,9 +28,10 @@ import functools
 import itertools
 import os
 import pickle
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef, Variable
@@ -55,7 +57,7 @@ class Edge:
     repeated: bool = False
     scope: tuple[int, ...] = ()  # the nested OPTIONAL / EXISTS / NOT EXISTS groups it sits in
 
-    def sees(self, other: "Edge") -> bool:
+    def sees(self, other: Edge) -> bool:
         """Whether ``other`` is bound whenever this edge is: it is in this edge's group or an enclosing one."""
         return self.scope[: len(other.scope)] == other.scope
 
@@ -79,7 +81,7 @@ class Pattern:
 
     @classmethod
     @functools.lru_cache(maxsize=256)  # rdflib's parser takes ~50 ms a query; the shapes rarely change
-    def of(cls, query: str) -> "Pattern | None":
+    def of(cls, query: str) -> Pattern | None:
         """The query's branches; None when rdflib cannot parse it (the rule then runs in full)."""
         try:
             parsed = prepareQuery(query)
@@ -273,7 +275,7 @@ def _branches(node: Any, scopes: _Scopes, scope: tuple[int, ...]) -> list[list[E
                 [
                     _branches(node["p1"], scopes, scope),
                     _branches(node["p2"], scopes, scopes.nested(scope)),
-                    _branches(node["expr"] if "expr" in node else None, scopes, scope),
+                    _branches(node.get("expr", None), scopes, scope),
                 ]
             )
         parts: list[list[list[Edge]]] = []
@@ -305,7 +307,12 @@ def _path_edges(
         return _path_edges(o, p.arg, s, fresh, scope)
     if isinstance(p, SequencePath):
         nodes = [s, *(fresh() for _ in p.args[1:]), o]
-        return _join([_path_edges(a, step, b, fresh, scope) for a, step, b in zip(nodes, p.args, nodes[1:])])
+        return _join(
+            [
+                _path_edges(a, step, b, fresh, scope)
+                for a, step, b in zip(nodes, p.args, nodes[1:], strict=False)
+            ]
+        )
     if isinstance(p, AlternativePath):
         return [b for arg in p.args for b in _path_edges(s, arg, o, fresh, scope)]
     if isinstance(

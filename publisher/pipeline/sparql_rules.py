@@ -21,8 +21,8 @@ them (focus node, ``?value`` or the focus node as value, ``?path``, message with
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Collection, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -167,7 +168,7 @@ def _present(
 def _matches(quad: ox.Quad, pattern: tuple[object, object, object]) -> bool:
     return all(
         want is None or want == have
-        for want, have in zip(pattern, (quad.subject, quad.predicate, quad.object))
+        for want, have in zip(pattern, (quad.subject, quad.predicate, quad.object), strict=False)
     )
 
 

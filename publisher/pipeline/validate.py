@@ -10,9 +10,9 @@ the source file(s) that describe its focus node. Warnings and infos are reported
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 import pyshacl
@@ -162,7 +162,9 @@ def validate_changes(
         s for s, p, _ in changed if p == RDF.type and isinstance(s, URIRef)
     }  # target membership may change
     candidates: dict[sparql_rules.Rule, set[URIRef] | None] = {}
-    for rule, pattern in zip(rules, reach.patterns([r.prefixes + r.select for r in rules], cache)):
+    for rule, pattern in zip(
+        rules, reach.patterns([r.prefixes + r.select for r in rules], cache), strict=False
+    ):
         found = reach.candidates(pattern, changed, graphs)
         candidates[rule] = None if found is None else found | typed
     sparql_rules.run(rules, store, report_graph, {r: c for r, c in candidates.items() if c is not None})

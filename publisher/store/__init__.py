@@ -6,8 +6,9 @@ Views and the build talk to a :class:`Store`; ``open_store(settings)`` picks the
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from rdflib.term import Identifier, Node
 
@@ -65,7 +66,7 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(settings: "Settings") -> Store:
+def open_store(settings: Settings) -> Store:
     """The embedded store over the current build, or a remote endpoint when ``store_url`` is set."""
     if settings.store_url:
         from publisher.store.remote import RemoteStore

@@ -9,7 +9,7 @@ changes, so caching claims nothing (no validators, ``no-cache``), and the counts
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from publisher.manifest import Manifest
 from publisher.queries import load_query
@@ -24,7 +24,7 @@ def census(store: Store, namespace: str) -> Manifest:
     graphs = {str(row["g"]): int(row["n"]) for row in store.select(load_query("census_graphs.rq")).rows}
     classes = {str(row["class"]): int(row["n"]) for row in store.select(load_query("census_classes.rq")).rows}
     subjects = (str(row["s"]) for row in store.select(load_query("census_subjects.rq")).rows)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     return Manifest(
         build_id=UNBUILT,
         created=now.isoformat().replace("+00:00", "Z"),

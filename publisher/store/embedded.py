@@ -10,14 +10,14 @@ Untrusted queries go through the policy check and the sandbox (time limit, size 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import pyoxigraph as ox
 from rdflib.term import Identifier, Node
 
-from publisher.manifest import Manifest
 from publisher.errors import BuildMissing, PublisherError
+from publisher.manifest import Manifest
 from publisher.settings import Settings
 from publisher.store import ProtocolResult, SelectResult, UserQuery
 from publisher.store.policy import check_user_query
@@ -56,7 +56,11 @@ class EmbeddedStore:
                 truncated = True
                 break
             rows.append(
-                {name: to_rdflib(term) for name, term in zip(variables, solution) if term is not None}
+                {
+                    name: to_rdflib(term)
+                    for name, term in zip(variables, solution, strict=False)
+                    if term is not None
+                }
             )
         return SelectResult(variables=variables, rows=tuple(rows), truncated=truncated)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -38,9 +37,7 @@ class GraphStoreRefused(PublisherError):
 class GraphStore:
     url: str  # the GSP service URL, possibly with user:password
     timeout_s: float = 300.0  # one graph's upload; large graphs take a while
-    _digest: "DigestState" = field(
-        default_factory=lambda: DigestState(), init=False, repr=False, compare=False
-    )
+    _digest: DigestState = field(default_factory=lambda: DigestState(), init=False, repr=False, compare=False)
 
     def put(self, graph: str, ntriples: bytes) -> None:
         """Replace ``graph`` with ``ntriples`` (GSP PUT: the graph's old content is dropped)."""
@@ -72,7 +69,7 @@ class GraphStore:
                 return
             detail = err.read().decode("utf-8", "replace")[:300]
             raise GraphStoreRefused(f"{method} <{graph}> at {self.public_url}: {err.code} {detail}") from err
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as err:
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
             reason = getattr(err, "reason", err)
             raise StoreUnavailable(f"{method} <{graph}> at {self.public_url} failed: {reason}") from err
 

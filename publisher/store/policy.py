@@ -22,8 +22,9 @@ FROM / FROM NAMED are allowed: Oxigraph only treats their IRIs as graph names an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from publisher.errors import QueryRefused, QueryTooLarge
 from publisher.sparql_text import QUERY_FORMS, Token, outside_strings, tokens_of_kind
@@ -73,7 +74,7 @@ class QueryFacts:
     has_dataset_clause: bool  # FROM / FROM NAMED (see ``has_dataset_clause``)
 
 
-def check_user_query(text: str, settings: "Settings") -> QueryFacts:
+def check_user_query(text: str, settings: Settings) -> QueryFacts:
     """Raise QueryTooLarge (413) or QueryRefused (403); for a query the engine may run, what it is."""
     if len(text) > settings.max_query_chars:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {settings.max_query_chars}")

@@ -48,9 +48,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.client import HTTPResponse
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -64,8 +65,8 @@ from publisher.errors import (
     StoreUnavailable,
 )
 from publisher.settings import Settings
-from publisher.store import ProtocolResult, SelectResult, UserQuery
 from publisher.sparql_text import has_relative_iri, inline_trailing_values, insert_in_where, query_form
+from publisher.store import ProtocolResult, SelectResult, UserQuery
 from publisher.store.policy import check_user_query
 from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
@@ -173,7 +174,7 @@ class RemoteStore:
                 yield response
         except urllib.error.HTTPError as err:
             raise http_error(err.code, err.read().decode("utf-8", "replace")[:500], accept) from err
-        except (socket.timeout, TimeoutError) as err:
+        except TimeoutError as err:
             raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
         except urllib.error.URLError as err:
             if isinstance(err.reason, (socket.timeout, TimeoutError)):

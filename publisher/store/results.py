@@ -9,21 +9,22 @@ the cap, and re-read from TSV when another format is wanted.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterable
 from itertools import islice
-from typing import Iterable, Union
 
 import pyoxigraph as ox
 
 from publisher.errors import PublisherError, QuerySyntaxError
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Kind, by_media_type
-from publisher.store import ProtocolResult, UserQuery
 from publisher.sparql_text import has_dataset_clause
+from publisher.store import ProtocolResult, UserQuery
 from publisher.store.terms import rdf_format, results_format
 
 SOLUTION_TYPES = tuple(f.media_type for f in RESULT_FORMATS)
 GRAPH_TYPES = tuple(f.media_type for f in RDF_FORMATS)
-Answer = Union[ox.QueryBoolean, ox.QuerySolutions, Iterable[ox.Triple]]
+Answer = ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple]
 
 
 class UnacceptableFormat(PublisherError):
@@ -104,10 +105,8 @@ def _boolean(answer: ox.QueryBoolean, media_type: str) -> ProtocolResult:
 def _solutions(answer: ox.QuerySolutions, media_type: str, max_rows: int) -> ProtocolResult:
     fmt = _solution_format(media_type, "SELECT")
     capped = _RowCap(max_rows)
-    try:
+    with contextlib.suppress(_Enough):
         answer.serialize(capped, format=ox.QueryResultsFormat.TSV)
-    except _Enough:
-        pass
     tsv = capped.table()
     if fmt == ox.QueryResultsFormat.TSV:
         body = tsv

@@ -32,6 +32,7 @@ instant) but its own pipe, so a connection the worker closes is closed for the c
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import marshal
 import multiprocessing
@@ -44,10 +45,11 @@ import signal
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from publisher.errors import PublisherError, QueryTimeout, QueryTooExpensive
 from publisher.store import ProtocolResult, UserQuery
@@ -126,7 +128,7 @@ class Sandbox:
         with self._guard:
             return sorted(child.process.pid for child in self._children if child.process.is_alive())
 
-    def _take(self) -> "_Child":
+    def _take(self) -> _Child:
         """An idle child, else a new one; the caller holds a slot, so there are never more than ``processes``."""
         with self._guard:
             while self._idle:
@@ -138,7 +140,7 @@ class Sandbox:
             self._children.add(child)
             return child
 
-    def _exchange(self, child: "_Child", message: bytes, deadline: float) -> tuple[int, bytes]:
+    def _exchange(self, child: _Child, message: bytes, deadline: float) -> tuple[int, bytes]:
         try:
             child.conn.send_bytes(message)
             if not child.wait(deadline - time.monotonic()):
@@ -153,11 +155,11 @@ class Sandbox:
                 f"the query's process ended before answering, most likely at its memory limit{limit}"
             ) from err
 
-    def _discard(self, child: "_Child") -> None:
+    def _discard(self, child: _Child) -> None:
         with self._guard:
             self._drop(child)
 
-    def _drop(self, child: "_Child") -> None:
+    def _drop(self, child: _Child) -> None:
         self._children.discard(child)
         child.stop()
 
@@ -171,12 +173,12 @@ class _Child:
         self._poller.register(conn.fileno(), select.POLLIN)
 
     @classmethod
-    def start(cls, config: SandboxConfig) -> "_Child":
+    def start(cls, config: SandboxConfig) -> _Child:
         """Fork a child from the spawner thread (see ``_spawn``) and wait for it."""
         return _spawn(lambda: cls._fork(config))
 
     @classmethod
-    def _fork(cls, config: SandboxConfig) -> "_Child":
+    def _fork(cls, config: SandboxConfig) -> _Child:
         context = multiprocessing.get_context(config.start_method)
         parent_end, child_end = context.Pipe()
         process = context.Process(
@@ -197,7 +199,7 @@ class _Child:
         self.conn.close()
 
 
-_spawner: tuple[int, "queue.SimpleQueue[Any]"] | None = None
+_spawner: tuple[int, queue.SimpleQueue[Any]] | None = None
 _spawner_lock = threading.Lock()
 
 
@@ -225,7 +227,7 @@ def _spawn(fork: Callable[[], _T]) -> _T:
     return value  # type: ignore[no-any-return]
 
 
-def _spawner_loop(requests: "queue.SimpleQueue[Any]") -> None:
+def _spawner_loop(requests: queue.SimpleQueue[Any]) -> None:
     while True:
         fork, done = requests.get()
         try:
@@ -290,10 +292,8 @@ def _default_signals() -> None:
     ):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread: nothing was inherited there
         signal.set_wakeup_fd(-1)
-    except ValueError:  # not the main thread: nothing was inherited there
-        pass
 
 
 def _close_inherited_sockets(keep: int) -> None:

@@ -10,6 +10,6 @@ if TYPE_CHECKING:
     from publisher.app_state import Publisher
 
 
-def publisher() -> "Publisher":
+def publisher() -> Publisher:
     """The application's publisher state (settings, store, build manifest)."""
     return current_app.extensions["kgpub"]

@@ -20,11 +20,11 @@ from pathlib import Path
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 
+from publisher.formats import DUMP_FILES, DumpFile
 from publisher.queries import load_query
 from publisher.web import publisher
 from publisher.web.site import caching
 from publisher.web.site.urls import web_base
-from publisher.formats import DUMP_FILES, DumpFile
 from publisher.web.sparql.service_description import LIST_GRAPHS_QUERY, MAX_LISTED_GRAPHS, SD
 
 IANA = "https://www.iana.org/assignments/media-types/"

@@ -25,20 +25,20 @@ The content comes from ``dataset.py`` (dump allow-list, VoID graph) and the stor
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 
-from publisher.queries import load_query, with_window
-from publisher.web.site.serialize import graph_bytes
-from publisher.web import publisher
-from publisher.web.site import caching
-from publisher.web.site.urls import doc_url, is_reserved, web_base
-from publisher.web.harvest.dataset import DESCRIPTION, dumps, void_graph
 from publisher.formats import GRAPH_FORMATS, HTML, Format
+from publisher.queries import load_query, with_window
+from publisher.web import publisher
+from publisher.web.harvest.dataset import DESCRIPTION, dumps, void_graph
+from publisher.web.site import caching
 from publisher.web.site.negotiation import add_alternates, negotiate
+from publisher.web.site.serialize import graph_bytes
+from publisher.web.site.urls import doc_url, is_reserved, web_base
 
 bp = Blueprint("harvest", __name__, template_folder="templates")
 

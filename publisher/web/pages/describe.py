@@ -10,10 +10,12 @@ spliced into text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Iterator, Literal as Lit
+from typing import TYPE_CHECKING
+from typing import Literal as Lit
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -105,8 +107,8 @@ class Memos:
     of a hub page whose cost grows with the archive (it counts every link to count the pages); a small
     subject's counts cost less to query than to keep. Either memo may be None: same answer, only slower."""
 
-    context: "BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None" = None
-    groups: "BoundedMemo[URIRef, tuple[Group, ...]] | None" = None
+    context: BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None = None
+    groups: BoundedMemo[URIRef, tuple[Group, ...]] | None = None
     groups_from: int = MEMO_GROUPS_FROM
 
 
@@ -143,7 +145,7 @@ def exists(store: Store, iri: URIRef) -> bool:
 def predicate_groups(
     store: Store,
     subject: URIRef,
-    memo: "BoundedMemo[URIRef, tuple[Group, ...]] | None" = None,
+    memo: BoundedMemo[URIRef, tuple[Group, ...]] | None = None,
     memo_from: int = MEMO_GROUPS_FROM,
 ) -> list[Group]:
     """The (direction, predicate) groups of ``subject`` with their statement counts, bounded per direction
@@ -182,7 +184,7 @@ def group_window(store: Store, group: Group, window: Window) -> list[Statement]:
 def context(
     store: Store,
     terms: Iterable[URIRef],
-    memo: "BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None" = None,
+    memo: BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None = None,
 ) -> Iterator[tuple[Node, Node, Node]]:
     """Labels, types and image URLs of ``terms``, term by term in IRI order, each term's rows in the order
     the store returned them. One query per chunk of terms the memo does not know (chunked so no query

@@ -26,14 +26,13 @@ from rdflib import URIRef
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from publisher.web import publisher
-from publisher.web.site import caching
-from publisher.web.pages.describe import Description, Memos, Window, describe, exists
-from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
-from publisher.memo import BoundedMemo
 from publisher.formats import GRAPH_FORMATS, HTML, Format
-from publisher.web.site.negotiation import add_alternates, choose, link_value
+from publisher.memo import BoundedMemo
+from publisher.web import publisher
+from publisher.web.pages.describe import Description, Memos, Window, describe, exists
 from publisher.web.pages.models import Alternate, EntityPage, Naming, Term, entity_page
+from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.site.negotiation import add_alternates, choose, link_value
 from publisher.web.site.params import FORBIDDEN, iri_param, page_param
 from publisher.web.site.serialize import Triple, canonical_json, json_ld, rdf_bytes
 from publisher.web.site.urls import doc_url, is_reserved, web_base
@@ -145,9 +144,7 @@ def window_from(args: MultiDict[str, str]) -> Window:
     return Window(page, size, (direction, iri_param(args, "property")))  # type: ignore[arg-type]
 
 
-def documents() -> (
-    "BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]"
-):
+def documents() -> BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]:
     """This app's memo of finished documents (body and headers), bounded by their total size."""
     return publisher().memos.memo(
         "resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES, lambda kept: len(kept[0])

@@ -8,8 +8,9 @@ Lists fetch one row more than they show, to know whether a next page exists with
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
@@ -19,12 +20,11 @@ from werkzeug.exceptions import BadRequest
 
 from publisher.queries import load_query, with_window
 from publisher.web import publisher
-from publisher.web.site import caching
-from publisher.web.site.urls import web_base
 from publisher.web.pages.describe import context
-from publisher.web.site.labels import LABEL_PREDICATES, fallback_label
 from publisher.web.pages.models import Naming, Term
+from publisher.web.site.labels import LABEL_PREDICATES, fallback_label
 from publisher.web.site.params import iri_param, page_param
+from publisher.web.site.urls import web_base
 
 bp = Blueprint("home", __name__, template_folder="templates")
 

@@ -9,8 +9,9 @@ other scheme (``javascript:``, ``data:``...) is shown as text, never as a link. 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol, Sequence
+from typing import Protocol
 from urllib.parse import urlencode
 
 from rdflib import RDF, XSD, BNode, Literal, URIRef
@@ -18,8 +19,8 @@ from rdflib.term import Node
 
 from publisher.settings import ONTOLOGY_IRI
 from publisher.web.pages.describe import Description, Group, Statement, Window, article_of
-from publisher.web.site.urls import uri
 from publisher.web.site.labels import FOAF, LABEL_PREDICATES, LABEL_RANK, SDO, best_label, fallback_label
+from publisher.web.site.urls import uri
 
 IMAGE_PREDICATES = frozenset({SDO.image, SDO.contentUrl, SDO.thumbnailUrl, SDO.logo, FOAF.depiction})
 IMAGE_TYPES = frozenset({SDO.ImageObject})
@@ -38,7 +39,7 @@ class Term:
     href: str | None = None
     external: bool = False
     lang: str | None = None
-    datatype: "Term | None" = None
+    datatype: Term | None = None
     image: str | None = None  # an http(s) URL to show with <img>
 
 
@@ -130,7 +131,7 @@ class Naming:
         web_base: str,
         context: Iterable[tuple[Node, Node, Node]],
         shared: TermMemo | None = None,
-    ) -> "Naming":
+    ) -> Naming:
         """Index context triples (labels, types, image URLs) by subject."""
         rows: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
         for s, p, o in context:

@@ -22,15 +22,15 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
+from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
 from publisher.web import publisher
-from publisher.web.site import caching
-from publisher.web.site.urls import site_url, web_base
-from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
-from publisher.formats import GRAPH_FORMATS, HTML, Format
-from publisher.web.site.negotiation import add_alternates, choose
 from publisher.web.pages.models import Naming, Term
+from publisher.web.site import caching
+from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.site.negotiation import add_alternates, choose
 from publisher.web.site.serialize import rdf_bytes
+from publisher.web.site.urls import site_url, web_base
 
 bp = Blueprint("ontology", __name__, template_folder="templates")
 

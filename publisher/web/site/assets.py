@@ -9,8 +9,8 @@ Files are found with ``safe_join`` (no ``..``, no absolute paths) and sent by ``
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from flask import Flask, Response, abort, current_app, send_from_directory
 from werkzeug.security import safe_join

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, request
 from werkzeug.http import http_date
@@ -128,12 +128,10 @@ def build_time() -> datetime:
     Only meaningful when ``Publisher.build_id`` is not ``"unbuilt"``; the epoch otherwise.
     """
     manifest = publisher().manifest
-    created = (
-        datetime.fromisoformat(manifest.created) if manifest else datetime.fromtimestamp(0, timezone.utc)
-    )
+    created = datetime.fromisoformat(manifest.created) if manifest else datetime.fromtimestamp(0, UTC)
     if created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
-    return created.astimezone(timezone.utc).replace(microsecond=0)
+        created = created.replace(tzinfo=UTC)
+    return created.astimezone(UTC).replace(microsecond=0)
 
 
 _clock: tuple[int, str] = (0, "")

@@ -7,7 +7,8 @@ predicate never touches the network; when a term has no label at all it is shown
 
 from __future__ import annotations
 
-from typing import Final, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Final
 
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Literal, Namespace, URIRef
 from rdflib.term import Node

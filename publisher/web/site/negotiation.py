@@ -19,7 +19,7 @@ Usage in a view::
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from flask import Response
 from werkzeug.datastructures import MIMEAccept

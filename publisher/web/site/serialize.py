@@ -12,8 +12,9 @@ first (``rdflib.compare.to_canonical_graph``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph

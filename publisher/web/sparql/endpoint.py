@@ -27,13 +27,6 @@ from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
 
 from publisher.errors import PublisherError
-from publisher.queries import load_query
-from publisher.store import ProtocolResult, UserQuery
-from publisher.web.site.serialize import graph_bytes
-from publisher.web import publisher
-from publisher.web.site import caching
-from publisher.web.site.assets import static_folders
-from publisher.web.site.urls import web_base
 from publisher.formats import (
     ALL_FORMATS,
     GRAPH_FORMATS,
@@ -43,11 +36,17 @@ from publisher.formats import (
     Format,
     by_media_type,
 )
-from publisher.web.site.negotiation import add_alternates, add_vary, download_name, negotiate
+from publisher.queries import load_query
+from publisher.store import ProtocolResult, UserQuery
+from publisher.web import publisher
 from publisher.web.pages.models import Alternate
+from publisher.web.site.assets import static_folders
+from publisher.web.site.negotiation import add_alternates, add_vary, download_name, negotiate
+from publisher.web.site.serialize import graph_bytes
+from publisher.web.site.urls import web_base
+from publisher.web.sparql.protocol import ProtocolRequest, answer_formats, read_request
 from publisher.web.sparql.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.sparql.service_description import DatasetFacts, service_description
-from publisher.web.sparql.protocol import ProtocolRequest, answer_formats, read_request
 
 bp = Blueprint("sparql", __name__, template_folder="templates")
 

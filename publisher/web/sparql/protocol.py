@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from publisher.errors import QueryRefused
-from publisher.sparql_text import query_form
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.sparql_text import query_form
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -28,7 +28,8 @@ def answer_formats(query: str) -> tuple[Format, ...] | None:
     """What the query's answer can be serialized as, known before it runs; None if it is not a query.
 
     The store serializes inside its sandbox, so the media type must be chosen first. The form comes from
-    the one SPARQL lexer (``sparql_text``, which the store policy also vets queries with), so the web layer and the store
+    the one SPARQL lexer (``sparql_text``, which the store policy also vets queries with), so the web layer
+    and the store
     cannot disagree about it. None (an update, garbage) is left to the store's parser and policy, which
     answer 400 or 403 before any serialization.
     """

@@ -7,14 +7,14 @@ each is shown (and run) with a ``BASE <namespace>`` line, because the files use 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
-from publisher.sparql_text import declared_prefixes
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
+from publisher.sparql_text import declared_prefixes
 from publisher.web.pages.models import Alternate
 from publisher.web.sparql.protocol import answer_formats
 

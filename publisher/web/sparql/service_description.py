@@ -3,14 +3,15 @@
 It states what a client needs before querying: the endpoint, the language (SPARQL 1.1 Query only: the
 endpoint is read-only), every result format, and the dataset: the default graph is the union of all
 named graphs (``sd:UnionDefaultGraph``), each named graph listed with its VoID triple count from the
-build manifest (up to ``MAX_LISTED_GRAPHS``; beyond, a comment says how many and how to list them). The result is a plain ``rdflib.Graph`` so the view serializes it in any negotiated
-RDF format; nothing here depends on Flask.
+build manifest (up to ``MAX_LISTED_GRAPHS``; beyond, a comment says how many and how to list them).
+The result is a plain ``rdflib.Graph`` so the view serializes it in any negotiated RDF format; nothing
+here depends on Flask.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, VOID
