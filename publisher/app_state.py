@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher.errors import BuildMissing
 from publisher.manifest import Manifest
 from publisher.memo import Memos
 from publisher.settings import Settings
@@ -49,6 +50,12 @@ class Publisher:
     def namespace(self) -> str:
         """The namespace the served data was minted in: the build's, which wins over the settings."""
         return self.manifest.namespace if self.manifest else self.settings.namespace
+
+    def built(self) -> Manifest:
+        """The manifest, for what only a build (or a census of a remote store) can say; 503 without one."""
+        if self.manifest is None:
+            raise BuildMissing("nothing is published yet: run kgpub build")
+        return self.manifest
 
     @property
     def build_id(self) -> str:

@@ -123,4 +123,4 @@ class Memos:
         if kept is None:
             kept = (compute(),)  # a tuple, so a computed None is kept too
             memo.put(key, kept)
-        return kept[0]  # type: ignore[no-any-return]
+        return kept[0]

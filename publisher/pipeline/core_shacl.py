@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import shacl
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 SKOLEM = "urn:kgpub:shape:"
 
@@ -122,9 +124,9 @@ def _name_blank_shapes(shapes: Graph) -> tuple[Graph, dict[URIRef, BNode]]:
     blank = {n for n in shapes.subjects(SH.path, None) if isinstance(n, BNode)}
     blank |= {n for n in shapes.objects(None, SH.property) if isinstance(n, BNode)}
     names = {node: URIRef(f"{SKOLEM}{index}") for index, node in enumerate(sorted(blank))}
-    named = Graph()
+    named, rename = Graph(), cast(dict[Node, Node], names)
     for s, p, o in shapes:
-        named.add((names.get(s, s), p, names.get(o, o)))  # type: ignore[arg-type]
+        named.add((rename.get(s, s), p, rename.get(o, o)))
     return named, {iri: node for node, iri in names.items()}
 
 
@@ -133,8 +135,8 @@ def _restore_shapes(report: Graph, shapes: Graph, original: dict[URIRef, BNode])
     description (what pySHACL's report holds), so reports read the same whichever engine made them."""
     for result in list(report.subjects(RDF.type, SH.ValidationResult)):
         named = report.value(result, SH.sourceShape)
-        shape = original.get(named, named)  # type: ignore[arg-type]
-        if shape is not named:
+        shape = original.get(named, named) if isinstance(named, URIRef) else named
+        if shape is not named and shape is not None:
             report.set((result, SH.sourceShape, shape))
         path = report.value(result, SH.resultPath)
         own = shapes.value(shape, SH.path)
@@ -144,7 +146,7 @@ def _restore_shapes(report: Graph, shapes: Graph, original: dict[URIRef, BNode])
             _move_description(shapes, own, report)
 
 
-def _move_description(source: Graph, node: BNode | URIRef, target: Graph, remove: bool = False) -> None:
+def _move_description(source: Graph, node: Node, target: Graph, remove: bool = False) -> None:
     """Copy (or with ``remove``, delete) the triples describing ``node`` in ``source`` and, recursively,
     its blank objects (a path, a list)."""
     stack, seen = [node], set()

@@ -34,6 +34,7 @@ from publisher.queries import load_query
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store import Store
 from publisher.store.gsp import GraphStore
+from publisher.store.terms import serialized
 
 Progress = Callable[[str], None]
 
@@ -108,13 +109,15 @@ def in_dataset(graph: str, namespace: str) -> bool:
 
 def remote_graph_sizes(store: Store) -> dict[str, int]:
     """Triples per named graph the remote store holds now (the same query as the census)."""
-    return {str(row["g"]): int(row["n"]) for row in store.select(load_query("census_graphs.rq")).rows}
+    return {str(row["g"]): int(str(row["n"])) for row in store.select(load_query("census_graphs.rq")).rows}
 
 
 def graph_ntriples(store: ox.Store, graph: str) -> bytes:
     quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-    return ox.serialize(
-        (ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES
+    return serialized(
+        ox.serialize(
+            (ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES
+        )
     )
 
 

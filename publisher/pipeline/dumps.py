@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from publisher.formats import DUMP_FILES, DumpFile
 from publisher.pipeline import stats
-from publisher.store.terms import rdf_format
+from publisher.store.terms import rdf_format, serialized
 
 INDEX = "index.json"  # graph -> content hash, and each graph's byte range in each dump
 
@@ -145,15 +145,17 @@ def _part(dump: DumpFile, triples: list[ox.Triple], quads: list[ox.Quad], prefix
     syntax = dump.syntax
     statements: list[ox.Triple] | list[ox.Quad] = quads if syntax.named_graphs else triples
     if syntax.prefixed:
-        return _without_prefixes(ox.serialize(statements, format=rdf_format(syntax), prefixes=prefixes))
-    data = ox.serialize(statements, format=rdf_format(syntax))
+        return _without_prefixes(
+            serialized(ox.serialize(statements, format=rdf_format(syntax), prefixes=prefixes))
+        )
+    data = serialized(ox.serialize(statements, format=rdf_format(syntax)))
     if syntax.extension == "jsonld":
         data = data.strip()[1:-1]  # [{graph}] -> {graph}
     return gzip.compress(data, compresslevel=6, mtime=0) if dump.compressed else data
 
 
-def _without_prefixes(serialized: bytes) -> bytes:
-    lines = serialized.splitlines(keepends=True)
+def _without_prefixes(text: bytes) -> bytes:
+    lines = text.splitlines(keepends=True)
     at = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
     return b"".join(lines[at:])
 

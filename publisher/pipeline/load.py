@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from publisher.errors import DataError
 from publisher.settings import ONTOLOGY_IRI, Settings
-from publisher.store.terms import to_oxigraph, to_rdflib
+from publisher.store.terms import to_oxigraph_subject, to_rdflib
 
 Kind = Literal["ontology", "entities", "article", "shapes"]
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -75,11 +75,12 @@ class Project:
     def rdflib_graph(self, graph_iris: Iterable[str]) -> Graph:
         """The union of some graphs as one rdflib ``Graph`` (what pySHACL consumes)."""
         return to_rdflib_graph(
-            ((q.subject, q.predicate, q.object) for q in self.graph_triples(graph_iris)), self.prefixes
+            (ox.Triple(q.subject, q.predicate, q.object) for q in self.graph_triples(graph_iris)),
+            self.prefixes,
         )
 
     def rdflib_shapes(self) -> Graph:
-        return to_rdflib_graph(((t.subject, t.predicate, t.object) for t in self.shapes), self.prefixes)
+        return to_rdflib_graph(self.shapes, self.prefixes)
 
     @functools.cached_property
     def _article_files(self) -> dict[str, tuple[int, str]]:
@@ -102,7 +103,7 @@ def graphs_stating(store: ox.Store, node: Node) -> set[str]:
         return set()
     return {
         q.graph_name.value
-        for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)
+        for q in store.quads_for_pattern(to_oxigraph_subject(node), None, None, None)
         if isinstance(q.graph_name, ox.NamedNode)
     }
 
@@ -183,7 +184,9 @@ def _check_articles(store: ox.Store, articles: list[Source], namespace: str) -> 
     """``check_article`` for every loaded article file, in source order."""
     classes = " ".join(f"<{iri}>" for iri in sorted(NEWS_ARTICLE_CLASSES))  # constants, not input
     stated: dict[str, set[str]] = defaultdict(set)
-    for row in store.query(f"SELECT ?g ?s {{ GRAPH ?g {{ ?s a ?c }} VALUES ?c {{ {classes} }} }}"):
+    rows = store.query(f"SELECT ?g ?s {{ GRAPH ?g {{ ?s a ?c }} VALUES ?c {{ {classes} }} }}")
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
         stated[row[0].value].add(row[1].value)
     for source in articles:
         check_article(source, stated.get(source.graph or "", set()), namespace)
@@ -321,7 +324,11 @@ def check_article(source: Source, articles: Iterable[str], namespace: str) -> No
 
 def news_articles(triples: Iterable[ox.Triple]) -> set[str]:
     """The IRIs that ``triples`` type as a ``schema:NewsArticle``."""
-    return {str(t.subject.value) for t in triples if t.predicate == RDF_TYPE and _is_news_article(t.object)}
+    return {
+        t.subject.value
+        for t in triples
+        if isinstance(t.subject, ox.NamedNode) and t.predicate == RDF_TYPE and _is_news_article(t.object)
+    }
 
 
 def _is_news_article(term: object) -> bool:
@@ -335,13 +342,11 @@ def _record_subjects(index: dict[Node, list[str]], triples: list[ox.Triple], rel
             index[key].append(relpath)
 
 
-def to_rdflib_graph(
-    triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, object]], prefixes: dict[str, str]
-) -> Graph:
+def to_rdflib_graph(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> Graph:
     graph = Graph()
     for prefix, iri in prefixes.items():
         graph.bind(prefix, iri, override=True, replace=True)  # keep the files' own prefixes
     add = graph.add
-    for s, p, o in triples:
-        add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
+    for triple in triples:
+        add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
     return graph

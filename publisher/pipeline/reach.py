@@ -39,7 +39,7 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
-from publisher.store.terms import to_oxigraph, to_rdflib
+from publisher.store.terms import to_oxigraph, to_oxigraph_subject, to_rdflib
 
 THIS = Variable("this")
 WALK_LIMIT = 500
@@ -130,11 +130,14 @@ class Graphs:
     def step(self, node: Node, predicate: URIRef | None, forward: bool) -> set[Node]:
         if isinstance(node, Literal) and forward:
             return set()
-        term, p = to_oxigraph(node), to_oxigraph(predicate) if predicate is not None else None
+        p = ox.NamedNode(predicate) if predicate is not None else None
         if forward:
-            found = {to_rdflib(q.object) for q in self.store.quads_for_pattern(term, p, None, None)}
+            quads = self.store.quads_for_pattern(to_oxigraph_subject(node), p, None, None)
+            found = {to_rdflib(q.object) for q in quads}
         else:
-            found = {to_rdflib(q.subject) for q in self.store.quads_for_pattern(None, p, term, None)}
+            found = {
+                to_rdflib(q.subject) for q in self.store.quads_for_pattern(None, p, to_oxigraph(node), None)
+            }
         removed = (self.removed_from if forward else self.removed_to).get(node, [])
         found.update(other for q, other in removed if predicate is None or q == predicate)
         return found

@@ -21,7 +21,7 @@ them (focus node, ``?value`` or the focus node as value, ``?path``, message with
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -41,13 +41,13 @@ GROUP_LOCAL = frozenset({"FILTER", "BIND"})
 class Rule:
     """One SPARQL constraint of one node shape, ready to run over the whole graph."""
 
-    shape: URIRef
+    shape: Node  # a node shape: an IRI, or a blank node
     constraint: Node
     prefixes: str  # PREFIX lines
     select: str  # the constraint's SELECT as written in the shapes
     targets: tuple[str, ...]  # graph patterns binding $this to the shape's targets, one per target
     messages: tuple[Literal, ...]
-    severity: URIRef
+    severity: Node
 
     @property
     def query(self) -> str:
@@ -133,22 +133,14 @@ def _rules_of(shapes: Graph, shape: Node) -> Iterator[Rule]:
         if where_group_start(str(select)) is None:
             continue
         messages = tuple(m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal))
-        yield Rule(
-            shape,
-            constraint,
-            _prefixes(shapes, constraint),
-            str(select),
-            targets,  # type: ignore[arg-type]
-            messages,
-            severity,
-        )
+        yield Rule(shape, constraint, _prefixes(shapes, constraint), str(select), targets, messages, severity)
 
 
 def is_safe(select: str) -> bool:
     """Whether joining focus nodes in equals pre-binding ``$this`` for this query (module docstring)."""
     if any(name in select for name in PRE_BOUND):
         return False
-    selects, stack, previous = 0, [], ""
+    selects, stack, previous = 0, list[str](), ""
     for token in significant(select):
         word = token.word
         selects += word == "SELECT"
@@ -238,5 +230,10 @@ def _add_result(report: Graph, rule: Rule, focus: Node, bindings: dict[str, Node
 def fill(message: str, bindings: dict[str, Node]) -> str:
     """``{?var}`` / ``{$var}`` replaced by the bound value's lexical form, as pySHACL does."""
     for name, value in bindings.items():
-        message = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _m, v=str(value): v, message)
+        message = re.sub(r"\{[?$]" + re.escape(name) + r"\}", _constant(str(value)), message)
     return message
+
+
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that inserts ``text`` as it is (a replacement string would read its backslashes)."""
+    return lambda _match: text

@@ -47,7 +47,7 @@ def void_facts(store: ox.Store) -> dict[str, Any]:
     """VoID's union-graph statistics, with the queries VoID would otherwise run on every server's start."""
 
     def select(name: str) -> list[ox.QuerySolution]:
-        return list(store.query(load_query(name), use_default_graph_as_union=True))
+        return solutions(store, load_query(name))
 
     properties = tuple(sorted(row["property"].value for row in select("void_properties.rq")))
     subjects = select("void_subjects.rq")
@@ -98,13 +98,9 @@ def _newest_article(
         terms = [URIRef(previous)] + [
             URIRef(c.value) for c in sorted(candidates, key=str) if isinstance(c, ox.NamedNode)
         ]
-        rows = list(
-            store.query(
-                with_values(load_query("void_example.rq"), "article", terms), use_default_graph_as_union=True
-            )
-        )
+        rows = solutions(store, with_values(load_query("void_example.rq"), "article", terms))
     if not rows:
-        rows = list(store.query(load_query("void_example.rq"), use_default_graph_as_union=True))
+        rows = solutions(store, load_query("void_example.rq"))
     return rows[0]["article"].value if rows else None
 
 
@@ -134,7 +130,7 @@ def patched_counts(
     counts = Counter(classes)
     for subject, cls in {(q.subject, q.object) for q in added | removed if q.predicate == RDF_TYPE}:
         if isinstance(cls, ox.NamedNode):
-            pattern = (subject, RDF_TYPE, cls)
+            pattern: tuple[object, object, object] = (subject, RDF_TYPE, cls)
             counts[cls.value] += _present(store, pattern, added, removed, now=True) - _present(
                 store, pattern, added, removed, now=False
             )
@@ -145,6 +141,14 @@ def patched_counts(
                 store, pattern, added, removed, now=False
             )
     return {cls: n for cls, n in sorted(counts.items()) if n > 0}, entities
+
+
+def solutions(store: ox.Store, select: str) -> list[ox.QuerySolution]:
+    """The rows of a SELECT over the union of the store's graphs."""
+    answer = store.query(select, use_default_graph_as_union=True)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise ValueError("not a SELECT query")
+    return list(answer)
 
 
 def _present(

@@ -23,7 +23,7 @@ from rdflib.term import Node
 from publisher.pipeline import core_shacl, reach, sparql_rules
 from publisher.pipeline.load import Project
 from publisher.settings import ONTOLOGY_IRI
-from publisher.store.terms import to_oxigraph, to_rdflib
+from publisher.store.terms import to_oxigraph, to_oxigraph_subject, to_rdflib
 
 Triple = tuple[Node, Node, Node]
 RDF_TYPE = ox.NamedNode(str(RDF.type))
@@ -220,12 +220,17 @@ def _neighbourhood(store: ox.Store, focus: set[Node], inverse: set[URIRef]) -> G
     """What core shapes read about ``focus``: its triples, inverse-path triples into it, its values' types,
     and the ontology (class hierarchy)."""
     data = Graph()
-    quads = [q for node in focus for q in store.quads_for_pattern(to_oxigraph(node), None, None, None)]
+    quads = [
+        q
+        for node in focus
+        if not isinstance(node, Literal)
+        for q in store.quads_for_pattern(to_oxigraph_subject(node), None, None, None)
+    ]
     for p in inverse:
         quads += [
             q
             for node in focus
-            for q in store.quads_for_pattern(None, to_oxigraph(p), to_oxigraph(node), None)
+            for q in store.quads_for_pattern(None, ox.NamedNode(p), to_oxigraph(node), None)
         ]
     quads += list(store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI)))
     ends = {q.object for q in quads if not isinstance(q.object, ox.Literal)} | {q.subject for q in quads}

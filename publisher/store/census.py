@@ -21,8 +21,10 @@ UNBUILT = "unbuilt"
 
 def census(store: Store, namespace: str) -> Manifest:
     """Counts of the store's current content, in the manifest's shape (no sources: nothing was built)."""
-    graphs = {str(row["g"]): int(row["n"]) for row in store.select(load_query("census_graphs.rq")).rows}
-    classes = {str(row["class"]): int(row["n"]) for row in store.select(load_query("census_classes.rq")).rows}
+    graphs = {str(row["g"]): int(str(row["n"])) for row in store.select(load_query("census_graphs.rq")).rows}
+    classes = {
+        str(row["class"]): int(str(row["n"])) for row in store.select(load_query("census_classes.rq")).rows
+    }
     subjects = (str(row["s"]) for row in store.select(load_query("census_subjects.rq")).rows)
     now = datetime.now(UTC).replace(microsecond=0)
     return Manifest(

@@ -19,7 +19,7 @@ from rdflib.term import Identifier, Node
 from publisher.errors import BuildMissing, PublisherError
 from publisher.manifest import Manifest
 from publisher.settings import Settings
-from publisher.store import ProtocolResult, SelectResult, UserQuery
+from publisher.store import ProtocolResult, Row, SelectResult, UserQuery
 from publisher.store.policy import check_user_query
 from publisher.store.sandbox import Sandbox, SandboxConfig
 from publisher.store.terms import substitutions, to_rdflib
@@ -50,7 +50,8 @@ class EmbeddedStore:
         if not isinstance(answer, ox.QuerySolutions):
             raise PublisherError("select() was given a query that is not a SELECT")
         variables = tuple(v.value for v in answer.variables)
-        rows, truncated = [], False
+        rows: list[Row] = []
+        truncated = False
         for solution in answer:
             if len(rows) == self.settings.max_result_rows:
                 truncated = True

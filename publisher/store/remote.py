@@ -98,12 +98,12 @@ class RemoteStore:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
         data = json.loads(body)
         variables = tuple(data["head"].get("vars", []))
-        bindings, cap = (
+        solutions, cap = (
             data["results"]["bindings"],
             self.settings.max_result_rows,
         )  # capped as the embedded store caps
-        rows = tuple({name: json_term(value) for name, value in row.items()} for row in bindings[:cap])
-        return SelectResult(variables=variables, rows=rows, truncated=len(bindings) > cap)
+        rows = tuple({name: json_term(value) for name, value in row.items()} for row in solutions[:cap])
+        return SelectResult(variables=variables, rows=rows, truncated=len(solutions) > cap)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)

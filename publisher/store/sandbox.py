@@ -181,7 +181,7 @@ class _Child:
     def _fork(cls, config: SandboxConfig) -> _Child:
         context = multiprocessing.get_context(config.start_method)
         parent_end, child_end = context.Pipe()
-        process = context.Process(
+        process = context.Process(  # type: ignore[attr-defined]  # typeshed's BaseContext lacks it; every context has it
             target=_child_main, args=(child_end, config, os.getpid()), daemon=True, name="kgpub-query"
         )
         process.start()

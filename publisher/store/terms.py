@@ -20,6 +20,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+OxSubject = ox.NamedNode | ox.BlankNode | ox.Triple
 
 
 class InvalidTerm(PublisherError):
@@ -71,6 +72,21 @@ def _to_oxigraph(term: Identifier | Node) -> OxTerm:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
+
+
+def to_oxigraph_subject(term: Identifier | Node) -> OxSubject:
+    """An rdflib term that can be a subject (not a literal) as a pyoxigraph term, for a pattern lookup."""
+    found = to_oxigraph(term)
+    if isinstance(found, ox.Literal):
+        raise InvalidTerm(f"a literal ({term!r}) cannot be a subject")
+    return found
+
+
+def serialized(data: bytes | None) -> bytes:
+    """pyoxigraph's serializers return the bytes when given no output; their stubs say ``bytes | None``."""
+    if data is None:
+        raise ValueError("the serializer wrote to an output instead of returning bytes")
+    return data
 
 
 def substitutions(bindings: dict[str, Identifier] | None) -> dict[ox.Variable, OxTerm] | None:

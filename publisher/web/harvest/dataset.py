@@ -93,7 +93,7 @@ def _query_facts() -> BuildFacts:
     example = store.select(load_query("void_example.rq")).rows
     return BuildFacts(
         properties=tuple(sorted(str(row["property"]) for row in properties)),
-        distinct_subjects=int(subjects[0]["subjects"]) if subjects else 0,
+        distinct_subjects=int(str(subjects[0]["subjects"])) if subjects else 0,
         example=str(example[0]["article"]) if example else None,
     )
 
@@ -157,7 +157,7 @@ def _describe_dataset(graph: Graph, dataset: URIRef, base: str) -> None:
 
 
 def _describe_statistics(graph: Graph, dataset: URIRef) -> None:
-    facts, manifest = build_facts(), publisher().manifest
+    facts, manifest = build_facts(), publisher().built()
     for p, n in (
         (VOID.triples, manifest.triples),
         (VOID.entities, manifest.entities),
@@ -175,7 +175,7 @@ def _describe_statistics(graph: Graph, dataset: URIRef) -> None:
 def _describe_partitions(graph: Graph, dataset: URIRef) -> None:
     """``void:classPartition`` per class and ``void:subset`` per named graph, counts from the manifest (past
     ``MAX_LISTED_GRAPHS`` graphs, the article graphs as one subset)."""
-    manifest = publisher().manifest
+    manifest = publisher().built()
     for index, (cls, count) in enumerate(sorted(manifest.classes.items()), start=1):
         partition = URIRef(f"{dataset}-class-{index}")
         graph.add((dataset, VOID.classPartition, partition))

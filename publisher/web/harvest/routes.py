@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() makes
 
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.queries import load_query, with_window
@@ -49,10 +50,11 @@ ENTITY_CHUNK = 10_000  # rows per query when listing subjects (stays under the s
 
 @bp.get("/.well-known/void")
 @bp.get("/void")
-def void() -> Response:
+def void() -> BaseResponse:
     """The dataset description, negotiated; browsers are sent to the dataset page (module docstring)."""
     fmt = negotiate(request.accept_mimetypes, VOID_OFFERED, request.args.get("format"))
     base = web_base()
+    response: BaseResponse
     if fmt is HTML:
         response = redirect(url_for("harvest.dumps_index"), code=303)
     else:

@@ -107,7 +107,7 @@ class Memos:
     of a hub page whose cost grows with the archive (it counts every link to count the pages); a small
     subject's counts cost less to query than to keep. Either memo may be None: same answer, only slower."""
 
-    context: BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None = None
+    context: BoundedMemo[Node, tuple[tuple[Node, Node], ...]] | None = None
     groups: BoundedMemo[URIRef, tuple[Group, ...]] | None = None
     groups_from: int = MEMO_GROUPS_FROM
 
@@ -159,9 +159,19 @@ def predicate_groups(
     return groups
 
 
+def _direction(term: Node) -> Direction:
+    return "out" if str(term) == "out" else "in"
+
+
+def _iri(term: Node) -> URIRef:
+    if not isinstance(term, URIRef):
+        raise ValueError(f"a predicate is an IRI, not {term!r}")
+    return term
+
+
 def _count_groups(store: Store, subject: URIRef) -> list[Group]:
     rows = store.select(PREDICATES, {"s": subject}).rows
-    found = [Group(subject, str(r["direction"]), r["p"], int(r["n"])) for r in rows]  # type: ignore[arg-type]
+    found = [Group(subject, _direction(r["direction"]), _iri(r["p"]), int(str(r["n"]))) for r in rows]
     groups = sorted(found, key=lambda group: str(group.predicate))
     outgoing = [g for g in groups if g.direction == "out"][:MAX_GROUPS]
     incoming = [g for g in groups if g.direction == "in"][:MAX_GROUPS]
@@ -184,7 +194,7 @@ def group_window(store: Store, group: Group, window: Window) -> list[Statement]:
 def context(
     store: Store,
     terms: Iterable[URIRef],
-    memo: BoundedMemo[URIRef, tuple[tuple[Node, Node], ...]] | None = None,
+    memo: BoundedMemo[Node, tuple[tuple[Node, Node], ...]] | None = None,
 ) -> Iterator[tuple[Node, Node, Node]]:
     """Labels, types and image URLs of ``terms``, term by term in IRI order, each term's rows in the order
     the store returned them. One query per chunk of terms the memo does not know (chunked so no query
@@ -244,7 +254,7 @@ def _windows(
 
 def whole_directions(store: Store, subject: URIRef, groups: list[Group]) -> dict[str, list[Statement]]:
     """Every statement of ``groups`` (one subject, all small), by direction, from a single query."""
-    by_key = {(g.direction, g.predicate): g for g in groups}
+    by_key: dict[tuple[str, Node], Group] = {(g.direction, g.predicate): g for g in groups}
     directions = sorted({g.direction for g in groups})
     query = VALUES_BOTH if len(directions) == 2 else VALUES[directions[0]]
     graphs: dict[tuple[str, Node, Node], list[URIRef]] = {}
@@ -261,7 +271,7 @@ def whole_directions(store: Store, subject: URIRef, groups: list[Group]) -> dict
 def _hash_subjects(iri: URIRef, statements: tuple[Statement, ...]) -> tuple[URIRef, ...]:
     prefix = f"{iri}#"
     found = {s.value for s in statements if isinstance(s.value, URIRef) and s.value.startswith(prefix)}
-    return tuple(sorted(found))[:MAX_HASH_SUBJECTS]  # type: ignore[return-value]
+    return tuple(sorted(found))[:MAX_HASH_SUBJECTS]
 
 
 def _in_focus(group: Group, window: Window) -> bool:

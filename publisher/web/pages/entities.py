@@ -25,6 +25,7 @@ from markupsafe import Markup
 from rdflib import URIRef
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() makes
 
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.memo import BoundedMemo
@@ -56,7 +57,7 @@ DOCUMENT_MEMO_ENTRIES = 16_384
 
 
 @bp.get("/<path:rest>")
-def resource(rest: str) -> Response:
+def resource(rest: str) -> BaseResponse:
     """The IRI itself: 303 to the document in the negotiated format, or 404 if it occurs nowhere."""
     iri = entity_iri(rest)
     if not exists(publisher().store, iri):

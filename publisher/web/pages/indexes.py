@@ -144,7 +144,8 @@ def home_page() -> HomePage:
     )
     class_counts = dict(manifest.classes) if manifest else {}
     rows = publisher().store.select(with_window(NEWEST, NEWEST_SHOWN)).rows
-    naming = naming_for([URIRef(c) for c in class_counts] + [row["article"] for row in rows])
+    newest = [iri for row in rows if isinstance(iri := row["article"], URIRef)]
+    naming = naming_for([URIRef(c) for c in class_counts] + newest)
     articles = tuple(Article(naming.term(row["article"]), _date(row.get("published"))) for row in rows)
     return HomePage(counts, class_entries(class_counts, naming), articles)
 

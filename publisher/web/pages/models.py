@@ -237,7 +237,8 @@ def section(description: Description, subject: URIRef, naming: Naming) -> Sectio
         ):  # `is`: skip rdflib's __eq__
             by_group[statement.group].append(statement)
     usual = _usual_graphs(by_group.values())
-    types = tuple(naming.term(s.value) for s in by_group.get(_type_group(groups), []))
+    type_group = _type_group(groups)
+    types = tuple(naming.term(s.value) for s in (by_group.get(type_group, []) if type_group else []))
     shown = [g for g in groups if not (g.direction == "out" and g.predicate == RDF.type)]
     properties = [
         prop(g, by_group.get(g, []), description.window, naming, usual) for g in _ordered(shown, naming)

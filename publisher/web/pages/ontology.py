@@ -21,6 +21,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node
 
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
@@ -168,7 +169,7 @@ def term_doc(graph: Graph, term: URIRef, naming: Naming) -> TermDoc:
     return TermDoc(
         anchor=term[len(ONTOLOGY_NAMESPACE) :],
         term=naming.term(term),
-        kinds=tuple(naming.term(k) for k in sorted(graph.objects(term, RDF.type))),
+        kinds=tuple(naming.term(k) for k in sorted(graph.objects(term, RDF.type))),  # type: ignore[type-var]
         definition=_first_text(graph, term, DEFINITIONS),
         domain=_terms(graph, term, (RDFS.domain, SDO.domainIncludes), naming),
         range=_terms(graph, term, (RDFS.range, SDO.rangeIncludes), naming),
@@ -183,13 +184,14 @@ def _relations(
     include: tuple[URIRef, ...] | None = None,
     exclude: set[URIRef] | None = None,
 ) -> list[Relation]:
-    predicates = include or sorted(set(graph.predicates(subject)) - (exclude or set()))
+    predicates = include or sorted(set(graph.predicates(subject)) - (exclude or set()))  # type: ignore[type-var]
     found = [(p, _terms(graph, subject, (p,), naming)) for p in predicates]
     return [Relation(naming.term(p), values) for p, values in found if values]
 
 
-def _terms(graph: Graph, subject: URIRef, predicates: tuple[URIRef, ...], naming: Naming) -> tuple[Term, ...]:
-    return tuple(naming.term(o, p) for p in predicates for o in sorted(graph.objects(subject, p)))
+def _terms(graph: Graph, subject: URIRef, predicates: tuple[Node, ...], naming: Naming) -> tuple[Term, ...]:
+    # rdflib's terms order among themselves (by kind, then text); its Node base declares no __lt__
+    return tuple(naming.term(o, p) for p in predicates for o in sorted(graph.objects(subject, p)))  # type: ignore[type-var]
 
 
 def _first_text(graph: Graph, subject: URIRef, predicates: tuple[URIRef, ...]) -> str | None:

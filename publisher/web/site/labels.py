@@ -65,7 +65,7 @@ def best_label(values: Iterable[tuple[URIRef, Node]], lang: str = PREFERRED_LANG
     candidates = [
         (rank, _language_rank(o, lang), o.language or "", str(o))
         for p, o in values
-        if (rank := LABEL_RANK.get(p)) is not None and isinstance(o, Literal)  # type: ignore[arg-type]
+        if (rank := LABEL_RANK.get(p)) is not None and isinstance(o, Literal)
     ]
     return min(candidates)[3] if candidates else None
 

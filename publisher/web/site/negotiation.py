@@ -20,12 +20,15 @@ Usage in a view::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
-from flask import Response
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
+from werkzeug.wrappers import Response
 
 from publisher.formats import Format, by_name
+
+R = TypeVar("R", bound=Response)  # a Flask response, or a redirect (Werkzeug's)
 
 
 def choose(accept: MIMEAccept, offered: Sequence[Format], default: Format | None = None) -> Format:
@@ -66,7 +69,7 @@ def negotiate(
     return choose(accept, offered, default)
 
 
-def add_vary(response: Response, header: str = "Accept") -> Response:
+def add_vary(response: R, header: str = "Accept") -> R:
     """Mark the response as negotiated, keeping any ``Vary`` already set (e.g. ``Origin``)."""
     if any(name.lower() == "vary" for name, _ in response.headers):
         response.vary.add(header)
@@ -75,7 +78,7 @@ def add_vary(response: Response, header: str = "Accept") -> Response:
     return response
 
 
-def add_alternates(response: Response, alternates: Iterable[tuple[str, Format]]) -> Response:
+def add_alternates(response: R, alternates: Iterable[tuple[str, Format]]) -> R:
     """Advertise other representations in a ``Link`` header (appended to any existing one)."""
     links = [link_value(href, fmt) for href, fmt in alternates]
     existing = response.headers.get("Link")

@@ -39,14 +39,16 @@ def rdf_bytes(
     graph = _sorted_graph(triples)
     for prefix, namespace in prefixes.items():
         graph.bind(prefix, namespace)
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    return graph.serialize(format=fmt.rdflib or "", encoding="utf-8")  # every graph format names one
 
 
 def json_ld(triples: Iterable[Triple], context: Mapping[str, Any] | None = None) -> Any:
     """``triples`` as JSON-LD data compacted with ``context``: what rdflib's ``json-ld`` serializer writes,
     without its per-call costs (binding prefixes, which JSON-LD ignores when a context is given, parsing the
     context again, writing text to be parsed back). Put it in order with :func:`canonical_json`."""
-    data = from_rdf(_sorted_graph(triples), _jsonld_context(_frozen(context)), use_native_types=True)
+    data = from_rdf(  # type: ignore[no-untyped-call]  # rdflib's JSON-LD converter has no annotations
+        _sorted_graph(triples), _jsonld_context(_frozen(context)), use_native_types=True
+    )
     if isinstance(data, dict) and "@context" in data:
         data["@context"] = dict(context or {})  # as given, as the serializer writes it
     return data
