@@ -8,11 +8,13 @@ explicit keyword overrides (CLI options, tests). Nothing reads the environment a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_NAMESPACE = "https://kgpub.example.org/"
 ONTOLOGY_NAMESPACE = "https://kgpub.example.org/ontology#"
@@ -56,6 +58,24 @@ class Settings:
     title: str = _help("Dataset title shown on pages and in VoID", "kgpub: university news knowledge graph")
     licence: str = _help("Licence IRI of the published data", "https://creativecommons.org/licenses/by/4.0/")
 
+    def __post_init__(self) -> None:
+        """Refuse a setting no part could work with, at start-up, naming it (not deep in the sandbox)."""
+        for name, lowest in AT_LEAST.items():
+            if getattr(self, name) < lowest:
+                raise SettingError(name, getattr(self, name), f"must be at least {lowest}")
+        if self.query_timeout_s <= 0:
+            raise SettingError("query_timeout_s", self.query_timeout_s, "must be more than 0 seconds")
+        if not 0 <= self.port <= 65535:
+            raise SettingError("port", self.port, "must be a TCP port, 0 to 65535 (0 picks a free one)")
+        for name in ("store_url", "store_update_url", "web_base"):
+            _check_http_url(name, getattr(self, name))
+        if not ABSOLUTE_IRI.match(self.namespace):
+            raise SettingError(
+                "namespace", self.namespace, "must be an absolute IRI, e.g. https://example.org/"
+            )
+        if self.store_timeout_param is not None and not TIMEOUT_PARAM.fullmatch(self.store_timeout_param):
+            raise SettingError("store_timeout_param", self.store_timeout_param, "must be `name` or `name:ms`")
+
     @property
     def builds_root(self) -> Path:
         return self.build_dir or self.project_dir / "build"
@@ -94,6 +114,40 @@ class Settings:
         return replace(self, **changes)
 
 
+class SettingError(ValueError):
+    """A setting's value that nothing could work with; the message names the setting and the value."""
+
+    def __init__(self, name: str, value: object, problem: str) -> None:
+        super().__init__(f"{name}={value!r}: {problem}")
+
+
+AT_LEAST = {
+    "query_memory_mb": 1,
+    "query_processes": 1,
+    "max_request_bytes": 1,
+    "max_query_chars": 1,
+    "max_result_rows": 1,
+    "page_size": 1,
+    "workers": 1,
+}
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
+TIMEOUT_PARAM = re.compile(r"[A-Za-z0-9_.-]+(:ms)?")
+
+
+def _check_http_url(name: str, value: str | None) -> None:
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingError(name, public_url(value), "must be an http:// or https:// URL with a host")
+
+
+def public_url(value: str) -> str:
+    """``value`` without the credentials a URL may carry (so a message never shows them)."""
+    parts = urlsplit(value)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def _read_config(path: Path) -> dict[str, Any]:
     with path.open("rb") as handle:
         raw = tomllib.load(handle)
@@ -118,11 +172,16 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         kind = str(types[name])
         if isinstance(value, str):
-            if "Path" in kind:
-                value = Path(value)
-            elif kind == "int":
-                value = int(value)
-            elif kind == "float":
-                value = float(value)
-        out[name] = value
+            out[name] = _parsed(name, value, kind)
+        else:
+            out[name] = value
     return out
+
+
+def _parsed(name: str, value: str, kind: str) -> Any:
+    if "Path" in kind:
+        return Path(value)
+    try:
+        return int(value) if kind == "int" else float(value) if kind == "float" else value
+    except ValueError:
+        raise SettingError(name, value, f"must be a number ({kind})") from None

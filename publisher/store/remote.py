@@ -1,8 +1,10 @@
 """A remote SPARQL 1.1 endpoint as the store (Oxigraph server, Fuseki, Virtuoso, GraphDB...).
 
-Plain ``urllib`` speaks the protocol (form-encoded POST, ``Accept``, ``default-graph-uri`` /
-``named-graph-uri``): SPARQLWrapper would guess the query type with its own regexes and wrap HTTP errors
-in its own exceptions, and we need the raw body and status to pass through.
+The stores' pooled HTTP client (``http.py``, requests) speaks the protocol (form-encoded POST, ``Accept``,
+``default-graph-uri`` / ``named-graph-uri``), keeping connections alive between the queries of a page;
+credentials in ``store_url`` are sent as the client sends them and never shown. SPARQLWrapper would guess
+the query type with its own regexes and wrap HTTP errors in its own exceptions, and we need the raw body
+and status to pass through.
 
 SPARQL has no parameter binding, so fixed queries get their bindings as a ``VALUES`` block inserted at
 the start of the outermost ``WHERE`` group (engines join it first, like a substitution), rendered by
@@ -43,19 +45,17 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.client import HTTPResponse
 from typing import Any
 
 import pyoxigraph as ox
+import requests
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.response import HTTPResponse
 
 from publisher.errors import (
     PublisherError,
@@ -67,6 +67,7 @@ from publisher.errors import (
 from publisher.settings import Settings
 from publisher.sparql_text import has_relative_iri, inline_trailing_values, insert_in_where, query_form
 from publisher.store import ProtocolResult, SelectResult, UserQuery
+from publisher.store.http import HttpClient
 from publisher.store.policy import check_user_query
 from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
@@ -91,7 +92,8 @@ class RemoteStore:
         if not settings.store_url:
             raise PublisherError("RemoteStore needs the store_url setting")
         self.settings = settings
-        self.endpoint = settings.store_url
+        self.client = HttpClient(settings.store_url)  # pooled: a page asks several queries
+        self.endpoint = self.client.url  # without credentials: messages name it
         self.namespace = ox.NamedNode(settings.namespace).value  # validates the namespace as an IRI
 
     def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult:
@@ -127,7 +129,7 @@ class RemoteStore:
         accept = ACCEPT_FOR_FORM.get(query_form(query.text) or "", ANSWER_TYPES)
         with self._open(text, accept, fields) as response:
             try:
-                answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
+                answer = parse_answer(DeadlineReader(response.raw, deadline), content_type(response))
                 return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
             except (
                 SyntaxError
@@ -135,7 +137,8 @@ class RemoteStore:
                 raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
 
     def close(self) -> None:
-        """Nothing to release: every request opens its own connection."""
+        """Close the pooled connections."""
+        self.client.close()
 
     def _fixed(self, query: str, bindings: Mapping[str, Identifier] | None) -> str:
         return f"BASE <{self.namespace}>\n" + with_bindings(inline_trailing_values(query), bindings or {})
@@ -152,36 +155,34 @@ class RemoteStore:
 
     def _post(self, text: str, accept: str) -> tuple[bytes, str]:
         with self._open(text, accept, []) as response:
-            return response.read(), response.headers.get_content_type()
+            return response.content, content_type(response)
 
     @contextmanager
-    def _open(self, text: str, accept: str, fields: list[tuple[str, str]]) -> Iterator[HTTPResponse]:
-        """POST a query (form-encoded) and yield the open response; HTTP and network failures become
-        PublisherErrors, and so does a timeout while the answer is being read."""
-        request = urllib.request.Request(
-            self.endpoint,
-            data=urllib.parse.urlencode([("query", text), *fields]).encode("utf-8"),
-            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
-            method="POST",
-        )
+    def _open(self, text: str, accept: str, fields: list[tuple[str, str]]) -> Iterator[requests.Response]:
+        """POST a query (form-encoded) and yield the open, streaming response; HTTP and network failures
+        become PublisherErrors, and so does a timeout while the answer is being read."""
         limit = self.settings.query_timeout_s
         try:
-            with urllib.request.urlopen(request, timeout=limit) as response:
+            with self.client.request(
+                "POST",
+                data=[("query", text), *fields],
+                headers={"Accept": accept},
+                timeout=limit,
+                stream=True,
+            ) as response:
+                if response.status_code >= 400:
+                    raise http_error(
+                        response.status_code, response.content.decode("utf-8", "replace")[:500], accept
+                    )
                 if TIMED_OUT.search(response.headers.get("X-SQL-State", "")):
                     raise QueryTimeout(
                         f"{self.endpoint} stopped the query at its time limit (answer incomplete)"
                     )
                 yield response
-        except urllib.error.HTTPError as err:
-            raise http_error(err.code, err.read().decode("utf-8", "replace")[:500], accept) from err
-        except TimeoutError as err:
+        except (requests.Timeout, ReadTimeoutError) as err:
             raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
-        except urllib.error.URLError as err:
-            if isinstance(err.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimeout(
-                    f"{self.endpoint} did not answer within the time limit ({limit:g} s)"
-                ) from err
-            raise StoreUnavailable(f"{self.endpoint} is unreachable: {err.reason}") from err
+        except requests.RequestException as err:
+            raise StoreUnavailable(f"{self.endpoint} is unreachable: {err}") from err
 
 
 class DeadlineReader(io.RawIOBase):
@@ -191,7 +192,7 @@ class DeadlineReader(io.RawIOBase):
     is cut off too (at most one socket timeout late).
     """
 
-    def __init__(self, response: HTTPResponse, deadline: float) -> None:
+    def __init__(self, response: HTTPResponse, deadline: float) -> None:  # requests' raw response
         super().__init__()
         self._response, self._deadline = response, deadline
 
@@ -206,6 +207,11 @@ class DeadlineReader(io.RawIOBase):
         )  # what has arrived: readinto() would wait to fill the buffer
         buffer[: len(chunk)] = chunk
         return len(chunk)
+
+
+def content_type(response: requests.Response) -> str:
+    """The media type of a response, without parameters (``text/plain`` when it names none)."""
+    return response.headers.get("Content-Type", "text/plain").split(";", 1)[0].strip().lower()
 
 
 def parse_answer(body: io.RawIOBase, media_type: str) -> Answer:
