@@ -6,11 +6,15 @@ Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` (or ``/ontology.ttl`` etc.).
 ``shapes.ttl`` the same way. Unlike entity IRIs this is a 200 with ``Vary: Accept``, not a 303: the
 ontology IRI names the ontology *document*, as is usual for OWL ontologies.
 
-The HTML is made here from the ontology graph with our own template rather than with pyLODE: pyLODE 3.4.1
-cannot even be imported from a wheel install (RDFLib/pyLODE#260: it reads ``pyproject.toml`` from
-``site-packages``), it writes pickles into its installed package at run time, and a template of our own
-shares the site's frame, label precedence and linking (``Naming``) with every other page. The parsed
-files and their conversions are memoised per build (``publisher().memos``).
+The HTML is made here from the ontology graph with our own template rather than with pyLODE. Checked
+2026-12-06 in a scratch virtualenv: pyLODE 3.4.1, the newest release on PyPI, still cannot be imported
+from a wheel install (``pylode/version.py`` reads ``pyproject.toml`` from ``site-packages``;
+RDFLib/pyLODE#260 is fixed on its master, commit 0fe02bb, in no release yet). With that file planted by
+hand it documents ``ontology/kgpub.ttl`` in 1.3 s, but writes ``rdf/refs.pickle`` and
+``rdf/refs_titles.pickle`` into its installed package while doing so (global state changed at run time),
+and its page would not share the site's frame, label precedence and linking (``Naming``) with every
+other page. Worth trying again once a release carries the fix. The parsed files and their conversions
+are memoised per build (``publisher().memos``).
 """
 
 from __future__ import annotations
