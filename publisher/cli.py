@@ -332,6 +332,10 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
                 "preload_app": False,
                 "limit_request_line": 8190,
                 "errorlog": "-",
+                "loglevel": "warning",  # gunicorn's start-up chatter off; the one line is when_ready's
+                "when_ready": lambda server: say(
+                    ready_line(settings, server.LISTENERS[0].sock.getsockname())
+                ),
                 "proc_name": "kgpub",
                 "control_socket_disable": True,  # gunicorn >= 25.1: one shared ~/.gunicorn path, not needed
             }
@@ -345,6 +349,16 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
             return create_app(settings)
 
     Server().run()
+
+
+def ready_line(settings: Settings, address: tuple[Any, ...]) -> str:
+    """What ``kgpub serve`` says once it listens: the URL to open, with the port really bound (``--port 0``)."""
+    host, port = address[0], address[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+    return (
+        f"kgpub: serving {settings.title} at http://{shown}:{port}/ "
+        f"(IRIs under {settings.namespace} are served here)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

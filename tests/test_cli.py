@@ -148,3 +148,20 @@ def test_real_subprocess_validate(project: Path) -> None:
     failed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, cwd=project)
     assert failed.returncode == 2
     assert f"{broken}:" in failed.stderr
+
+
+@pytest.mark.parametrize(
+    "address,url",
+    [
+        (("127.0.0.1", 8080), "http://127.0.0.1:8080/"),
+        (("0.0.0.0", 9000), "http://127.0.0.1:9000/"),
+        (("::1", 8081, 0, 0), "http://[::1]:8081/"),
+    ],
+)
+def test_serve_says_where_to_open_it_once_it_listens(address: tuple[object, ...], url: str) -> None:
+    from publisher.cli import ready_line
+    from publisher.settings import Settings
+
+    line = ready_line(Settings(), address)
+    assert line.startswith(f"kgpub: serving {Settings().title} at {url} ")
+    assert "https://kgpub.example.org/" in line
