@@ -120,7 +120,6 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
                 patch.removed_triples(),
                 incremental.previous_report(changes.release),
                 _files_finder(store, changes, patch.subject_files),
-                cache=root / ".cache",
             )
             if report is None:
                 say("full build: the shapes reach further than an incremental validation can bound")

@@ -136,7 +136,6 @@ def validate_changes(
     removed: list[Triple],
     previous: Graph,
     files_of: Callable[[Node], tuple[str, ...]],
-    cache: Path | None = None,
 ) -> ValidationReport | None:
     """Validate what ``changed`` (added and removed triples) can reach in ``store``, the patched graph.
 
@@ -162,9 +161,7 @@ def validate_changes(
         s for s, p, _ in changed if p == RDF.type and isinstance(s, URIRef)
     }  # target membership may change
     candidates: dict[sparql_rules.Rule, set[URIRef] | None] = {}
-    for rule, pattern in zip(
-        rules, reach.patterns([r.prefixes + r.select for r in rules], cache), strict=False
-    ):
+    for rule, pattern in zip(rules, reach.patterns([r.prefixes + r.select for r in rules]), strict=True):
         found = reach.candidates(pattern, changed, graphs)
         candidates[rule] = None if found is None else found | typed
     sparql_rules.run(rules, store, report_graph, {r: c for r, c in candidates.items() if c is not None})
