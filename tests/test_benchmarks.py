@@ -92,3 +92,14 @@ def test_render_timing_renders_the_page_and_refuses_a_missing_one(built_settings
     assert cpu_ms_per_render(client, "/doc/id/org/huawei.html", warm_up=2, requests=3) > 0
     with pytest.raises(AssertionError, match="nowhere"):
         cpu_ms_per_render(client, "/doc/id/org/nowhere.html", warm_up=1, requests=1)
+
+
+def test_validate_all_times_both_engines_over_a_published_release(
+    built_settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import validate_all
+
+    argv = ["validate_all", str(built_settings.project_dir), "--build-dir", str(built_settings.builds_root)]
+    monkeypatch.setattr("sys.argv", [*argv, "--repeat", "1"])
+    validate_all.main()
+    assert "SHACL-SPARQL rules:" in capsys.readouterr().out
