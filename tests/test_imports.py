@@ -95,3 +95,21 @@ def test_the_pipeline_knows_neither_flask_nor_click() -> None:
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not {name.split(".")[0] for name in names} & {"flask", "click", "werkzeug"}, path
+
+
+def test_no_module_passes_400_lines() -> None:
+    """The house's size rule, checked: a module that grows past it is split by what it holds."""
+    sizes = {
+        str(p.relative_to(PACKAGE)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PACKAGE.rglob("*.py")
+    }
+    assert not {path: n for path, n in sizes.items() if n > 400}
+
+
+def test_the_package_needs_no_sparqlwrapper() -> None:
+    """SPARQLWrapper is what the tests and the docs use as a client; the publisher speaks HTTP itself."""
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "SPARQLWrapper" not in {name.split(".")[0] for name in names}, path
