@@ -24,7 +24,7 @@ from publisher.formats import DUMP_FILES, DumpFile
 from publisher.queries import load_query
 from publisher.web import publisher
 from publisher.web.site import caching
-from publisher.web.site.urls import web_base
+from publisher.web.site.urls import site_url
 from publisher.web.sparql.service_description import LIST_GRAPHS_QUERY, MAX_LISTED_GRAPHS, SD
 
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -45,7 +45,7 @@ class Dump:
 
     @property
     def url(self) -> str:
-        return f"{web_base()}dumps/{self.name}"
+        return site_url(f"dumps/{self.name}")
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from publisher.web.harvest.dataset import DESCRIPTION, dumps, void_graph
 from publisher.web.site import caching
 from publisher.web.site.negotiation import add_alternates, negotiate
 from publisher.web.site.serialize import graph_bytes
-from publisher.web.site.urls import doc_url, is_reserved, web_base
+from publisher.web.site.urls import doc_url, is_reserved, site_url, web_base
 
 bp = Blueprint("harvest", __name__, template_folder="templates")
 
@@ -83,7 +83,7 @@ def dumps_index() -> str:
         namespace=publisher().namespace,
         triples=manifest.triples if manifest else 0,
         built=caching.build_time() if manifest else None,
-        sparql_url=f"{web_base()}sparql",
+        sparql_url=site_url("sparql"),
         void_links=void_alternates(web_base()),
     )
 
@@ -114,7 +114,7 @@ def sitemap() -> Response:
     pages = page_count(len(entity_pages()), SITEMAP_LIMIT)
     if pages <= 1:
         return _xml(urlset(entity_pages(), _lastmod()))
-    page_urls = [f"{web_base()}sitemap-{n}.xml" for n in range(1, pages + 1)]
+    page_urls = [site_url(f"sitemap-{n}.xml") for n in range(1, pages + 1)]
     return _xml(sitemap_index(page_urls, _lastmod()))
 
 

@@ -43,7 +43,7 @@ from publisher.web.pages.models import Alternate
 from publisher.web.site.assets import static_folders
 from publisher.web.site.negotiation import add_alternates, add_vary, download_name, negotiate
 from publisher.web.site.serialize import graph_bytes
-from publisher.web.site.urls import web_base
+from publisher.web.site.urls import site_url, web_base
 from publisher.web.sparql.protocol import ProtocolRequest, answer_formats, read_request
 from publisher.web.sparql.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.sparql.service_description import DatasetFacts, service_description
@@ -184,7 +184,7 @@ def description_alternates() -> list[tuple[str, Format]]:
 
 def endpoint_url() -> str:
     """The absolute endpoint URL: under ``web_base`` when set, else wherever this request arrived."""
-    return web_base() + "sparql"
+    return site_url("sparql")
 
 
 def dataset_facts() -> DatasetFacts:
