@@ -100,3 +100,33 @@ def test_edges_match_triples_and_see_their_enclosing_groups() -> None:
     assert inner.sees(outer) and not outer.sees(inner)
     assert outer.matches((URIRef(EX + "s"), URIRef(EX + "p"), URIRef(EX + "o")))
     assert not outer.matches((URIRef(EX + "s"), URIRef(EX + "q"), URIRef(EX + "o")))
+
+
+def test_values_add_no_pattern() -> None:
+    assert shapes("SELECT $this WHERE { VALUES $this { ex:a ex:b } $this ex:p ?x }") == [
+        {("this", EX + "p", "x", False, 0)}
+    ]
+
+
+def test_a_rules_branches_start_with_its_target_patterns() -> None:
+    from publisher.pipeline.reach import branches_of
+    from publisher.pipeline.sparql_rules import Rule
+
+    targets = (
+        f"{{ $this <{RDF.type}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{EX}C> }}",
+        f"{{ VALUES $this {{ <{EX}n> }} }}",
+    )
+    rule = Rule(
+        URIRef(EX + "S"),
+        URIRef(EX + "c"),
+        PREFIX,
+        "SELECT $this WHERE { $this ex:p ?x }",
+        targets,
+        (),
+        URIRef(EX + "Violation"),
+    )
+    branches = branches_of(rule)
+    assert branches is not None and len(branches) == 2  # one per target, each joined with the SELECT
+    by_class, by_node = ({(str(e.source), str(e.predicate)) for e in b} for b in branches)
+    assert ("this", str(RDF.type)) in by_class and ("this", EX + "p") in by_class
+    assert by_node == {("this", EX + "p")}

@@ -25,7 +25,7 @@ a full validation for every invalid fixture and for edits and deletions of an ar
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef, Variable
@@ -33,6 +33,7 @@ from rdflib.term import Node
 
 from publisher.pipeline import rule_patterns
 from publisher.pipeline.rule_patterns import Edge
+from publisher.pipeline.sparql_rules import Rule
 from publisher.store.terms import to_oxigraph, to_oxigraph_subject, to_rdflib
 
 THIS = Variable("this")
@@ -44,9 +45,15 @@ Chain = tuple[Hop, ...]
 Branches = tuple[Branch, ...]
 
 
-def patterns(queries: Sequence[str]) -> list[Branches | None]:
-    """The conjunctive branches of each rule's query (``rule_patterns.read``; None: not readable)."""
-    return [rule_patterns.read(query) for query in queries]
+def branches_of(rule: Rule) -> Branches | None:
+    """The conjunctive branches of a rule as it runs: its focus nodes' target patterns (joined first, so
+    a change of target membership, a new ``rdf:type`` say, reaches ``$this`` like any other pattern) joined
+    with its SELECT's WHERE group; None when either is not readable (``rule_patterns.read``)."""
+    selected = rule_patterns.read(rule.prefixes + rule.select)
+    targets = [rule_patterns.read(f"SELECT $this WHERE {{ {target} }}") for target in rule.targets]
+    if selected is None or any(target is None for target in targets):
+        return None
+    return tuple(t + s for target in targets for t in target or () for s in selected)
 
 
 class Graphs:

@@ -9,9 +9,10 @@ between), inverse, alternative (more branches), ``*``/``+``/``?`` (one repeated 
 unless the step is one IRI), negated (any predicate). A literal in a pattern is read as a fresh variable:
 it then matches more triples, never fewer, so the reach stays a superset.
 
-Only the subset ``sparql_rules.is_safe`` admits is read (no sub-select, ``VALUES``, ``MINUS`` or
-``SERVICE``); anything else (a collection, a keyword it does not know) makes :func:`read` answer None and
-the rule is evaluated for all its focus nodes. FILTER and BIND expressions are skipped except for the
+Only the subset ``sparql_rules.is_safe`` admits is read (no sub-select, ``MINUS`` or ``SERVICE``; a
+``VALUES`` block, as in a ``sh:targetNode`` pattern, adds no pattern); anything else (a collection, a
+keyword it does not know) makes :func:`read` answer None and the rule is evaluated for all its focus
+nodes. FILTER and BIND expressions are skipped except for the
 ``EXISTS`` groups inside them.
 """
 
@@ -127,6 +128,9 @@ class _Reader:
             self.take()
             self.term()
             return self.group(scope)
+        if token.word == "VALUES":  # constants: no pattern to walk
+            self.values()
+            return [[]]
         if token.text == "{":
             return self.union(scope)
         if token.text == ".":
@@ -135,6 +139,16 @@ class _Reader:
         if token.word:
             raise Unreadable(f"{token.word} is not followed here")
         return self.triples(scope)
+
+    def values(self) -> None:
+        """``VALUES ?v { ... }`` or ``VALUES (?a ?b) { (...) ... }``, skipped."""
+        self.take("VALUES")
+        while self.take().text != "{":
+            pass
+        depth = 1
+        while depth:
+            token = self.take()
+            depth += (token.text == "{") - (token.text == "}")
 
     def union(self, scope: tuple[int, ...]) -> Branches:
         alternatives = self.group(scope)

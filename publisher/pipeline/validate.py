@@ -157,13 +157,7 @@ def validate_changes(
         )
         _keep_results_for(report_graph, focus)
     graphs = reach.Graphs(store, removed)
-    typed = {
-        s for s, p, _ in changed if p == RDF.type and isinstance(s, URIRef)
-    }  # target membership may change
-    candidates: dict[sparql_rules.Rule, set[URIRef] | None] = {}
-    for rule, pattern in zip(rules, reach.patterns([r.prefixes + r.select for r in rules]), strict=True):
-        found = reach.candidates(pattern, changed, graphs)
-        candidates[rule] = None if found is None else found | typed
+    candidates = {rule: reach.candidates(reach.branches_of(rule), changed, graphs) for rule in rules}
     sparql_rules.run(rules, store, report_graph, {r: c for r, c in candidates.items() if c is not None})
     _keep_previous(previous, report_graph, focus, candidates)
     _set_conforms(report_graph)
