@@ -12,10 +12,10 @@ from __future__ import annotations
 import gzip
 import statistics
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Mapping
 
 from rdflib import Dataset, URIRef
 from rdflib.term import Identifier
@@ -23,7 +23,7 @@ from rdflib.term import Identifier
 from publisher.settings import Settings
 from publisher.store import SelectResult
 from publisher.store.embedded import EmbeddedStore
-from publisher.web.describe import Window, describe
+from publisher.web.pages.describe import Window, describe
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,19 @@ class RdflibStore:
         return SelectResult(variables=variables, rows=rows)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
-        return bool(self.dataset.query(query, initBindings=dict(bindings or {}), base=self.namespace).askAnswer)
+        return bool(
+            self.dataset.query(query, initBindings=dict(bindings or {}), base=self.namespace).askAnswer
+        )
 
 
 def competency_queries() -> dict[str, str]:
     """The shipped competency questions by file stem, e.g. ``01-tju-agreement-partners``."""
     folder = files("publisher.queries").joinpath("competency")
-    return {Path(entry.name).stem: entry.read_text(encoding="utf-8")
-            for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".rq")}
+    return {
+        Path(entry.name).stem: entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".rq")
+    }
 
 
 def load_rdflib(dump: Path) -> Dataset:
@@ -65,7 +70,9 @@ def load_rdflib(dump: Path) -> Dataset:
     return dataset
 
 
-def sample(call: Callable[[], object], budget_s: float, max_samples: int, min_samples: int = 3) -> list[float]:
+def sample(
+    call: Callable[[], object], budget_s: float, max_samples: int, min_samples: int = 3
+) -> list[float]:
     """Wall times of repeated calls, in ms: until the budget or ``max_samples``; ``min_samples`` if they fit in
     five budgets (a query slower than that is measured once per round rather than stalling the run)."""
     times: list[float] = []
@@ -89,8 +96,9 @@ def percentiles(times: list[float]) -> Latency:
     return Latency(statistics.median(ordered), p99, len(ordered))
 
 
-def workloads(store: object, namespace: str, entities: Mapping[str, str],
-              page_size: int) -> dict[str, Callable[[], object]]:
+def workloads(
+    store: object, namespace: str, entities: Mapping[str, str], page_size: int
+) -> dict[str, Callable[[], object]]:
     """Every measured call on one engine: each competency question, then each entity page's ``describe``."""
     calls: dict[str, Callable[[], object]] = {}
     for name, text in competency_queries().items():
@@ -98,12 +106,17 @@ def workloads(store: object, namespace: str, entities: Mapping[str, str],
     for label, path in entities.items():
         iri = URIRef(namespace + path)
         window = Window(size=page_size)
-        calls[f"page {label}"] = lambda iri=iri: describe(store, iri, window, namespace)  # type: ignore[arg-type]
+        calls[f"page {label}"] = lambda iri=iri, window=window: describe(store, iri, window, namespace)  # type: ignore[arg-type]
     return calls
 
 
-def measure(settings: Settings, entities: Mapping[str, str], budget_s: float, max_samples: int,
-            rdflib_dataset: Dataset) -> dict[str, dict[str, Latency]]:
+def measure(
+    settings: Settings,
+    entities: Mapping[str, str],
+    budget_s: float,
+    max_samples: int,
+    rdflib_dataset: Dataset,
+) -> dict[str, dict[str, Latency]]:
     """One round: ``{workload: {"kgpub": Latency, "rdflib": Latency}}`` on the current build."""
     embedded = EmbeddedStore(settings)
     try:

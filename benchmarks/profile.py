@@ -22,16 +22,34 @@ PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 
 
 def targets(meta: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
-    return {"sparql": (sparql_path("/sparql"), RESULTS_JSON),
-            "typical-page": (f"/doc/{meta['typical']}.html", {"Accept": "text/html"}),
-            "hub-page": (f"/doc/{meta['hub']}.html", {"Accept": "text/html"})}
+    return {
+        "sparql": (sparql_path("/sparql"), RESULTS_JSON),
+        "typical-page": (f"/doc/{meta['typical']}.html", {"Accept": "text/html"}),
+        "hub-page": (f"/doc/{meta['hub']}.html", {"Accept": "text/html"}),
+    }
 
 
 def record(server: servers.Server, path: str, headers: dict[str, str], duration: float, out: Path) -> None:
     """py-spy over the whole process tree while wrk loads ``path`` (both bounded by ``duration``)."""
-    spy = subprocess.Popen([PY_SPY, "record", "--pid", str(server.process.pid), "--subprocesses",
-                            "--duration", str(int(duration)), "--rate", "200", "--format", "raw", "--output", str(out)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    spy = subprocess.Popen(
+        [
+            PY_SPY,
+            "record",
+            "--pid",
+            str(server.process.pid),
+            "--subprocesses",
+            "--duration",
+            str(int(duration)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         servers.wrk(server.url(path), duration, headers)
     finally:
@@ -41,7 +59,6 @@ def record(server: servers.Server, path: str, headers: dict[str, str], duration:
 def warm_up(server: servers.Server, path: str, headers: dict[str, str]) -> None:
     """Two seconds of load before sampling: lazy start-up (a worker's query sandbox) is not steady state."""
     servers.wrk(server.url(path), 2.0, headers)
-
 
 
 def summary(raw: Path, top: int = 12) -> str:
@@ -69,8 +86,17 @@ def summary(raw: Path, top: int = 12) -> str:
 def _idle(frame: str) -> bool:
     """Frames where a thread waits (accept, select, locks, an idle thread-pool worker's queue.get, the arbiter's
     signal loop): py-spy cannot always tell a thread blocked in C from a busy one."""
-    waits = ("select (", "wait (", "accept (", "sleep (", "acquire", "poll (", "_recv", "wait_for_signals",
-             "_worker (concurrent/futures/thread.py:81)")
+    waits = (
+        "select (",
+        "wait (",
+        "accept (",
+        "sleep (",
+        "acquire",
+        "poll (",
+        "_recv",
+        "wait_for_signals",
+        "_worker (concurrent/futures/thread.py:81)",
+    )
     return any(word in frame for word in waits)
 
 
@@ -81,8 +107,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     meta = json.loads((args.project / "bench-meta.json").read_text())
     port = servers.free_port()
-    server = servers.start("kgpub", [KGPUB, "--project-dir", str(args.project), "serve", "--port", str(port),
-                                     "--no-build"], "/", port, {"KGPUB_WORKERS": "2"}, cwd=REPO)
+    server = servers.start(
+        "kgpub",
+        [KGPUB, "--project-dir", str(args.project), "serve", "--port", str(port), "--no-build"],
+        "/",
+        port,
+        {"KGPUB_WORKERS": "2"},
+        cwd=REPO,
+    )
     try:
         for name, (path, headers) in targets(meta).items():
             out = args.project.parent / f"profile-{name}.raw"

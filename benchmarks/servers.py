@@ -7,6 +7,7 @@ or a restart waits for. Peak memory is each worker's ``VmHWM`` (high-water RSS) 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -15,9 +16,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 300.0  # rdflib-endpoint parses the whole dump before it answers
@@ -64,13 +65,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(name: str, argv: Sequence[str], ready_path: str, port: int, env: Mapping[str, str] | None = None,
-          cwd: Path | None = None, log: Path | None = None) -> Server:
+def start(
+    name: str,
+    argv: Sequence[str],
+    ready_path: str,
+    port: int,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Path | None = None,
+) -> Server:
     """Start a server in its own process group and wait for the first 200 on ``ready_path``."""
-    out = open(log, "wb") if log else subprocess.DEVNULL
     began = time.perf_counter()
-    process = subprocess.Popen(list(argv), env={**os.environ, **(env or {})}, cwd=cwd, stdout=out,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    with (
+        open(log, "wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as out
+    ):  # the child keeps its copy
+        process = subprocess.Popen(
+            list(argv),
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = Server(name, process, port, 0.0)
     try:
         wait_ready(server, ready_path)
@@ -94,7 +110,9 @@ def wait_ready(server: Server, path: str) -> None:
 
 def status(url: str, headers: Mapping[str, str] | None = None) -> int | None:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=dict(headers or {})), timeout=5) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=dict(headers or {})), timeout=5
+        ) as response:
             return int(response.status)
     except urllib.error.HTTPError as err:
         return err.code
@@ -103,7 +121,9 @@ def status(url: str, headers: Mapping[str, str] | None = None) -> int | None:
 
 
 def fetch(url: str, headers: Mapping[str, str] | None = None) -> bytes:
-    with urllib.request.urlopen(urllib.request.Request(url, headers=dict(headers or {})), timeout=60) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, headers=dict(headers or {})), timeout=60
+    ) as response:
         return bytes(response.read())
 
 
@@ -120,12 +140,26 @@ def stop(server: Server) -> None:
         server.process.wait(timeout=5)
 
 
-def wrk(url: str, duration_s: float, headers: Mapping[str, str] | None = None, threads: int = 2,
-        connections: int = 4, script: Path | None = None) -> Load:
+def wrk(
+    url: str,
+    duration_s: float,
+    headers: Mapping[str, str] | None = None,
+    threads: int = 2,
+    connections: int = 4,
+    script: Path | None = None,
+) -> Load:
     """A bounded closed-loop load (``wrk -t2 -c4``): at most ``duration_s`` seconds, 10 s per request;
     ``script`` is a wrk Lua script (e.g. ``first_render.lua``)."""
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration_s))}s", "--timeout", "10s",
-            "--latency", *(["-s", str(script)] if script else [])]
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration_s))}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        *(["-s", str(script)] if script else []),
+    ]
     for key, value in (headers or {}).items():
         argv += ["-H", f"{key}: {value}"]
     done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=duration_s + 60, check=True)
@@ -133,7 +167,9 @@ def wrk(url: str, duration_s: float, headers: Mapping[str, str] | None = None, t
 
 
 def parse_wrk(text: str) -> Load:
-    percentiles = {int(p): _ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)}
+    percentiles = {
+        int(p): _ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+    }
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)

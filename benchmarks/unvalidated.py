@@ -13,8 +13,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from publisher.build.load import load
-from publisher.build.publish import KEEP_RELEASES, _manifest_header, _next_second, promote, prune, write_release
+from publisher.pipeline.load import load
+from publisher.pipeline.publish import (
+    KEEP_RELEASES,
+    _manifest_header,
+    _next_second,
+    promote,
+    prune,
+    write_release,
+)
 from publisher.settings import Settings
 
 
@@ -28,7 +35,9 @@ def publish_unvalidated(project_dir: Path) -> Path:
     project = load(settings, say)
     root = settings.builds_root
     (root / "releases").mkdir(parents=True, exist_ok=True)
-    header = _manifest_header(settings.namespace, project.sources, _next_second(root / "releases"))  # ids sort by time
+    header = _manifest_header(
+        settings.namespace, project.sources, _next_second(root / "releases")
+    )  # ids sort by time
     staging = root / f".staging-{header.build_id}"
     manifest, _ = write_release(project, header, staging, say, validated=False)
     final = promote(staging, root, manifest.build_id)

@@ -17,13 +17,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build a publisher app over the current build (or a remote store); nothing else wires parts."""
     from publisher.app_state import Publisher
     from publisher.store import open_store
-    from publisher.web import caching, errors, harvest, home, ontology, resources, sparql
+    from publisher.web.harvest import routes as harvest
+    from publisher.web.pages import entities, indexes, ontology
+    from publisher.web.site import assets, caching, errors
+    from publisher.web.sparql import endpoint as sparql
 
     settings = settings or Settings.load()
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app = Flask(__name__, template_folder="web/site/templates", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kgpub"] = Publisher.open(settings, open_store(settings))
-    for module in (sparql, harvest, ontology, home, resources):  # resources last: it owns the catch-all
+    assets.register(app)
+    for module in (sparql, harvest, ontology, indexes, entities):  # entities last: it owns the catch-all
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.register(app)

@@ -1,14 +1,18 @@
-"""What a running publisher holds: settings, the store, and the manifest of the build it serves.
+"""What a running publisher holds: settings, the store, the manifest of the build it serves, and the
+memos of what that build determines.
 
-``create_app`` puts one :class:`Publisher` in ``app.extensions["kgpub"]``; views read it, never mutate it.
+``create_app`` puts one :class:`Publisher` in ``app.extensions["kgpub"]``; views read it and never replace
+it (its memos fill up as pages are served, and die with the app).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.build.manifest import Manifest
+from publisher.errors import BuildMissing
+from publisher.manifest import Manifest
+from publisher.memo import Memos
 from publisher.settings import Settings
 from publisher.store import Store, open_store
 from publisher.store.census import census
@@ -20,9 +24,10 @@ class Publisher:
     store: Store
     manifest: Manifest | None
     release_dir: Path | None  # the resolved release being served (dumps, ontology.ttl, shapes.ttl), if local
+    memos: Memos = field(default_factory=Memos, compare=False)  # what this build determines, kept (memo.py)
 
     @classmethod
-    def open(cls, settings: Settings, store: Store | None = None) -> "Publisher":
+    def open(cls, settings: Settings, store: Store | None = None) -> Publisher:
         """Pin the release a store serves (opening the store from ``settings`` unless one is given).
 
         ``build/current`` is resolved once here, so a later swap never mixes two releases in one process;
@@ -45,6 +50,12 @@ class Publisher:
     def namespace(self) -> str:
         """The namespace the served data was minted in: the build's, which wins over the settings."""
         return self.manifest.namespace if self.manifest else self.settings.namespace
+
+    def built(self) -> Manifest:
+        """The manifest, for what only a build (or a census of a remote store) can say; 503 without one."""
+        if self.manifest is None:
+            raise BuildMissing("nothing is published yet: run kgpub build")
+        return self.manifest
 
     @property
     def build_id(self) -> str:

@@ -15,23 +15,9 @@ from typing import Any
 import click
 
 from publisher.errors import DataError, PublisherError
+from publisher.formats import CLI_FORMATS, JSON_RESULTS, TURTLE
 from publisher.settings import Settings
 from publisher.store import UserQuery
-
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_TYPES = {
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "nquads": "application/n-quads",
-    "trig": "application/trig",
-    "rdfxml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-}
 
 
 class PublisherFailure(click.ClickException):
@@ -40,7 +26,7 @@ class PublisherFailure(click.ClickException):
     def __init__(self, error: PublisherError) -> None:
         super().__init__(str(error))
         self.error = error
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click declares it a ClassVar; set per error
 
     def show(self, file: Any = None) -> None:
         text = str(self.error) if isinstance(self.error, DataError) else f"Error: {self.format_message()}"
@@ -54,23 +40,33 @@ class KgpubGroup(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as err:
-            err.exit_code = 1
+            err.exit_code = 1  # type: ignore[misc]  # 2 is kgpub's "fix a data file" (module docstring)
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as err:
-            err.exit_code = 1
+            err.exit_code = 1  # type: ignore[misc]  # 2 is kgpub's "fix a data file" (module docstring)
             raise
         except PublisherError as err:
             raise PublisherFailure(err) from err
 
 
 @click.group(cls=KgpubGroup)
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), help="Folder holding ontology/, data/ and shapes/ (default: current folder).")
-@click.option("--namespace", help="Base IRI for the data files' relative IRIs (default: https://kgpub.example.org/).")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), help="Where builds are published (default: <project-dir>/build).")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding ontology/, data/ and shapes/ (default: current folder).",
+)
+@click.option(
+    "--namespace", help="Base IRI for the data files' relative IRIs (default: https://kgpub.example.org/)."
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where builds are published (default: <project-dir>/build).",
+)
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path | None, namespace: str | None, build_dir: Path | None) -> None:
     """kgpub: publish the university-news knowledge graph as linked data."""
@@ -93,8 +89,8 @@ def say(message: str) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> None:
     """Parse and SHACL-validate the sources; print the report. Exit 0 if valid, 2 on a syntax error, 3 on violations."""
-    from publisher.build.load import load
-    from publisher.build.validate import validate as run_validation
+    from publisher.pipeline.load import load
+    from publisher.pipeline.validate import validate as run_validation
 
     report = run_validation(load(settings_of(ctx), say))
     click.echo(report.text(), nl=False)
@@ -102,7 +98,11 @@ def validate(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--full", is_flag=True, help="Rebuild everything, even when only data files changed since the current release.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild everything, even when only data files changed since the current release.",
+)
 @click.pass_context
 def build(ctx: click.Context, full: bool) -> None:
     """Validate, then publish a new release and point build/current at it (progress on stderr).
@@ -110,7 +110,7 @@ def build(ctx: click.Context, full: bool) -> None:
     When only data files changed since the current release, the build is incremental: it re-parses the
     changed graphs, validates what the change can reach, and patches a copy of the release.
     """
-    from publisher.build.publish import build as run_build
+    from publisher.pipeline.publish import build as run_build
 
     result = run_build(settings_of(ctx), progress=say, full=full)
     click.echo(f"{result.path}\t{result.manifest.triples} triples")
@@ -118,8 +118,19 @@ def build(ctx: click.Context, full: bool) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", *RESULT_TYPES, *GRAPH_TYPES]), default="table", show_default=True, help="Output format; 'table' prints SELECT/ASK as text (Turtle for CONSTRUCT/DESCRIBE).")
-@click.option("--timeout", type=float, help="Seconds before the query is stopped (default: the query_timeout_s setting).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", *CLI_FORMATS]),
+    default="table",
+    show_default=True,
+    help="Output format; 'table' prints SELECT/ASK as text (Turtle for CONSTRUCT/DESCRIBE).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    help="Seconds before the query is stopped (default: the query_timeout_s setting).",
+)
 @click.pass_context
 def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> None:
     """Run a SPARQL query (text, or a path to a .rq file) on the current build.
@@ -127,14 +138,14 @@ def query(ctx: click.Context, query: str, fmt: str, timeout: float | None) -> No
     Relative IRIs resolve against the namespace, as on the endpoint; the same policy applies (no updates,
     no SERVICE).
     """
+    from publisher.sparql_text import query_form
     from publisher.store.embedded import EmbeddedStore
-    from publisher.store.policy import query_form
 
     text = read_query(query)
     form = query_form(text) or "SELECT"
     if fmt == "table" and form in ("CONSTRUCT", "DESCRIBE"):
-        fmt = "turtle"
-    media_type = RESULT_TYPES["json"] if fmt == "table" else {**RESULT_TYPES, **GRAPH_TYPES}[fmt]
+        fmt = TURTLE.cli_name or ""
+    media_type = JSON_RESULTS.media_type if fmt == "table" else CLI_FORMATS[fmt].media_type
     store = EmbeddedStore(settings_of(ctx, query_timeout_s=timeout))
     try:
         result = store.run_user_query(UserQuery(text, media_type))
@@ -168,9 +179,11 @@ def render_table(results: dict[str, Any]) -> str:
     names = results["head"]["vars"]
     rows = [[cell(binding.get(name)) for name in names] for binding in results["results"]["bindings"]]
     widths = [max([len(name) + 1, *(len(row[i]) for row in rows)]) for i, name in enumerate(names)]
-    lines = ["  ".join(f"?{name}".ljust(w) for name, w in zip(names, widths)).rstrip()]
+    lines = ["  ".join(f"?{name}".ljust(w) for name, w in zip(names, widths, strict=False)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(value.ljust(w) for value, w in zip(row, widths)).rstrip() for row in rows)
+    lines.extend(
+        "  ".join(value.ljust(w) for value, w in zip(row, widths, strict=False)).rstrip() for row in rows
+    )
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 
@@ -191,13 +204,24 @@ def cell(term: dict[str, str] | None) -> str:
 
 
 @cli.command()
-@click.option("--to", "gsp_url", metavar="URL", help="The store's Graph Store Protocol URL, e.g. http://host:7878/store (default: the store_update_url setting).")
-@click.option("--query-url", metavar="URL", help="The same store's SPARQL query endpoint, to list the graphs it holds (default: the store_url setting).")
-@click.option("--force", is_flag=True, help="Send every graph, even those unchanged since the last publish to URL.")
+@click.option(
+    "--to",
+    "gsp_url",
+    metavar="URL",
+    help="The store's Graph Store Protocol URL, e.g. http://host:7878/store (default: the store_update_url setting).",
+)
+@click.option(
+    "--query-url",
+    metavar="URL",
+    help="The same store's SPARQL query endpoint, to list the graphs it holds (default: the store_url setting).",
+)
+@click.option(
+    "--force", is_flag=True, help="Send every graph, even those unchanged since the last publish to URL."
+)
 @click.pass_context
 def publish(ctx: click.Context, gsp_url: str | None, query_url: str | None, force: bool) -> None:
     """Load the current build into a remote store: PUT each graph, then delete graphs the build no longer has."""
-    from publisher.build.deploy import publish_to
+    from publisher.pipeline.deploy import publish_to
     from publisher.store.gsp import GraphStore
     from publisher.store.remote import RemoteStore
 
@@ -209,24 +233,71 @@ def publish(ctx: click.Context, gsp_url: str | None, query_url: str | None, forc
 
 
 @cli.command()
-@click.option("--store", "store_url", metavar="URL", help="Serve from this remote SPARQL 1.1 query endpoint instead of the embedded store (default: the store_url setting).")
-@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network).")
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8080; 0 picks a free one).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the workers setting).")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker (1 = sync workers).")
-@click.option("--build-if-missing/--no-build", default=True, show_default=True, help="Build first when no current build exists.")
-@click.option("--get", "get_path", metavar="PATH", help="Request PATH in-process, print the response body, exit (0 if status < 400).")
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    help=(
+        "Serve from this remote SPARQL 1.1 query endpoint instead of the embedded store "
+        "(default: the store_url setting)."
+    ),
+)
+@click.option(
+    "--host",
+    default=None,
+    help="Interface to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network).",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8080; 0 picks a free one)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: the workers setting).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Threads per worker (1 = sync workers).",
+)
+@click.option(
+    "--build-if-missing/--no-build",
+    default=True,
+    show_default=True,
+    help="Build first when no current build exists.",
+)
+@click.option(
+    "--get",
+    "get_path",
+    metavar="PATH",
+    help="Request PATH in-process, print the response body, exit (0 if status < 400).",
+)
 @click.pass_context
-def serve(ctx: click.Context, store_url: str | None, host: str | None, port: int | None, workers: int | None,
-          threads: int, build_if_missing: bool, get_path: str | None) -> None:
+def serve(
+    ctx: click.Context,
+    store_url: str | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    threads: int,
+    build_if_missing: bool,
+    get_path: str | None,
+) -> None:
     """Serve the published build with gunicorn (pages, SPARQL endpoint, dumps).
 
     With --store, queries go to the remote store; dumps, ontology.ttl and shapes.ttl still come from the
     local build if there is one (never built for a remote store).
     """
     settings = settings_of(ctx, host=host, port=port, workers=workers, store_url=store_url)
-    if build_if_missing and not settings.store_url and not (settings.current_build / "manifest.json").is_file():
-        from publisher.build.publish import build as run_build
+    if (
+        build_if_missing
+        and not settings.store_url
+        and not (settings.current_build / "manifest.json").is_file()
+    ):
+        from publisher.pipeline.publish import build as run_build
 
         say(f"no build at {settings.current_build}: building first")
         run_build(settings, progress=say)
@@ -261,6 +332,10 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
                 "preload_app": False,
                 "limit_request_line": 8190,
                 "errorlog": "-",
+                "loglevel": "warning",  # gunicorn's start-up chatter off; the one line is when_ready's
+                "when_ready": lambda server: say(
+                    ready_line(settings, server.LISTENERS[0].sock.getsockname())
+                ),
                 "proc_name": "kgpub",
                 "control_socket_disable": True,  # gunicorn >= 25.1: one shared ~/.gunicorn path, not needed
             }
@@ -274,6 +349,16 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
             return create_app(settings)
 
     Server().run()
+
+
+def ready_line(settings: Settings, address: tuple[Any, ...]) -> str:
+    """What ``kgpub serve`` says once it listens: the URL to open, with the port really bound (``--port 0``)."""
+    host, port = address[0], address[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+    return (
+        f"kgpub: serving {settings.title} at http://{shown}:{port}/ "
+        f"(IRIs under {settings.namespace} are served here)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

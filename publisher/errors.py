@@ -1,7 +1,7 @@
 """One exception hierarchy for the whole publisher.
 
 The build and store layers raise these; ``cli.py`` turns them into exit codes and messages, and
-``web/errors.py`` turns them into HTTP responses. Neither layer below imports click or Flask.
+``web/site/errors.py`` turns them into HTTP responses. Neither layer below imports click or Flask.
 """
 
 from __future__ import annotations

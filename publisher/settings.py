@@ -8,10 +8,13 @@ explicit keyword overrides (CLI options, tests). Nothing reads the environment a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_NAMESPACE = "https://kgpub.example.org/"
 ONTOLOGY_NAMESPACE = "https://kgpub.example.org/ontology#"
@@ -33,9 +36,12 @@ class Settings:
         "Public URL prefix that serves the namespace; default: wherever the server is reached", None
     )
     store_url: str | None = _help("Remote SPARQL 1.1 query endpoint to serve from; embedded if unset", None)
-    store_update_url: str | None = _help("Remote store's Graph Store Protocol URL (for `kgpub publish`)", None)
+    store_update_url: str | None = _help(
+        "Remote store's Graph Store Protocol URL (for `kgpub publish`)", None
+    )
     store_timeout_param: str | None = _help(
-        "Request parameter that passes the time limit to the remote store: `name` (seconds) or `name:ms`", None
+        "Request parameter that passes the time limit to the remote store: `name` (seconds) or `name:ms`",
+        None,
     )
     query_timeout_s: float = _help("Wall-clock limit per SPARQL query, in seconds", 30.0)
     query_memory_mb: int = _help("Memory a query's process may allocate (embedded store), in MiB", 2048)
@@ -51,6 +57,24 @@ class Settings:
     workers: int = _help("WSGI worker processes for `kgpub serve`", 2)
     title: str = _help("Dataset title shown on pages and in VoID", "kgpub: university news knowledge graph")
     licence: str = _help("Licence IRI of the published data", "https://creativecommons.org/licenses/by/4.0/")
+
+    def __post_init__(self) -> None:
+        """Refuse a setting no part could work with, at start-up, naming it (not deep in the sandbox)."""
+        for name, lowest in AT_LEAST.items():
+            if getattr(self, name) < lowest:
+                raise SettingError(name, getattr(self, name), f"must be at least {lowest}")
+        if self.query_timeout_s <= 0:
+            raise SettingError("query_timeout_s", self.query_timeout_s, "must be more than 0 seconds")
+        if not 0 <= self.port <= 65535:
+            raise SettingError("port", self.port, "must be a TCP port, 0 to 65535 (0 picks a free one)")
+        for name in ("store_url", "store_update_url", "web_base"):
+            _check_http_url(name, getattr(self, name))
+        if not ABSOLUTE_IRI.match(self.namespace):
+            raise SettingError(
+                "namespace", self.namespace, "must be an absolute IRI, e.g. https://example.org/"
+            )
+        if self.store_timeout_param is not None and not TIMEOUT_PARAM.fullmatch(self.store_timeout_param):
+            raise SettingError("store_timeout_param", self.store_timeout_param, "must be `name` or `name:ms`")
 
     @property
     def builds_root(self) -> Path:
@@ -73,7 +97,7 @@ class Settings:
         return self.project_dir / "shapes"
 
     @classmethod
-    def load(cls, **overrides: Any) -> "Settings":
+    def load(cls, **overrides: Any) -> Settings:
         """Defaults < config file < ``KGPUB_*`` environment < explicit overrides (None means unset)."""
         env = os.environ
         project_dir = Path(overrides.get("project_dir") or env.get("KGPUB_PROJECT_DIR") or Path.cwd())
@@ -86,8 +110,42 @@ class Settings:
         values["project_dir"] = project_dir
         return cls(**_coerce(values))
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+class SettingError(ValueError):
+    """A setting's value that nothing could work with; the message names the setting and the value."""
+
+    def __init__(self, name: str, value: object, problem: str) -> None:
+        super().__init__(f"{name}={value!r}: {problem}")
+
+
+AT_LEAST = {
+    "query_memory_mb": 1,
+    "query_processes": 1,
+    "max_request_bytes": 1,
+    "max_query_chars": 1,
+    "max_result_rows": 1,
+    "page_size": 1,
+    "workers": 1,
+}
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
+TIMEOUT_PARAM = re.compile(r"[A-Za-z0-9_.-]+(:ms)?")
+
+
+def _check_http_url(name: str, value: str | None) -> None:
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingError(name, public_url(value), "must be an http:// or https:// URL with a host")
+
+
+def public_url(value: str) -> str:
+    """``value`` without the credentials a URL may carry (so a message never shows them)."""
+    parts = urlsplit(value)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -102,7 +160,9 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    return {f.name: env[f"KGPUB_{f.name.upper()}"] for f in fields(Settings) if f"KGPUB_{f.name.upper()}" in env}
+    return {
+        f.name: env[f"KGPUB_{f.name.upper()}"] for f in fields(Settings) if f"KGPUB_{f.name.upper()}" in env
+    }
 
 
 def _coerce(values: dict[str, Any]) -> dict[str, Any]:
@@ -112,11 +172,16 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         kind = str(types[name])
         if isinstance(value, str):
-            if "Path" in kind:
-                value = Path(value)
-            elif kind == "int":
-                value = int(value)
-            elif kind == "float":
-                value = float(value)
-        out[name] = value
+            out[name] = _parsed(name, value, kind)
+        else:
+            out[name] = value
     return out
+
+
+def _parsed(name: str, value: str, kind: str) -> Any:
+    if "Path" in kind:
+        return Path(value)
+    try:
+        return int(value) if kind == "int" else float(value) if kind == "float" else value
+    except ValueError:
+        raise SettingError(name, value, f"must be a number ({kind})") from None

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the query page's editor, YASGUI (@zazuko/yasgui, MIT), from the npm registry into
-# publisher/web/static/vendor/yasgui/, which git ignores: vendor files are never committed.
+# publisher/web/sparql/static/vendor/yasgui/ (beside the query page that uses it; served at
+# /static/vendor/yasgui/), which git ignores: vendor files are never committed.
 #
 # Only the self-contained browser bundle is kept (yasgui.min.js, yasgui.min.css) plus package.json
 # (licence and provenance) and VERSION (cache-busting query string). The tarball is fetched with
@@ -14,7 +15,7 @@ set -euo pipefail
 VERSION="${YASGUI_VERSION:-4.6.2}"
 INTEGRITY="${YASGUI_INTEGRITY:-sha512-Zw45KdPoAE1KRaAoxIHdQqeJxvaVG1oQdntw0hy0ktX35Zu8ZccuOLrXCLwR+GU+0xMzLw8Mjw6BkSZV2vUuQw==}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEST="$ROOT/publisher/web/static/vendor/yasgui"
+DEST="$ROOT/publisher/web/sparql/static/vendor/yasgui"
 FILES=(build/yasgui.min.js build/yasgui.min.css package.json)
 
 if [[ "${1:-}" != "--force" && -f "$DEST/VERSION" && "$(cat "$DEST/VERSION")" == "$VERSION" \

@@ -23,17 +23,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from publisher import create_app
-from publisher.build.publish import build
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.store.remote import RemoteStore
 
@@ -64,8 +64,13 @@ def client(app: Flask) -> FlaskClient:
 
 
 BACKENDS = ("embedded", "oxigraph", "virtuoso")
-ENDPOINTS = {"oxigraph": "oxigraph_endpoint", "virtuoso": "virtuoso_endpoint"}  # remote backend -> its fixture
-OXIGRAPH_TIMEOUT_S = 8  # the engine's own limit, above the publisher's (5 s), so the publisher's answers first
+ENDPOINTS = {
+    "oxigraph": "oxigraph_endpoint",
+    "virtuoso": "virtuoso_endpoint",
+}  # remote backend -> its fixture
+OXIGRAPH_TIMEOUT_S = (
+    8  # the engine's own limit, above the publisher's (5 s), so the publisher's answers first
+)
 VIRTUOSO_TIMEOUT_S = OXIGRAPH_TIMEOUT_S  # Virtuoso's own MaxQueryExecutionTime, likewise
 
 
@@ -129,7 +134,9 @@ def wait_until_responds(url: str, process: subprocess.Popen[bytes], timeout_s: f
 
 
 @contextmanager
-def running(command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None) -> Iterator[None]:
+def running(
+    command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None
+) -> Iterator[None]:
     """A server process for the duration of the block: polled until it answers, then stopped (SIGTERM,
     SIGKILL after 15 s). Its output goes to ``log_path`` for post-mortems."""
     with log_path.open("wb") as log:
@@ -155,7 +162,9 @@ def oxigraph_binary() -> str:
     return binary
 
 
-def oxigraph(mode: str, location: Path, port: int, log_path: Path, *flags: str) -> AbstractContextManager[None]:
+def oxigraph(
+    mode: str, location: Path, port: int, log_path: Path, *flags: str
+) -> AbstractContextManager[None]:
     """``oxigraph serve`` or ``serve-read-only`` over ``location`` on ``port``."""
     command = [oxigraph_binary(), mode, "--location", str(location), "--bind", f"127.0.0.1:{port}", *flags]
     return running(command, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", log_path)
@@ -163,8 +172,18 @@ def oxigraph(mode: str, location: Path, port: int, log_path: Path, *flags: str) 
 
 def publish_command(settings: Settings, gsp_url: str, query_url: str) -> list[str]:
     """``kgpub publish --to GSP_URL --query-url QUERY_URL`` over ``settings``' build."""
-    return [*kgpub_command(), "--project-dir", str(settings.project_dir), "--build-dir", str(settings.builds_root),
-            "publish", "--to", gsp_url, "--query-url", query_url]
+    return [
+        *kgpub_command(),
+        "--project-dir",
+        str(settings.project_dir),
+        "--build-dir",
+        str(settings.builds_root),
+        "publish",
+        "--to",
+        gsp_url,
+        "--query-url",
+        query_url,
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -175,11 +194,19 @@ def oxigraph_endpoint(built_settings: Settings, tmp_path_factory: pytest.TempPat
     location, port = folder / "data", free_port()
     base = f"http://127.0.0.1:{port}/"
     with oxigraph("serve", location, port, folder / "load.log"):
-        subprocess.run(publish_command(built_settings, base + "store", base + "query"), check=True,
-                       capture_output=True)
+        subprocess.run(
+            publish_command(built_settings, base + "store", base + "query"), check=True, capture_output=True
+        )
     port = free_port()  # a fresh one: the loading server's port is released and may be taken meanwhile
-    with oxigraph("serve-read-only", location, port, folder / "serve.log", "--union-default-graph",
-                  "--timeout-s", str(OXIGRAPH_TIMEOUT_S)):
+    with oxigraph(
+        "serve-read-only",
+        location,
+        port,
+        folder / "serve.log",
+        "--union-default-graph",
+        "--timeout-s",
+        str(OXIGRAPH_TIMEOUT_S),
+    ):
         yield f"http://127.0.0.1:{port}/query"
 
 
@@ -223,7 +250,9 @@ MaxQueryCostEstimationTime = 400
 """
 
 
-PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"  # Virtuoso's group of unlisted graphs
+PRIVATE_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"  # Virtuoso's group of unlisted graphs
+)
 
 
 def virtuoso_binaries() -> tuple[str, str]:
@@ -234,8 +263,11 @@ def virtuoso_binaries() -> tuple[str, str]:
         return server, isql
     if shutil.which("apt-get") is None:
         pytest.skip("Virtuoso tests need Debian's virtuoso-opensource, and this machine has no apt-get")
-    pytest.fail("Virtuoso is not installed (no virtuoso-t / isql-vt on PATH): scripts/setup --test installs "
-                "Debian's virtuoso-opensource; see its output for why it could not", pytrace=False)
+    pytest.fail(
+        "Virtuoso is not installed (no virtuoso-t / isql-vt on PATH): scripts/setup --test installs "
+        "Debian's virtuoso-opensource; see its output for why it could not",
+        pytrace=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -269,25 +301,45 @@ def virtuoso(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     folder = tmp_path_factory.mktemp("virtuoso")
     sql_port, http_port = free_ports(2)  # two calls to free_port() could return the same port
     ini = folder / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port,
-                                       timeout_s=VIRTUOSO_TIMEOUT_S))
+    ini.write_text(
+        VIRTUOSO_INI.format(
+            folder=folder, sql_port=sql_port, http_port=http_port, timeout_s=VIRTUOSO_TIMEOUT_S
+        )
+    )
     base = f"http://127.0.0.1:{http_port}/"
     password = "kg" + secrets.token_hex(12)  # SET PASSWORD takes an identifier: no leading digit
-    with running([server, "+foreground", "+configfile", str(ini)], base + "sparql?query=ASK%7B%7D",
-                 folder / "server.log"):
+    with running(
+        [server, "+foreground", "+configfile", str(ini)],
+        base + "sparql?query=ASK%7B%7D",
+        folder / "server.log",
+    ):
         # the password goes to isql-vt on stdin and is masked in kgpub's output, so no failure message shows it
-        own = [str(row["g"]) for row in RemoteStore(built_settings.with_(store_url=base + "sparql")).select(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows]
-        sql = "".join([f"SET PASSWORD dba {password};\n", f"DB.DBA.RDF_GRAPH_GROUP_CREATE ('{PRIVATE_GRAPHS}', 1);\n",
-                       *(f"DB.DBA.RDF_GRAPH_GROUP_INS ('{PRIVATE_GRAPHS}', '{graph}');\n" for graph in own),
-                       "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 0, 1);\n"])
-        changed = subprocess.run([isql, f"127.0.0.1:{sql_port}", "dba", "dba"], input=sql.encode(),
-                                 capture_output=True, timeout=60)
-        if changed.returncode != 0 or b"*** Error" in changed.stdout + changed.stderr:  # isql exits 0 on SQL errors
+        own = [
+            str(row["g"])
+            for row in RemoteStore(built_settings.with_(store_url=base + "sparql"))
+            .select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            .rows
+        ]
+        sql = "".join(
+            [
+                f"SET PASSWORD dba {password};\n",
+                f"DB.DBA.RDF_GRAPH_GROUP_CREATE ('{PRIVATE_GRAPHS}', 1);\n",
+                *(f"DB.DBA.RDF_GRAPH_GROUP_INS ('{PRIVATE_GRAPHS}', '{graph}');\n" for graph in own),
+                "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 0, 1);\n",
+            ]
+        )
+        changed = subprocess.run(
+            [isql, f"127.0.0.1:{sql_port}", "dba", "dba"], input=sql.encode(), capture_output=True, timeout=60
+        )
+        if (
+            changed.returncode != 0 or b"*** Error" in changed.stdout + changed.stderr
+        ):  # isql exits 0 on SQL errors
             output = (changed.stdout + changed.stderr).decode().replace(password, "***")
             raise RuntimeError(f"isql-vt could not set up Virtuoso's accounts: {output[-500:]}")
         store = Virtuoso(base, password)
-        loaded = subprocess.run(publish_command(built_settings, store.gsp(), store.sparql), capture_output=True)
+        loaded = subprocess.run(
+            publish_command(built_settings, store.gsp(), store.sparql), capture_output=True
+        )
         if loaded.returncode != 0:
             log = loaded.stderr.decode().replace(password, "***")[-2000:]
             raise RuntimeError(f"kgpub publish into Virtuoso failed ({loaded.returncode}): {log}")
@@ -302,18 +354,34 @@ def kgpub_command() -> list[str]:
 
 @pytest.fixture(scope="session")
 def live_server(
-    backend: str, built_settings: Settings, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    backend: str,
+    built_settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[LiveServer]:
     """A real ``kgpub serve`` (gunicorn, several workers) on a free port over the session's build; with a
     remote backend it queries that store's endpoint (``--store``), dumps still come from the build."""
     env = {**os.environ, "KGPUB_BUILD_DIR": str(built_settings.builds_root), "KGPUB_QUERY_TIMEOUT_S": "5"}
-    endpoint = remote_endpoint(request, backend)  # may start (and load) a store server: seconds of other ports
+    endpoint = remote_endpoint(
+        request, backend
+    )  # may start (and load) a store server: seconds of other ports
     store = ["--store", endpoint] if endpoint else []
     port = free_port()  # chosen after that, right before gunicorn binds it
     if backend == "virtuoso":
         env["KGPUB_STORE_TIMEOUT_PARAM"] = "timeout:ms"  # as README advises: Virtuoso stops at the limit too
-    command = [*kgpub_command(), "--project-dir", str(ROOT), "serve", *store, "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "2"]
+    command = [
+        *kgpub_command(),
+        "--project-dir",
+        str(ROOT),
+        "serve",
+        *store,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
     url = f"http://127.0.0.1:{port}/"
     with running(command, url, tmp_path_factory.mktemp("serve") / "serve.log", env):
         yield LiveServer(url=url, settings=built_settings.with_(query_timeout_s=5.0), backend=backend)
@@ -327,7 +395,7 @@ class Canary:
         canary = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 canary.requests.append(f"{self.command} {self.path}")
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")

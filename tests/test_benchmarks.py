@@ -27,8 +27,11 @@ def validate(project: Path) -> tuple[int, str]:
 
 def digest(project: Path) -> dict[str, str]:
     """Every generated file's hash by relative path (ontology/ and shapes/ are copies of the repository's)."""
-    return {p.relative_to(project).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(project.rglob("*")) if p.is_file() and p.name != "bench-meta.json"}
+    return {
+        p.relative_to(project).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and p.name != "bench-meta.json"
+    }
 
 
 def test_generated_archive_passes_the_shapes(tmp_path: Path) -> None:
@@ -74,7 +77,13 @@ def test_wrk_output_is_read_in_milliseconds() -> None:
 Requests/sec:   1234.50
 """
     load = parse_wrk(sample)
-    assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors) == (1234.5, 0.812, 1050.0, 1234, 2)
+    assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors) == (
+        1234.5,
+        0.812,
+        1050.0,
+        1234,
+        2,
+    )
 
 
 def test_render_timing_renders_the_page_and_refuses_a_missing_one(built_settings: Settings) -> None:
@@ -83,3 +92,14 @@ def test_render_timing_renders_the_page_and_refuses_a_missing_one(built_settings
     assert cpu_ms_per_render(client, "/doc/id/org/huawei.html", warm_up=2, requests=3) > 0
     with pytest.raises(AssertionError, match="nowhere"):
         cpu_ms_per_render(client, "/doc/id/org/nowhere.html", warm_up=1, requests=1)
+
+
+def test_validate_all_times_both_engines_over_a_published_release(
+    built_settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import validate_all
+
+    argv = ["validate_all", str(built_settings.project_dir), "--build-dir", str(built_settings.builds_root)]
+    monkeypatch.setattr("sys.argv", [*argv, "--repeat", "1"])
+    validate_all.main()
+    assert "SHACL-SPARQL rules:" in capsys.readouterr().out

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -13,8 +13,15 @@ from tests.conftest import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own background traffic fails on this closed network; these flags keep it quiet.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
 WAIT_MS = 20_000  # how long an expectation waits (Playwright's 5 s default is tight for a loaded machine)
 
@@ -49,7 +56,9 @@ def test_article_page_shows_headline_images_and_links_to_people(
     page.screenshot(path=str(tmp_path / "person.png"), full_page=True)
 
 
-def test_person_page_shows_labelled_properties_and_what_points_here(page: Page, live_server: LiveServer) -> None:
+def test_person_page_shows_labelled_properties_and_what_points_here(
+    page: Page, live_server: LiveServer
+) -> None:
     page.goto(live_server.url + "id/person/yuan-yingjin-tianjin-university")
     expect(page.locator("h1")).to_contain_text("Yuan Yingjin", timeout=WAIT_MS)
     body = page.locator("body")

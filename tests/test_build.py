@@ -17,11 +17,11 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from publisher.build.load import load
-from publisher.build.manifest import Manifest
-from publisher.build.publish import KEEP_RELEASES, build, prune
-from publisher.build.validate import validate
 from publisher.errors import DataError, ValidationFailed
+from publisher.manifest import Manifest
+from publisher.pipeline.load import load
+from publisher.pipeline.publish import KEEP_RELEASES, build, prune
+from publisher.pipeline.validate import validate
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.terms import to_rdflib
@@ -87,7 +87,9 @@ def test_namespace_setting_moves_every_minted_iri(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["missing-dot", "unterminated-string", "wrong-article", "two-articles"])
 def test_bad_source_names_file_and_line(name: str, tmp_path: Path) -> None:
-    expected_path, expected_line = (FIXTURES / "broken" / name / "expected.txt").read_text().strip().rsplit(":", 1)
+    expected_path, expected_line = (
+        (FIXTURES / "broken" / name / "expected.txt").read_text().strip().rsplit(":", 1)
+    )
     project = broken_project(name, tmp_path)
     with pytest.raises(DataError) as caught:
         load(Settings(project_dir=project, build_dir=tmp_path / "build"))
@@ -126,7 +128,9 @@ def test_violation_reports_focus_path_shape_and_file(tmp_path: Path) -> None:
 def test_sparql_constraint_runs(tmp_path: Path) -> None:
     settings = mini_settings(tmp_path)
     text = (settings.project_dir / "data/articles/second-news.ttl").read_text()
-    add_file(settings.project_dir, "data/articles/second-news.ttl", text.replace("org:tju .", "org:unknown ."))
+    add_file(
+        settings.project_dir, "data/articles/second-news.ttl", text.replace("org:tju .", "org:unknown .")
+    )
     report = validate(load(settings))
     assert [v.message for v in report.violations] == ["An article must be about something that has a name"]
     assert report.violations[0].files == ("data/articles/second-news.ttl",)
@@ -165,9 +169,24 @@ def test_manifest_counts(published: tuple[Settings, Path]) -> None:
     assert set(manifest.sources) >= {"data/entities/orgs.ttl", "shapes/shapes.ttl", "ontology/kgpub.ttl"}
     assert manifest.build_id == release.name
     raw = json.loads((release / "manifest.json").read_text())
-    assert set(raw) == {"build_id", "created", "namespace", "triples", "graphs", "sources", "classes", "entities",
-                        "graph_hashes", "prefixes", "properties", "distinct_subjects", "distinct_triples", "example",
-                        "source_stats", "builder"}
+    assert set(raw) == {
+        "build_id",
+        "created",
+        "namespace",
+        "triples",
+        "graphs",
+        "sources",
+        "classes",
+        "entities",
+        "graph_hashes",
+        "prefixes",
+        "properties",
+        "distinct_subjects",
+        "distinct_triples",
+        "example",
+        "source_stats",
+        "builder",
+    }
     assert "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" in raw["properties"]
     assert 0 < raw["distinct_triples"] <= raw["triples"] and 0 < raw["entities"] <= raw["distinct_subjects"]
     assert set(raw["graph_hashes"]) == set(raw["graphs"])
@@ -182,12 +201,22 @@ def test_dumps_hold_exactly_the_published_quads(published: tuple[Settings, Path]
     dumps = release / "dumps"
     for name, fmt in (("kgpub.nq.gz", "nquads"), ("kgpub.trig", "trig"), ("kgpub.jsonld", "json-ld")):
         dataset = Dataset()
-        data = gzip.decompress((dumps / name).read_bytes()) if name.endswith(".gz") else (dumps / name).read_bytes()
+        data = (
+            gzip.decompress((dumps / name).read_bytes())
+            if name.endswith(".gz")
+            else (dumps / name).read_bytes()
+        )
         dataset.parse(data=data, format=fmt)
-        assert {(s, p, o, g) for s, p, o, g in dataset.quads() if g != dataset.default_graph.identifier} == expected, name
+        assert {
+            (s, p, o, g) for s, p, o, g in dataset.quads() if g != dataset.default_graph.identifier
+        } == expected, name
     for name, fmt in (("kgpub.nt.gz", "nt"), ("kgpub.ttl", "turtle")):
         graph = Graph()
-        data = gzip.decompress((dumps / name).read_bytes()) if name.endswith(".gz") else (dumps / name).read_bytes()
+        data = (
+            gzip.decompress((dumps / name).read_bytes())
+            if name.endswith(".gz")
+            else (dumps / name).read_bytes()
+        )
         graph.parse(data=data, format=fmt)
         assert set(graph) == union, name
     ontology = Graph().parse(release / "ontology.ttl")
@@ -195,7 +224,10 @@ def test_dumps_hold_exactly_the_published_quads(published: tuple[Settings, Path]
 
 
 def _graph_nt(store: ox.Store, graph: str) -> str:
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    ]
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
 
 
@@ -224,7 +256,11 @@ def test_failed_build_leaves_current_serving(published: tuple[Settings, Path], b
 def test_rebuild_swaps_current_and_keeps_the_old_release_readable(published: tuple[Settings, Path]) -> None:
     settings, first = published
     old = EmbeddedStore(settings)
-    add_file(settings.project_dir, "data/entities/more.ttl", NAMELESS_ORG + 'org:nameless <http://schema.org/name> "N" .\n')
+    add_file(
+        settings.project_dir,
+        "data/entities/more.ttl",
+        NAMELESS_ORG + 'org:nameless <http://schema.org/name> "N" .\n',
+    )
     second = build(settings).path
     try:
         assert second != first and second.name > first.name

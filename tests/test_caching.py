@@ -7,7 +7,7 @@ turn into 304s, and change when a new build is served.
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
@@ -15,8 +15,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from publisher import create_app
-from publisher.build.manifest import Manifest
-from publisher.build.publish import build
+from publisher.manifest import Manifest
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
 
 ARTICLE = "id/article/2020-10-12-tju-china-telecom-huawei-agreement"
@@ -52,7 +52,7 @@ def get(client: FlaskClient, path: str, accept: str = "*/*", **headers: str):
 
 
 def built_at(manifest: Manifest) -> datetime:
-    return datetime.fromisoformat(manifest.created).astimezone(timezone.utc).replace(microsecond=0)
+    return datetime.fromisoformat(manifest.created).astimezone(UTC).replace(microsecond=0)
 
 
 @pytest.mark.parametrize("path, accept", BUILD_DERIVED)
@@ -87,7 +87,9 @@ def test_if_modified_since_gives_304_from_the_build_time(client, manifest, path,
 def test_etag_wins_over_if_modified_since(client, manifest) -> None:
     """RFC 9110 13.1.3: with If-None-Match present, If-Modified-Since is ignored."""
     stamp = format_datetime(built_at(manifest), usegmt=True)
-    response = get(client, "/.well-known/void", **{"If-None-Match": '"elsewhere"', "If-Modified-Since": stamp})
+    response = get(
+        client, "/.well-known/void", **{"If-None-Match": '"elsewhere"', "If-Modified-Since": stamp}
+    )
     assert response.status_code == 200
 
 
@@ -105,7 +107,9 @@ def test_every_variant_has_its_own_etag(client) -> None:
         get(client, "/void", "application/ld+json"),
         get(client, "/.well-known/void", "text/turtle"),
         get(client, "/void?format=nt"),
-        client.get("/void", headers={"Accept": "text/turtle", "Host": "mirror.example.org"}),  # other web base
+        client.get(
+            "/void", headers={"Accept": "text/turtle", "Host": "mirror.example.org"}
+        ),  # other web base
     ]
     assert len({r.headers["ETag"] for r in variants}) == len(variants)
     assert all("Accept" in r.headers["Vary"] for r in variants)
@@ -121,8 +125,12 @@ def test_dumps_keep_send_files_conditionals_with_the_build_validators(client, ma
 
 
 def test_errors_are_never_stored(client) -> None:
-    for response in (get(client, "/dumps/nope.ttl"), get(client, "/id/nothing/here"),
-                     get(client, "/void", "image/png"), get(client, "/sparql?query=NOT%20SPARQL")):
+    for response in (
+        get(client, "/dumps/nope.ttl"),
+        get(client, "/id/nothing/here"),
+        get(client, "/void", "image/png"),
+        get(client, "/sparql?query=NOT%20SPARQL"),
+    ):
         assert response.status_code >= 400
         assert response.headers["Cache-Control"] == "no-store"
         assert "ETag" not in response.headers and "Last-Modified" not in response.headers
@@ -138,8 +146,9 @@ def test_query_results_get_an_etag_and_a_shorter_lifetime(client) -> None:
 
 
 def test_query_over_post_gets_no_validators(client) -> None:
-    response = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"},
-                           headers={"Accept": "application/sparql-results+json"})
+    response = client.post(
+        "/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200
     assert "ETag" not in response.headers
 
@@ -155,12 +164,33 @@ def test_a_rebuild_changes_the_etags(client, built_settings: Settings, tmp_path:
     """A rebuild finds the served release in its build folder, as in production. (A build of the same sources
     in an empty folder within the same second is the same release, id and bytes: that is no rebuild.)"""
     rebuilt = Settings(project_dir=built_settings.project_dir, build_dir=tmp_path / "build")
-    shutil.copytree(built_settings.builds_root / "releases", rebuilt.builds_root / "releases")  # not `current`
+    shutil.copytree(
+        built_settings.builds_root / "releases", rebuilt.builds_root / "releases"
+    )  # not `current`
     build(rebuilt)
-    assert Manifest.read(rebuilt.current_build.resolve()).build_id != Manifest.read(
-        built_settings.current_build.resolve()).build_id
+    assert (
+        Manifest.read(rebuilt.current_build.resolve()).build_id
+        != Manifest.read(built_settings.current_build.resolve()).build_id
+    )
     other = create_app(rebuilt).test_client()
     for path, accept in BUILD_DERIVED:
         old, new = get(client, path, accept), get(other, path, accept)
         assert old.headers["ETag"] != new.headers["ETag"], path
         assert get(other, path, accept, **{"If-None-Match": old.headers["ETag"]}).status_code == 200, path
+
+
+def test_memos_belong_to_the_app_that_filled_them(built_settings: Settings) -> None:
+    """Two apps in one process never share a memo: a term's markup comes from each app's own templates
+    (it was once kept by term alone, module-wide, and the first app's markup won)."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    first, second = create_app(built_settings), create_app(built_settings)
+    macros = (Path(__file__).resolve().parents[1] / "publisher/web/site/templates/_macros.html").read_text()
+    marked = macros.replace('<span class="iri"', '<span class="iri second-app"').replace(
+        '<a href="{{ t.href }}"', '<a class="second-app" href="{{ t.href }}"'
+    )
+    second.jinja_env.loader = ChoiceLoader([DictLoader({"_macros.html": marked}), second.jinja_env.loader])
+    page = "/doc/id/org/huawei.html"
+    assert "second-app" not in first.test_client().get(page).get_data(as_text=True)
+    assert "second-app" in second.test_client().get(page).get_data(as_text=True)
+    assert first.extensions["kgpub"].memos is not second.extensions["kgpub"].memos

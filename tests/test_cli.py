@@ -25,7 +25,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def run(project: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--project-dir", str(project), "--build-dir", str(project.parent / "build"), *args])
+    return CliRunner().invoke(
+        cli, ["--project-dir", str(project), "--build-dir", str(project.parent / "build"), *args]
+    )
 
 
 def break_syntax(project: Path) -> Path:
@@ -111,10 +113,24 @@ def test_serve_without_build_and_no_build_exits_4(project: Path) -> None:
 
 
 def test_render_table_aligns_columns() -> None:
-    results = {"head": {"vars": ["a", "b"]}, "results": {"bindings": [
-        {"a": {"type": "uri", "value": "http://e/x"}, "b": {"type": "literal", "value": "hi", "xml:lang": "en"}},
-        {"a": {"type": "literal", "value": "2", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}},
-    ]}}
+    results = {
+        "head": {"vars": ["a", "b"]},
+        "results": {
+            "bindings": [
+                {
+                    "a": {"type": "uri", "value": "http://e/x"},
+                    "b": {"type": "literal", "value": "hi", "xml:lang": "en"},
+                },
+                {
+                    "a": {
+                        "type": "literal",
+                        "value": "2",
+                        "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                    }
+                },
+            ]
+        },
+    }
     lines = render_table(results).splitlines()
     assert lines[0].split() == ["?a", "?b"]
     assert lines[2].split() == ["<http://e/x>", '"hi"@en'] and lines[3].strip() == "2"
@@ -132,3 +148,20 @@ def test_real_subprocess_validate(project: Path) -> None:
     failed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, cwd=project)
     assert failed.returncode == 2
     assert f"{broken}:" in failed.stderr
+
+
+@pytest.mark.parametrize(
+    "address,url",
+    [
+        (("127.0.0.1", 8080), "http://127.0.0.1:8080/"),
+        (("0.0.0.0", 9000), "http://127.0.0.1:9000/"),
+        (("::1", 8081, 0, 0), "http://[::1]:8081/"),
+    ],
+)
+def test_serve_says_where_to_open_it_once_it_listens(address: tuple[object, ...], url: str) -> None:
+    from publisher.cli import ready_line
+    from publisher.settings import Settings
+
+    line = ready_line(Settings(), address)
+    assert line.startswith(f"kgpub: serving {Settings().title} at {url} ")
+    assert "https://kgpub.example.org/" in line

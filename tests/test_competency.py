@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib.resources import files
-from typing import Iterator
 
 import pytest
 
@@ -38,7 +38,8 @@ def local(result: SelectResult, variable: str, namespace: str) -> set[str]:
 
 
 def test_q1_tju_partners_across_articles_with_kinds_and_dates_at_their_precision(
-        store: Store, built_settings: Settings) -> None:
+    store: Store, built_settings: Settings
+) -> None:
     result = ask(store, "01-tju-agreement-partners.rq")
     rows = {(str(r["partnerName"]), str(r["kind"]), str(r["date"])) for r in result.rows}
     assert rows == {
@@ -49,16 +50,21 @@ def test_q1_tju_partners_across_articles_with_kinds_and_dates_at_their_precision
     }
     assert column(result, "date") == sorted(column(result, "date"), reverse=True)  # newest first
     assert local(result, "article", built_settings.namespace) == {
-        ARTICLE, "id/article/tju-nxp-emerging-engineering-memorandum",
-        "id/article/tju-tencent-innovative-engineering-memorandum"}
+        ARTICLE,
+        "id/article/tju-nxp-emerging-engineering-memorandum",
+        "id/article/tju-tencent-innovative-engineering-memorandum",
+    }
 
 
 def test_q2_signatories_each_for_one_party_with_their_posts(store: Store) -> None:
     result = ask(store, "02-agreement-signatories.rq")
     signed = {(str(r["signatoryName"]), str(r["partyName"]), str(r["postLabel"])) for r in result.rows}
     assert signed == {
-        ("Hu Qinghua", "Tianjin University",
-         "Vice Dean of the College of Intelligence and Computing, Tianjin University"),
+        (
+            "Hu Qinghua",
+            "Tianjin University",
+            "Vice Dean of the College of Intelligence and Computing, Tianjin University",
+        ),
         ("Su Weifeng", "China Telecom", "Deputy General Manager of China Telecom Tianjin Branch"),
         ("Qi Pingchuan", "Huawei", "General Manager of Huawei Tianjin Cloud and AI BG"),
         ("Xu Jingwen", "Tencent Technology (Shenzhen) Co., Ltd.", "Vice President of Tencent Cloud"),
@@ -75,8 +81,14 @@ def test_q3_witnesses_include_the_unnamed_and_the_counted(store: Store) -> None:
         ("Zhao Yufeng", "General Manager of China Telecom Tianjin Branch"),
         ("other leaders from relative departments", ""),
         ("3 government representatives", ""),
-        ("Li Ning", "Vice Director of the Personnel Exchange Center, Ministry of Industry and Information Technology"),
-        ("Zhang Guihua", "Vice Director of the Committee of Industry and Information Technology, Tianjin Binhai New Area"),
+        (
+            "Li Ning",
+            "Vice Director of the Personnel Exchange Center, Ministry of Industry and Information Technology",
+        ),
+        (
+            "Zhang Guihua",
+            "Vice Director of the Committee of Industry and Information Technology, Tianjin Binhai New Area",
+        ),
     }
 
 
@@ -88,24 +100,43 @@ def test_q4_one_joint_lab_founded_by_three_parties_with_its_focus(store: Store) 
     assert str(row["date"]) == "2020-09-24"
 
 
-def test_q5_the_seed_agreement_covers_the_seven_named_technologies(store: Store, built_settings: Settings) -> None:
+def test_q5_the_seed_agreement_covers_the_seven_named_technologies(
+    store: Store, built_settings: Settings
+) -> None:
     result = ask(store, "05-agreement-topics.rq")
     seed = built_settings.namespace + AGREEMENT
     topics = {str(r["topicLabel"]) for r in result.rows if str(r["agreement"]) == seed}
-    assert topics == {"5G", "artificial intelligence", "big data", "intelligent network", "edge intelligence",
-                      "human-computer interaction", "pattern recognition"}
+    assert topics == {
+        "5G",
+        "artificial intelligence",
+        "big data",
+        "intelligent network",
+        "edge intelligence",
+        "human-computer interaction",
+        "pattern recognition",
+    }
     assert len({str(r["agreement"]) for r in result.rows}) == 4  # the Chongqing agreement names no topic
 
 
 def test_q6_articles_mentioning_huawei_with_or_without_a_date(
-        store: Store, built_settings: Settings, request: pytest.FixtureRequest) -> None:
+    store: Store, built_settings: Settings, request: pytest.FixtureRequest
+) -> None:
     if request.node.callspec.params["store"] == "virtuoso":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "Virtuoso 7.2.5 answers no rows: its engine drops the join of `?entity org:subOrganizationOf* ?org` "
-            "with `?article schema:mentions|schema:about ?entity` (each part alone is right)")))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "Virtuoso 7.2.5 answers no rows: its engine drops the join of "
+                    "`?entity org:subOrganizationOf* ?org` with `?article schema:mentions|schema:about ?entity` "
+                    "(each part alone is right)"
+                ),
+            )
+        )
     result = ask(store, "06-articles-mentioning.rq")
     assert [str(r["article"]).removeprefix(built_settings.namespace) for r in result.rows] == [
-        ARTICLE, "id/article/cqu-huawei-deepen-strategic-cooperation"]  # the undated one last
+        ARTICLE,
+        "id/article/cqu-huawei-deepen-strategic-cooperation",
+    ]  # the undated one last
     assert column(result, "published") == ["2020-10-12T16:03:00+08:00"]
     assert column(result, "url") == ["https://english.cqu.edu.cn/info/1100/3112.htm"]
 
@@ -140,69 +171,114 @@ def test_q9_every_fact_about_huawei_traces_to_an_article(store: Store, built_set
     stated = {(str(r["predicate"]), str(r["object"])) for r in result.rows}
     assert ("http://schema.org/alternateName", "Huawei Technologies Co., Ltd.") in stated
     assert local(result, "article", built_settings.namespace) == {
-        ARTICLE, "id/article/cqu-huawei-deepen-strategic-cooperation"}
-    assert set(column(result, "publisherName")) == {"College of Intelligence and Computing, Tianjin University",
-                                                    "Chongqing University"}
+        ARTICLE,
+        "id/article/cqu-huawei-deepen-strategic-cooperation",
+    }
+    assert set(column(result, "publisherName")) == {
+        "College of Intelligence and Computing, Tianjin University",
+        "Chongqing University",
+    }
 
 
 def test_q10_agreements_by_year_and_kind(store: Store) -> None:
     result = ask(store, "10-agreements-by-year-and-kind.rq")
     counts = {(str(r["year"]), str(r["kind"])): int(str(r["agreements"])) for r in result.rows}
-    assert counts == {("2017", "memorandum of cooperation"): 3, ("2020", "strategic cooperation agreement"): 1,
-                      ("2023", "strategic cooperation agreement"): 1}
+    assert counts == {
+        ("2017", "memorandum of cooperation"): 3,
+        ("2020", "strategic cooperation agreement"): 1,
+        ("2023", "strategic cooperation agreement"): 1,
+    }
 
 
 def test_q11_agreements_building_on_earlier_ones_known_only_by_reference(
-        store: Store, built_settings: Settings) -> None:
+    store: Store, built_settings: Settings
+) -> None:
     result = ask(store, "11-agreements-building-on-earlier-ones.rq")
-    rows = {(str(r["agreement"]).removeprefix(built_settings.namespace), str(r["relationLabel"]),
-             str(r["earlier"]).removeprefix(built_settings.namespace), str(r.get("earlierDate") or ""),
-             str(r["onlyByReference"]).lower() in ("true", "1")) for r in result.rows}  # Virtuoso says 1
+    rows = {
+        (
+            str(r["agreement"]).removeprefix(built_settings.namespace),
+            str(r["relationLabel"]),
+            str(r["earlier"]).removeprefix(built_settings.namespace),
+            str(r.get("earlierDate") or ""),
+            str(r["onlyByReference"]).lower() in ("true", "1"),
+        )
+        for r in result.rows
+    }  # Virtuoso says 1
     assert rows == {
-        ("id/agreement/tju-tencent-innovative-engineering-memorandum", "follows",
-         "id/agreement/moe-tencent-innovative-engineering-memorandum", "2017-04", True),
-        ("id/agreement/cqu-huawei-strategic-cooperation-2023", "upgrades or deepens",
-         "id/cooperation/cqu-huawei-comprehensive-strategic-partnership", "", True),
-        ("id/cooperation/cqu-huawei-comprehensive-strategic-partnership", "builds on",
-         "id/cooperation/cqu-huawei", "", True),
+        (
+            "id/agreement/tju-tencent-innovative-engineering-memorandum",
+            "follows",
+            "id/agreement/moe-tencent-innovative-engineering-memorandum",
+            "2017-04",
+            True,
+        ),
+        (
+            "id/agreement/cqu-huawei-strategic-cooperation-2023",
+            "upgrades or deepens",
+            "id/cooperation/cqu-huawei-comprehensive-strategic-partnership",
+            "",
+            True,
+        ),
+        (
+            "id/cooperation/cqu-huawei-comprehensive-strategic-partnership",
+            "builds on",
+            "id/cooperation/cqu-huawei",
+            "",
+            True,
+        ),
     }
 
 
 def test_q12_wang_shuxin_acted_for_two_universities_as_a_candidate_identity_only(
-        store: Store, built_settings: Settings) -> None:
+    store: Store, built_settings: Settings
+) -> None:
     (row,) = ask(store, "12-people-acting-for-several-institutions.rq").rows
     assert str(row["candidateIdentity"]) == built_settings.namespace + "id/identity/wang-shuxin"
     assert set(str(row["records"]).split()) == {
         built_settings.namespace + "id/person/wang-shuxin-tianjin-university",
-        built_settings.namespace + "id/person/wang-shuxin-chongqing-university"}
+        built_settings.namespace + "id/person/wang-shuxin-chongqing-university",
+    }
     assert set(str(row["institutions"]).split(" | ")) == {"Tianjin University", "Chongqing University"}
     assert set(str(row["years"]).split()) == {"2017", "2023"}
 
 
-def test_q13_events_in_tianjin_through_the_university_that_hosted_them(store: Store, built_settings: Settings) -> None:
+def test_q13_events_in_tianjin_through_the_university_that_hosted_them(
+    store: Store, built_settings: Settings
+) -> None:
     result = ask(store, "13-events-at-a-place.rq")
     assert {str(r["eventName"]) for r in result.rows} >= {
         "Signing ceremony for the Tianjin University-NXP Memorandum of Cooperation Regarding Construction of "
         "Emerging Engineering Education",
-        "Innovative Engineering Construction Thematic Training Class"}
-    assert local(result, "heldAt", built_settings.namespace) == {"id/org/tianjin-university"}  # the reading shows
+        "Innovative Engineering Construction Thematic Training Class",
+    }
+    assert local(result, "heldAt", built_settings.namespace) == {
+        "id/org/tianjin-university"
+    }  # the reading shows
     assert {str(r["whereName"]) for r in result.rows} == {"Beiyangyuan Campus, Tianjin University"}
 
 
 def test_q13_asked_about_a_campus_finds_the_ceremony_held_there(store: Store) -> None:
-    text = files("publisher.queries").joinpath("competency", "13-events-at-a-place.rq").read_text(encoding="utf-8")
+    text = (
+        files("publisher.queries")
+        .joinpath("competency", "13-events-at-a-place.rq")
+        .read_text(encoding="utf-8")
+    )
     result = store.select(text.replace("<id/place/tianjin>", "<id/place/cqu-shapingba-campus>"))
     assert [str(r["eventName"]) for r in result.rows] == [
         "Signing ceremony for Chongqing University and Huawei Technologies Co., Ltd. to deepen comprehensive "
-        "strategic cooperation"]
+        "strategic cooperation"
+    ]
     assert column(result, "heldAt") == column(result, "where")  # held at the campus itself
 
 
 def test_q14_every_article_names_where_it_was_read(store: Store) -> None:
     result = ask(store, "14-article-sources.rq")
     assert set(column(result, "url")) == {
-        "http://tiei.tju.edu.cn/info/1510/2683.htm", "https://hwengd.com/english/info/1010/2912.html",
-        "https://english.cqu.edu.cn/info/1100/3112.htm"}
+        "http://tiei.tju.edu.cn/info/1510/2683.htm",
+        "https://hwengd.com/english/info/1010/2912.html",
+        "https://english.cqu.edu.cn/info/1100/3112.htm",
+    }
     copies = [r for r in result.rows if r.get("kind") is not None]
     assert [(str(r["url"]), str(r["kind"]), r.get("headline")) for r in copies] == [
-        ("https://hwengd.com/english/info/1010/2912.html", "third-party copy", None)]
+        ("https://hwengd.com/english/info/1010/2912.html", "third-party copy", None)
+    ]

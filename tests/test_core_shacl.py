@@ -10,8 +10,8 @@ Two checks, both through the code the build runs:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pyshacl
 import pytest
@@ -20,9 +20,9 @@ from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from publisher.build import core_shacl, sparql_rules
-from publisher.build.load import load
-from publisher.build.validate import ValidationResult, validate
+from publisher.pipeline import core_shacl, sparql_rules
+from publisher.pipeline.load import load
+from publisher.pipeline.validate import ValidationResult, validate
 from tests.test_incremental import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ SHT = Namespace("http://www.w3.org/ns/shacl-test#")
 
 # Cases where pySHACL 0.40 departs from the suite (the engine does not): the engine is held to the suite.
 PYSHACL_DEPARTS = {
-    "property/uniqueLang-002": "a true sh:uniqueLang written as \"1\"^^xsd:boolean is rejected as a shape error",
+    "property/uniqueLang-002": 'a true sh:uniqueLang written as "1"^^xsd:boolean is rejected as a shape error',
 }
 # Cases ``handles`` sends to pySHACL, with why; the engine is still held to the suite on them.
 NOT_HANDLED = {
@@ -41,8 +41,15 @@ NOT_HANDLED = {
 
 
 def key(result: ValidationResult) -> tuple[str, ...]:
-    return (result.severity, str(result.focus_node), str(result.path), str(result.value), result.message,
-            str(result.source_shape), result.constraint)
+    return (
+        result.severity,
+        str(result.focus_node),
+        str(result.path),
+        str(result.value),
+        result.message,
+        str(result.source_shape),
+        result.constraint,
+    )
 
 
 def test_the_projects_shapes_run_in_the_fast_engine() -> None:
@@ -64,9 +71,12 @@ def test_fast_validation_reports_exactly_what_pyshacl_reports(tmp_path: Path) ->
 
 
 def test_a_shapes_graph_beyond_core_goes_to_pyshacl() -> None:
-    shapes = Graph().parse(data="""
+    shapes = Graph().parse(
+        data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
-        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:rule [ a sh:TripleRule ] .""", format="turtle")
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:rule [ a sh:TripleRule ] .""",
+        format="turtle",
+    )
     assert not core_shacl.handles(shapes)
 
 
@@ -98,7 +108,9 @@ def test_the_suite_is_all_there() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_w3c_shacl_core_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)  # ill-formed and non-canonical literals as written
+    monkeypatch.setattr(
+        rdflib, "NORMALIZE_LITERALS", False
+    )  # ill-formed and non-canonical literals as written
     manifest = Graph().parse(case, format="turtle", publicID=case.as_uri())
     test = manifest.value(None, RDF.type, SHT.Validate)
     action, expected = manifest.value(test, MF.action), manifest.value(test, MF.result)
@@ -139,8 +151,17 @@ def outcome(graph: Graph, report: Node) -> tuple[bool, list[tuple[object, ...]]]
     """``sh:conforms`` and the results as a sorted multiset, messages left out, blank nodes by content."""
     conforms = graph.value(report, SH.conforms)
     results = [
-        tuple(describe(graph, graph.value(r, p)) for p in (
-            SH.focusNode, SH.resultPath, SH.value, SH.sourceConstraintComponent, SH.resultSeverity, SH.sourceShape))
+        tuple(
+            describe(graph, graph.value(r, p))
+            for p in (
+                SH.focusNode,
+                SH.resultPath,
+                SH.value,
+                SH.sourceConstraintComponent,
+                SH.resultSeverity,
+                SH.sourceShape,
+            )
+        )
         for r in graph.objects(report, SH.result)
     ]
     return bool(conforms.toPython()) if isinstance(conforms, Literal) else False, sorted(results, key=repr)
@@ -157,4 +178,3 @@ def describe(graph: Graph, node: Node | None) -> object:
         if inner is not None:
             return (str(step), describe(graph, inner))
     return "blank"
-

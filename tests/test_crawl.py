@@ -37,7 +37,12 @@ def entity_links(page_url: str, html: str, base: str) -> set[str]:
         url = urldefrag(urljoin(page_url, href)).url
         path = urlparse(url).path
         is_data_document = path.endswith((".ttl", ".jsonld", ".nt", ".rdf"))
-        if url.startswith(base) and path.startswith(("/id/", "/doc/")) and "?" not in url and not is_data_document:
+        if (
+            url.startswith(base)
+            and path.startswith(("/id/", "/doc/"))
+            and "?" not in url
+            and not is_data_document
+        ):
             found.add(url)
     return found
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.build.publish import build
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.store.embedded import EmbeddedStore
 
@@ -53,15 +53,22 @@ def test_it_validates_with_no_result_and_no_code_change(with_fifth: Settings) ->
 
 
 def test_its_partners_kinds_and_relations_are_queryable(with_fifth: Settings) -> None:
-    partners = ask(with_fifth, "01-tju-agreement-partners.rq",
-                   ("<id/org/tianjin-university>", "<id/org/universitaet-musterstadt>"))
+    partners = ask(
+        with_fifth,
+        "01-tju-agreement-partners.rq",
+        ("<id/org/tianjin-university>", "<id/org/universitaet-musterstadt>"),
+    )
     assert {(r["partnerName"], r["kind"], r["date"]) for r in partners} == {
         ("Huawei", "letter of intent", "2023-07-03"),
         ("Hafen-Universität", "supplementary agreement", "2023-07-03"),  # no English name: every name it has
         ("港口大学", "supplementary agreement", "2023-07-03"),
-        ("Hafen-Universität", "framework agreement", "2022"), ("港口大学", "framework agreement", "2022")}
-    built_on = {(r["agreement"].removeprefix(NS), r["relationLabel"], r.get("earlierDate", ""))
-                for r in ask(with_fifth, "11-agreements-building-on-earlier-ones.rq")}
+        ("Hafen-Universität", "framework agreement", "2022"),
+        ("港口大学", "framework agreement", "2022"),
+    }
+    built_on = {
+        (r["agreement"].removeprefix(NS), r["relationLabel"], r.get("earlierDate", ""))
+        for r in ask(with_fifth, "11-agreements-building-on-earlier-ones.rq")
+    }
     assert ("id/agreement/musterstadt-hafen-zusatzvereinbarung", "supplements", "2022") in built_on
 
 

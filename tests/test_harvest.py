@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,9 +20,10 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
-from publisher.build.manifest import Manifest
-from publisher.web.harvest import RESERVED, page_count, robots_txt, sitemap_index, urlset
-from publisher.web.negotiation import GRAPH_FORMATS
+from publisher.formats import GRAPH_FORMATS
+from publisher.manifest import Manifest
+from publisher.web.harvest.routes import page_count, robots_txt, sitemap_index, urlset
+from publisher.web.site.urls import reserved_pattern
 
 BASE = "http://localhost/"  # the Flask test client's host: web_base defaults to where the request arrived
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -51,7 +53,9 @@ def void_of(client: FlaskClient, media_type: str = "text/turtle") -> tuple[Graph
     response = client.get("/.well-known/void", headers={"Accept": media_type})
     assert response.status_code == 200, response.data[:500]
     assert response.mimetype == media_type
-    graph = Graph().parse(data=response.data, format=next(f.rdflib for f in GRAPH_FORMATS if f.media_type == media_type))
+    graph = Graph().parse(
+        data=response.data, format=next(f.rdflib for f in GRAPH_FORMATS if f.media_type == media_type)
+    )
     datasets = set(graph.subjects(RDF.type, VOID.Dataset)) & set(graph.subjects(RDF.type, DCAT.Dataset))
     assert len(datasets) == 1, datasets
     return graph, datasets.pop()
@@ -107,19 +111,28 @@ def test_void_triples_equal_the_dumps(client, manifest, published, release) -> N
 
 def test_void_partitions_follow_the_manifest(client, manifest) -> None:
     graph, dataset = void_of(client)
-    classes = {value(graph, p, VOID["class"]): value(graph, p, VOID.entities).toPython()
-               for p in graph.objects(dataset, VOID.classPartition)}
+    classes = {
+        value(graph, p, VOID["class"]): value(graph, p, VOID.entities).toPython()
+        for p in graph.objects(dataset, VOID.classPartition)
+    }
     assert classes == {URIRef(c): n for c, n in manifest.classes.items()}
-    subsets = {value(graph, s, URIRef("http://www.w3.org/ns/sparql-service-description#name")):
-               value(graph, s, VOID.triples).toPython() for s in graph.objects(dataset, VOID.subset)}
+    subsets = {
+        value(graph, s, URIRef("http://www.w3.org/ns/sparql-service-description#name")): value(
+            graph, s, VOID.triples
+        ).toPython()
+        for s in graph.objects(dataset, VOID.subset)
+    }
     assert subsets == {URIRef(g): n for g, n in manifest.graphs.items()}
 
 
-def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_settings, manifest, monkeypatch) -> None:
+def test_past_the_listing_limit_article_graphs_are_summed_not_listed(
+    built_settings, manifest, monkeypatch
+) -> None:
     """A 10M-triple archive has 65k article graphs: VoID and the service description stay small by naming
     the other graphs and summing the article graphs, with the query that lists them."""
     from publisher import create_app
-    from publisher.web import dataset, service_description
+    from publisher.web.harvest import dataset
+    from publisher.web.sparql import service_description
 
     monkeypatch.setattr(dataset, "MAX_LISTED_GRAPHS", 2)
     monkeypatch.setattr(service_description, "MAX_LISTED_GRAPHS", 2)
@@ -127,13 +140,23 @@ def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_setti
     graph, dataset_node = void_of(client)
     articles = {g: n for g, n in manifest.graphs.items() if "/graph/article/" in g}
     assert len(manifest.graphs) > 2 and articles
-    named = {graph.value(s, URIRef("http://www.w3.org/ns/sparql-service-description#name")):
-             value(graph, s, VOID.triples).toPython() for s in graph.objects(dataset_node, VOID.subset)}
+    named = {
+        graph.value(s, URIRef("http://www.w3.org/ns/sparql-service-description#name")): value(
+            graph, s, VOID.triples
+        ).toPython()
+        for s in graph.objects(dataset_node, VOID.subset)
+    }
     assert named.pop(None) == sum(articles.values())  # the one summary subset has no sd:name
     assert named == {URIRef(g): n for g, n in manifest.graphs.items() if g not in articles}
-    summary = next(s for s in graph.objects(dataset_node, VOID.subset) if (s, DCTERMS.description, None) in graph)
-    assert f"The {len(articles):,} per-article named graphs" in str(value(graph, summary, DCTERMS.description))
-    description = Graph().parse(data=client.get("/sparql", headers={"Accept": "text/turtle"}).data, format="turtle")
+    summary = next(
+        s for s in graph.objects(dataset_node, VOID.subset) if (s, DCTERMS.description, None) in graph
+    )
+    assert f"The {len(articles):,} per-article named graphs" in str(
+        value(graph, summary, DCTERMS.description)
+    )
+    description = Graph().parse(
+        data=client.get("/sparql", headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
     sd = "http://www.w3.org/ns/sparql-service-description#"
     assert not list(description.objects(None, URIRef(sd + "namedGraph")))
     comment = str(next(description.objects(None, RDFS.comment)))
@@ -143,8 +166,12 @@ def test_past_the_listing_limit_article_graphs_are_summed_not_listed(built_setti
 def test_void_names_vocabularies_and_the_newest_article(client, manifest) -> None:
     graph, dataset = void_of(client)
     vocabularies = {str(v) for v in graph.objects(dataset, VOID.vocabulary)}
-    assert {"http://schema.org/", "http://www.w3.org/ns/org#", "https://kgpub.example.org/ontology#",
-            "http://www.w3.org/1999/02/22-rdf-syntax-ns#"} <= vocabularies
+    assert {
+        "http://schema.org/",
+        "http://www.w3.org/ns/org#",
+        "https://kgpub.example.org/ontology#",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    } <= vocabularies
     assert value(graph, dataset, VOID.exampleResource) == URIRef(manifest.namespace + ARTICLE)
     assert value(graph, dataset, VOID.distinctSubjects).toPython() >= manifest.entities
 
@@ -154,10 +181,17 @@ def test_void_distributions_describe_the_files(client, release) -> None:
     for distribution in graph.objects(dataset, DCAT.distribution):
         url = value(graph, distribution, DCAT.downloadURL)
         name = str(url).rsplit("/", 1)[1]
-        assert value(graph, distribution, DCAT.byteSize).toPython() == (release / "dumps" / name).stat().st_size
+        assert (
+            value(graph, distribution, DCAT.byteSize).toPython() == (release / "dumps" / name).stat().st_size
+        )
         media_type = str(value(graph, distribution, DCAT.mediaType)).rsplit("media-types/", 1)[1]
-        expected = {"nt.gz": "application/n-triples", "nq.gz": "application/n-quads", "ttl": "text/turtle",
-                    "trig": "application/trig", "jsonld": "application/ld+json"}[name.split(".", 1)[1]]
+        expected = {
+            "nt.gz": "application/n-triples",
+            "nq.gz": "application/n-quads",
+            "ttl": "text/turtle",
+            "trig": "application/trig",
+            "jsonld": "application/ld+json",
+        }[name.split(".", 1)[1]]
         assert media_type == expected
         compressed = list(graph.objects(distribution, DCAT.compressFormat))
         assert bool(compressed) == name.endswith(".gz")
@@ -205,7 +239,7 @@ def test_dumps_are_served_as_files(client, release, name, content_type, disposit
     response = client.get(f"/dumps/{name}")
     assert response.headers["Content-Type"] == content_type
     assert response.headers["Content-Disposition"] == disposition
-    assert "Content-Encoding" not in response.headers  # a .gz is the file itself, see harvest.py
+    assert "Content-Encoding" not in response.headers  # a .gz is the file itself, see web/harvest/routes.py
     assert response.data == (release / "dumps" / name).read_bytes()
 
 
@@ -217,9 +251,19 @@ def test_dumps_answer_byte_ranges(client, release) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/dumps/../manifest.json", "/dumps/%2e%2e%2fmanifest.json", "/dumps/..%2fmanifest.json",
-     "/dumps/kgpub.ttl%00", "/dumps/manifest.json", "/dumps/.", "/dumps/..", "/dumps/%2e%2e",
-     "/dumps/kgpub.TTL", "/dumps/kgpub.ttl/", "/dumps/a/kgpub.ttl"],
+    [
+        "/dumps/../manifest.json",
+        "/dumps/%2e%2e%2fmanifest.json",
+        "/dumps/..%2fmanifest.json",
+        "/dumps/kgpub.ttl%00",
+        "/dumps/manifest.json",
+        "/dumps/.",
+        "/dumps/..",
+        "/dumps/%2e%2e",
+        "/dumps/kgpub.TTL",
+        "/dumps/kgpub.ttl/",
+        "/dumps/a/kgpub.ttl",
+    ],
 )
 def test_nothing_outside_the_allow_list_is_served(client, path) -> None:
     response = client.get(path)
@@ -263,31 +307,37 @@ def test_dumps_index_lists_every_file_with_size_and_type(client, release) -> Non
 # ---------------------------------------------------------------- sitemap and robots
 
 
-def entity_pages_from(published: Dataset, namespace: str) -> set[str]:
+def entity_pages_from(published: Dataset, namespace: str, reserved: re.Pattern[str]) -> set[str]:
     """What the sitemap must list, computed from the dump rather than the store."""
     pages = set()
     for s in {s for s, *_ in published.quads((None, None, None, None))}:
-        rest = str(s)[len(namespace):]
-        if isinstance(s, URIRef) and str(s).startswith(namespace) and rest and "#" not in rest \
-                and rest.split("/", 1)[0] not in RESERVED:
+        rest = str(s)[len(namespace) :]
+        if (
+            isinstance(s, URIRef)
+            and str(s).startswith(namespace)
+            and rest
+            and "#" not in rest
+            and not reserved.fullmatch(rest.split("/", 1)[0])
+        ):
             pages.add(f"{BASE}doc/{rest}.html")
     return pages
 
 
-def test_sitemap_lists_the_article_and_every_entity_page(client, published, manifest) -> None:
+def test_sitemap_lists_the_article_and_every_entity_page(app, client, published, manifest) -> None:
     response = client.get("/sitemap.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     root = ET.fromstring(response.data)
     assert root.tag == f"{SITEMAP_NS}urlset"
     locs = [url.findtext(f"{SITEMAP_NS}loc") for url in root]
     assert f"{BASE}doc/{ARTICLE}.html" in locs
-    assert set(locs) == entity_pages_from(published, manifest.namespace) and len(locs) == len(set(locs))
+    expected = entity_pages_from(published, manifest.namespace, reserved_pattern(app.url_map))
+    assert set(locs) == expected and len(locs) == len(set(locs))
     assert len(locs) == manifest.entities  # the build's own count of pages agrees
     assert {url.findtext(f"{SITEMAP_NS}lastmod") for url in root} == {lastmod_of(manifest)}
 
 
 def lastmod_of(manifest: Manifest) -> str:
-    return datetime.fromisoformat(manifest.created).astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.fromisoformat(manifest.created).astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def test_article_page_in_the_sitemap_exists(client) -> None:

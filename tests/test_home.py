@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from publisher import create_app
-from publisher.build.manifest import Manifest
+from publisher.manifest import Manifest
 from publisher.settings import Settings
 
 ARTICLE_HEADLINE = "TJU Signs Strategic Cooperation Agreement with China Telecom and Huawei"
@@ -44,7 +44,9 @@ def test_home_links_the_other_surfaces(client: FlaskClient) -> None:
         assert f'href="{href}"' in body or f'action="{href}"' in body
 
 
-def test_home_lists_classes_with_counts_linking_to_their_index(client: FlaskClient, built_settings: Settings) -> None:
+def test_home_lists_classes_with_counts_linking_to_their_index(
+    client: FlaskClient, built_settings: Settings
+) -> None:
     body = page(client, "/")
     manifest = Manifest.read(built_settings.current_build)
     count = manifest.classes["http://schema.org/Person"]
@@ -60,7 +62,9 @@ def test_class_index_lists_members_by_label(client: FlaskClient) -> None:
 def test_class_index_pages(built_settings: Settings) -> None:
     size = 7
     client = create_app(built_settings.with_(page_size=size)).test_client()
-    concepts = Manifest.read(built_settings.current_build).classes["http://www.w3.org/2004/02/skos/core#Concept"]
+    concepts = Manifest.read(built_settings.current_build).classes[
+        "http://www.w3.org/2004/02/skos/core#Concept"
+    ]
     assert concepts > size
     body = page(client, "/class?iri=http://www.w3.org/2004/02/skos/core%23Concept")
     assert f"1–{size} of {concepts}" in body and 'rel="next"' in body

@@ -7,9 +7,9 @@ import gzip
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
 
 import pyoxigraph as ox
 import pytest
@@ -17,13 +17,14 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from publisher import create_app
-from publisher.build import load as load_module, sparql_rules
-from publisher.build.dumps import DUMP_FILES
-from publisher.build.load import load
-from publisher.build.manifest import Manifest
-from publisher.build.publish import build
-from publisher.build.validate import validate
 from publisher.errors import DataError, ValidationFailed
+from publisher.formats import DUMP_FILES
+from publisher.manifest import Manifest
+from publisher.pipeline import load as load_module
+from publisher.pipeline import sparql_rules
+from publisher.pipeline.load import load
+from publisher.pipeline.publish import build
+from publisher.pipeline.validate import validate
 from publisher.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,16 +58,22 @@ def test_every_shipped_rule_runs_over_the_whole_graph() -> None:
     assert not list(remaining.subject_objects(SH.sparql))  # nothing left for pySHACL's per-node evaluation
 
 
-@pytest.mark.parametrize("select,safe", [
-    ("SELECT $this WHERE { $this a ?c . FILTER NOT EXISTS { $this ?p ?o . FILTER(?o = 1) } }", True),
-    ("SELECT $this WHERE { $this ?p ?o . OPTIONAL { ?o ?q ?r } BIND(STR(?o) AS ?x) }", True),
-    ("SELECT $this WHERE { { SELECT $this WHERE { $this ?p ?o } } }", False),  # sub-select: evaluated alone
-    ("SELECT $this WHERE { ?s ?p ?o MINUS { $this ?p ?o } }", False),
-    ("SELECT $this WHERE { ?s ?p ?o { ?x ?y ?z FILTER(?x = $this) } }", False),  # $this unbound in there
-    ("SELECT $this WHERE { ?s ?p ?o OPTIONAL { BIND($this AS ?t) } }", False),
-    ("SELECT $this WHERE { $this $PATH ?o }", False),
-    ("SELECT $this WHERE { VALUES ?x { 1 } $this ?p ?x }", False),
-])
+@pytest.mark.parametrize(
+    "select,safe",
+    [
+        ("SELECT $this WHERE { $this a ?c . FILTER NOT EXISTS { $this ?p ?o . FILTER(?o = 1) } }", True),
+        ("SELECT $this WHERE { $this ?p ?o . OPTIONAL { ?o ?q ?r } BIND(STR(?o) AS ?x) }", True),
+        (
+            "SELECT $this WHERE { { SELECT $this WHERE { $this ?p ?o } } }",
+            False,
+        ),  # sub-select: evaluated alone
+        ("SELECT $this WHERE { ?s ?p ?o MINUS { $this ?p ?o } }", False),
+        ("SELECT $this WHERE { ?s ?p ?o { ?x ?y ?z FILTER(?x = $this) } }", False),  # $this unbound in there
+        ("SELECT $this WHERE { ?s ?p ?o OPTIONAL { BIND($this AS ?t) } }", False),
+        ("SELECT $this WHERE { $this $PATH ?o }", False),
+        ("SELECT $this WHERE { VALUES ?x { 1 } $this ?p ?x }", False),
+    ],
+)
 def test_only_queries_where_joining_equals_pre_binding_run_whole_graph(select: str, safe: bool) -> None:
     assert sparql_rules.is_safe(select) is safe
 
@@ -78,17 +85,28 @@ def test_a_new_article_is_picked_up_and_published(tmp_path: Path) -> None:
     second = build(settings)
     assert settings.current_build.resolve() == second.path != first.path
     assert f"{NS}graph/article/2020-10-13-second-look" in second.manifest.graphs
-    assert set(second.manifest.graphs) - set(first.manifest.graphs) == {f"{NS}graph/article/2020-10-13-second-look"}
-    unchanged = {g for g, h in first.manifest.graph_hashes.items() if second.manifest.graph_hashes.get(g) == h}
+    assert set(second.manifest.graphs) - set(first.manifest.graphs) == {
+        f"{NS}graph/article/2020-10-13-second-look"
+    }
+    unchanged = {
+        g for g, h in first.manifest.graph_hashes.items() if second.manifest.graph_hashes.get(g) == h
+    }
     assert unchanged == set(first.manifest.graphs)  # nothing else changed: `kgpub publish` sends one graph
 
 
-@pytest.mark.parametrize("breakage,error", [
-    (lambda text: text + "\nthis is not turtle .\n", DataError),
-    (lambda text: text.replace('"2020-10-12T16:03:00+08:00"^^xsd:dateTime', '"10/12/2020 16:03"'), ValidationFailed),
-])
-def test_a_failing_change_keeps_the_current_build_served(tmp_path: Path, breakage: Callable[[str], str],
-                                                         error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    "breakage,error",
+    [
+        (lambda text: text + "\nthis is not turtle .\n", DataError),
+        (
+            lambda text: text.replace('"2020-10-12T16:03:00+08:00"^^xsd:dateTime', '"10/12/2020 16:03"'),
+            ValidationFailed,
+        ),
+    ],
+)
+def test_a_failing_change_keeps_the_current_build_served(
+    tmp_path: Path, breakage: Callable[[str], str], error: type[Exception]
+) -> None:
     settings = copy_project(tmp_path)
     good = build(settings)
     client = create_app(settings).test_client()
@@ -135,8 +153,9 @@ def assert_incremental(lines: list[str]) -> None:
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda path: path.stem)
-def test_an_incremental_build_reports_what_a_full_validation_reports(published: Path, tmp_path: Path,
-                                                                     fixture: Path) -> None:
+def test_an_incremental_build_reports_what_a_full_validation_reports(
+    published: Path, tmp_path: Path, fixture: Path
+) -> None:
     """Each invalid fixture added to a published build: the incremental validation finds exactly the results
     (and files) that validating everything finds — the reach of every shape is covered."""
     settings = copy_published(published, tmp_path / "project")
@@ -157,8 +176,9 @@ ARTICLE_EDITS = {
 
 
 @pytest.mark.parametrize("edit", sorted(ARTICLE_EDITS))
-def test_an_edited_or_deleted_article_is_revalidated_as_a_full_build_would(published: Path, tmp_path: Path,
-                                                                          edit: str) -> None:
+def test_an_edited_or_deleted_article_is_revalidated_as_a_full_build_would(
+    published: Path, tmp_path: Path, edit: str
+) -> None:
     settings = copy_published(published, tmp_path / "project")
     article = settings.project_dir / ARTICLE
     changed = ARTICLE_EDITS[edit](article.read_text())
@@ -174,8 +194,12 @@ def test_an_edited_or_deleted_article_is_revalidated_as_a_full_build_would(publi
 
 def published_state(release: Path) -> tuple[dict[str, object], dict[str, bytes], int]:
     """What a release publishes, minus its id, time and file statuses: manifest, dump bytes, store size."""
-    manifest = {k: v for k, v in Manifest.read(release).__dict__.items() if k not in ("build_id", "created", "source_stats")}
-    dumps = {name: (release / "dumps" / name).read_bytes() for name in DUMP_FILES}
+    manifest = {
+        k: v
+        for k, v in Manifest.read(release).__dict__.items()
+        if k not in ("build_id", "created", "source_stats")
+    }
+    dumps = {dump.name: (release / "dumps" / dump.name).read_bytes() for dump in DUMP_FILES}
     return manifest, dumps, len(ox.Store.read_only(str(release / "store")))
 
 
@@ -190,14 +214,18 @@ def test_incremental_releases_equal_full_builds_of_the_same_files(published: Pat
     settings = copy_published(published, tmp_path / "project")
     new = settings.data_dir / "articles" / "2020-10-13-second-look.ttl"
     person = settings.data_dir / "entities" / "added-people.ttl"
-    mentioning = NEW_ARTICLE.replace("schema:publisher", "schema:mentions <id/person/li-ming> ;\n    schema:publisher")
+    mentioning = NEW_ARTICLE.replace(
+        "schema:publisher", "schema:mentions <id/person/li-ming> ;\n    schema:publisher"
+    )
 
     def add() -> None:
         new.write_text(mentioning)
         person.write_text(NEW_PERSON)
 
     def change() -> None:  # also older than the seed article now: VoID's newest article changes back
-        new.write_text(mentioning.replace("A second look", "Another look").replace("2020-10-13T09", "2020-10-11T09"))
+        new.write_text(
+            mentioning.replace("A second look", "Another look").replace("2020-10-13T09", "2020-10-11T09")
+        )
         person.write_text(NEW_PERSON.replace("Li Ming", "Li Ming (TJU)"))
 
     def delete() -> None:
@@ -218,12 +246,15 @@ def test_incremental_releases_equal_full_builds_of_the_same_files(published: Pat
 def test_shapes_that_reach_past_a_value_make_the_build_full() -> None:
     """A property shape applying a shape with a path to its values reads the values' own triples, which the
     incremental neighbourhood does not hold: validate_changes declines, and the build validates everything."""
-    from publisher.build.validate import validate_changes
+    from publisher.pipeline.validate import validate_changes
 
-    shapes = Graph().parse(format="turtle", data="""
+    shapes = Graph().parse(
+        format="turtle",
+        data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
         ex:S a sh:NodeShape ; sh:targetClass ex:A ;
-            sh:property [ sh:path ex:r ; sh:property [ sh:path ex:name ; sh:minCount 1 ] ] .""")
+            sh:property [ sh:path ex:r ; sh:property [ sh:path ex:name ; sh:minCount 1 ] ] .""",
+    )
     answer = validate_changes(ox.Store(), shapes, [], [], Graph(), lambda node: ())
     assert answer is None
 
@@ -234,7 +265,10 @@ def test_a_change_to_the_shapes_or_ontology_rebuilds_everything(published: Path,
     shapes.write_text(shapes.read_text() + "\n# a comment changes the hash\n")
     lines: list[str] = []
     build(settings, progress=lines.append)
-    assert "full build: shapes/core.ttl changed (a change to the ontology or the shapes rebuilds everything)" in lines
+    assert (
+        "full build: shapes/core.ttl changed (a change to the ontology or the shapes rebuilds everything)"
+        in lines
+    )
 
 
 def test_an_incremental_build_serves_the_new_article(published: Path, tmp_path: Path) -> None:
@@ -244,24 +278,31 @@ def test_an_incremental_build_serves_the_new_article(published: Path, tmp_path: 
     lines: list[str] = []
     build(settings, progress=lines.append)
     assert_incremental(lines)
-    assert client.get("/doc/id/article/2020-10-13-second-look.html").status_code == 404  # pinned to its release
+    assert (
+        client.get("/doc/id/article/2020-10-13-second-look.html").status_code == 404
+    )  # pinned to its release
     fresh = create_app(settings).test_client()
     assert fresh.get("/doc/id/article/2020-10-13-second-look.html").status_code == 200
     assert b"A second look" in fresh.get("/dumps/kgpub.ttl").data
 
 
-def test_unchanged_files_are_not_read_again_and_a_same_size_rewrite_is_seen(published: Path, tmp_path: Path,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_files_are_not_read_again_and_a_same_size_rewrite_is_seen(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Sources whose size, times and inode match the last build keep its hash (as git's index does); a
     rewrite, even to the same size, changes the times and is hashed again."""
-    from publisher.build import load as load_module
+    from publisher.pipeline import load as load_module
 
     monkeypatch.setattr(load_module, "RACY_NS", 0)  # the copied files are seconds old: vouch for them now
     settings = copy_published(published, tmp_path / "project")
     build(settings)  # records every file's status
     read: list[str] = []
     digest = load_module.hashlib.file_digest
-    monkeypatch.setattr(load_module.hashlib, "file_digest", lambda handle, name: read.append(handle.name) or digest(handle, name))
+    monkeypatch.setattr(
+        load_module.hashlib,
+        "file_digest",
+        lambda handle, name: read.append(handle.name) or digest(handle, name),
+    )
     build(settings)
     assert read == []
     article = settings.project_dir / ARTICLE
@@ -271,11 +312,15 @@ def test_unchanged_files_are_not_read_again_and_a_same_size_rewrite_is_seen(publ
     _, lines = rebuild(settings)
     assert read == [str(article)]
     assert_incremental(lines)
-    assert Manifest.read(settings.current_build).sources[ARTICLE] != Manifest.read(published / "build" / "current").sources[ARTICLE]
+    assert (
+        Manifest.read(settings.current_build).sources[ARTICLE]
+        != Manifest.read(published / "build" / "current").sources[ARTICLE]
+    )
 
 
-def test_a_file_changed_just_before_a_build_is_hashed_again_by_the_next(published: Path, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_changed_just_before_a_build_is_hashed_again_by_the_next(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Within 2 s of a change, a file's status is not recorded (a second rewrite could keep it)."""
     settings = copy_published(published, tmp_path / "project")
     new = settings.data_dir / "articles" / "2020-10-13-second-look.ttl"

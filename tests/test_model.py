@@ -40,10 +40,15 @@ def own_terms(ontology: Graph) -> set[URIRef]:
 def test_ontology_header_names_title_version_licence_creator_and_prefix(ontology: Graph) -> None:
     header = URIRef("https://kgpub.example.org/ontology")
     assert (header, RDF.type, OWL.Ontology) in ontology
-    for predicate in ("http://purl.org/dc/terms/title", "http://purl.org/dc/terms/description",
-                      str(OWL.versionIRI), "http://purl.org/dc/terms/license", "http://purl.org/dc/terms/creator",
-                      "http://purl.org/vocab/vann/preferredNamespacePrefix",
-                      "http://purl.org/vocab/vann/preferredNamespaceUri"):
+    for predicate in (
+        "http://purl.org/dc/terms/title",
+        "http://purl.org/dc/terms/description",
+        str(OWL.versionIRI),
+        "http://purl.org/dc/terms/license",
+        "http://purl.org/dc/terms/creator",
+        "http://purl.org/vocab/vann/preferredNamespacePrefix",
+        "http://purl.org/vocab/vann/preferredNamespaceUri",
+    ):
         assert ontology.value(header, URIRef(predicate)) is not None, predicate
 
 
@@ -79,7 +84,9 @@ def test_every_class_and_property_the_data_uses_has_a_label(ontology: Graph, fol
     data = parse(folder)
     used = set(data.predicates()) | {o for o in data.objects(None, RDF.type) if isinstance(o, URIRef)}
     used |= {o for o in data.objects(None, URIRef(f"{KGO}inferred"))}
-    unlabelled = {t for t in used if not ontology.value(t, RDFS.label) and not ontology.value(t, SKOS.prefLabel)}
+    unlabelled = {
+        t for t in used if not ontology.value(t, RDFS.label) and not ontology.value(t, SKOS.prefLabel)
+    }
     assert unlabelled == set()
 
 
@@ -107,8 +114,10 @@ def test_data_iris_are_minted_in_the_configured_namespace(tmp_path: Path) -> Non
 
 def test_college_figures_are_typed_numbers_not_strings(data: Graph) -> None:
     schema = "http://schema.org/"
-    figures = {str(data.value(f, URIRef(schema + "name"))): data.value(f, URIRef(schema + "value"))
-               or data.value(f, URIRef(schema + "minValue"))
-               for f in data.subjects(RDF.type, URIRef(schema + "PropertyValue"))}
+    figures = {
+        str(data.value(f, URIRef(schema + "name"))): data.value(f, URIRef(schema + "value"))
+        or data.value(f, URIRef(schema + "minValue"))
+        for f in data.subjects(RDF.type, URIRef(schema + "PropertyValue"))
+    }
     assert figures["provincial and ministerial research teams and bases"].toPython() == 11
     assert figures["scale of the project group"].toPython() == 100_000_000

@@ -1,4 +1,4 @@
-"""publisher.web.negotiation: the format tables against both RDF libraries, choose() on q-values, format=
+"""publisher.web.site.negotiation: the format tables against both RDF libraries, choose() on q-values, format=
 tokens, and the Vary/Link helpers. Pure functions: no app, no build."""
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
 
-from publisher.web.negotiation import (
+from publisher.formats import (
     ALL_FORMATS,
     GRAPH_FORMATS,
     HTML,
     RDF_FORMATS,
     RESULT_FORMATS,
     Format,
+    by_media_type,
+)
+from publisher.web.site.negotiation import (
     add_alternates,
     add_vary,
-    by_media_type,
     by_token,
     choose,
     download_name,
@@ -76,7 +78,9 @@ def test_rdf_rows_agree_with_pyoxigraph(fmt: Format) -> None:
 def test_result_rows_name_rdflib_parsers_of_that_syntax(fmt: Format) -> None:
     """Serialize real results with pyoxigraph in the row's media type; rdflib's named parser reads them."""
     store = ox.Store()
-    store.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o")))
+    store.add(
+        ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
+    )
     solutions = store.query("SELECT ?s ?o WHERE { ?s ?p ?o }")
     body = solutions.serialize(format=ox.QueryResultsFormat.from_media_type(fmt.media_type))
     parsed = Result.parse(io.BytesIO(body), format=fmt.rdflib)
@@ -87,7 +91,9 @@ def test_result_rows_name_rdflib_parsers_of_that_syntax(fmt: Format) -> None:
 def test_rdf_rows_name_rdflib_serializers_of_that_syntax(fmt: Format) -> None:
     """rdflib writes with the row's name; pyoxigraph reads it as the row's media type: same syntax."""
     dataset = rdflib.Dataset()
-    dataset.add((rdflib.URIRef("http://example.org/s"), rdflib.URIRef("http://example.org/p"), rdflib.Literal("o")))
+    dataset.add(
+        (rdflib.URIRef("http://example.org/s"), rdflib.URIRef("http://example.org/p"), rdflib.Literal("o"))
+    )
     source = dataset if fmt in (TRIG, NQUADS) else dataset.default_graph
     body = source.serialize(format=fmt.rdflib, encoding="utf-8")
     quads = list(ox.parse(body, format=ox.RdfFormat.from_media_type(fmt.media_type)))
@@ -185,7 +191,9 @@ def test_by_token(token: str, offered: tuple[Format, ...], expected: Format) -> 
     assert by_token(token, offered) is expected
 
 
-@pytest.mark.parametrize(("token", "offered"), [("ttl", RESULT_FORMATS), ("csv", RDF_FORMATS), ("pdf", ALL_FORMATS)])
+@pytest.mark.parametrize(
+    ("token", "offered"), [("ttl", RESULT_FORMATS), ("csv", RDF_FORMATS), ("pdf", ALL_FORMATS)]
+)
 def test_unavailable_token_is_406_listing_tokens(token: str, offered: tuple[Format, ...]) -> None:
     with pytest.raises(NotAcceptable) as raised:
         by_token(token, offered)

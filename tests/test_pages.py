@@ -10,8 +10,8 @@ import ast
 import json
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,12 +19,12 @@ from flask.testing import FlaskClient
 from rdflib import RDFS, SKOS, XSD, Graph, Literal, URIRef
 
 from publisher import create_app
-from publisher.build.publish import build
+from publisher.memo import BoundedMemo
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
-from publisher.web.describe import Memos, Window, describe
-from publisher.web.labels import SDO, best_label, fallback_label
-from publisher.web.memo import BoundedMemo
-from publisher.web.pages import Naming
+from publisher.web.pages.describe import Memos, Window, describe
+from publisher.web.pages.models import Naming
+from publisher.web.site.labels import SDO, best_label, fallback_label
 from tests.conftest import free_port, oxigraph_binary, wait_until_responds
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages"
@@ -50,8 +50,19 @@ def remote_pages(pages_settings: Settings) -> Iterator[FlaskClient]:
     binary = oxigraph_binary()
     port = free_port()
     store = pages_settings.current_build.resolve() / "store"
-    server = subprocess.Popen([binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}",
-                               "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            binary,
+            "serve-read-only",
+            "--location",
+            str(store),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_responds(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", server)
         yield create_app(pages_settings.with_(store_url=f"http://127.0.0.1:{port}/query")).test_client()
@@ -110,7 +121,10 @@ def test_predicates_and_values_are_shown_by_label(pages: FlaskClient) -> None:
     assert "<h1>Hub University</h1>" in body  # the English name wins over the Chinese one
     assert ">partner</a>" in body and ">member of</a>" in body  # ontology labels for predicates
     assert ">Partner 01</a>" in body  # linked entities by their labels
-    assert ">http://schema.org/memberOf<" not in body and ">https://kgpub.example.org/id/org/partner-01<" not in body
+    assert (
+        ">http://schema.org/memberOf<" not in body
+        and ">https://kgpub.example.org/id/org/partner-01<" not in body
+    )
     assert 'href="http://localhost/id/org/partner-01"' in body  # in-namespace: the local web base
     assert 'href="http://localhost/ontology#partner"' in body  # ontology terms: the ontology page
 
@@ -249,7 +263,7 @@ def test_terms_kept_for_later_pages_change_no_page(pages_settings: Settings) -> 
     warm = create_app(pages_settings)
     store = warm.extensions["kgpub"].store
     rows = store.select("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }").rows
-    entities = {row["s"][len(NS):].split("#")[0] for row in rows if row["s"].startswith(NS + "id/")}
+    entities = {row["s"][len(NS) :].split("#")[0] for row in rows if row["s"].startswith(NS + "id/")}
     paths = [f"/doc/{rest}.html" for rest in sorted(entities)]
     assert len(paths) >= 5
     client = warm.test_client()
@@ -295,12 +309,18 @@ def test_bounded_memo_forgets_the_least_recently_used() -> None:
 def test_no_view_imports_an_engine() -> None:
     """Views talk to the Store protocol only: no pyoxigraph, no rdflib SPARQL engine (house style 3)."""
     web = Path(__file__).resolve().parents[1] / "publisher" / "web"
-    for module in web.glob("*.py"):
+    for module in web.rglob("*.py"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
-        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported = {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        }
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not {m for m in imported if m.startswith(("pyoxigraph", "rdflib.plugins.sparql"))}, module.name
-        calls = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+        calls = {
+            n.func.attr
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+        }
         assert not calls & {"query", "prepareQuery"}, module.name
 
 
@@ -308,14 +328,22 @@ def test_no_view_imports_an_engine() -> None:
 def naming() -> Naming:
     context = [
         (URIRef(NS + "id/org/x"), SDO.name, Literal("X University", lang="en")),
-        (URIRef("http://img.example/a.png"), URIRef(str(SDO) + "contentUrl"), Literal("http://img.example/a.png")),
+        (
+            URIRef("http://img.example/a.png"),
+            URIRef(str(SDO) + "contentUrl"),
+            Literal("http://img.example/a.png"),
+        ),
     ]
     return Naming.from_context(NS, "https://web.example/", context)
 
 
 def test_naming_links_by_scheme(naming: Naming) -> None:
     local = naming.term(URIRef(NS + "id/org/x"))
-    assert (local.label, local.href, local.external) == ("X University", "https://web.example/id/org/x", False)
+    assert (local.label, local.href, local.external) == (
+        "X University",
+        "https://web.example/id/org/x",
+        False,
+    )
     outside = naming.term(URIRef("http://schema.org/name"))
     assert (outside.label, outside.href, outside.external) == ("schema:name", "http://schema.org/name", True)
     for iri in ("javascript:alert(1)", "data:text/html,<b>x</b>", "mailto:a@b.c"):
@@ -340,4 +368,7 @@ def test_best_label_precedence() -> None:
     assert best_label([(SDO.description, Literal("not a label"))]) is None
     assert fallback_label("http://schema.org/Person") == "schema:Person"
     assert fallback_label("https://elsewhere.example/thing/forty-two") == "forty-two"
-    assert fallback_label("https://creativecommons.org/licenses/by/4.0/") == "creativecommons.org/licenses/by/4.0/"
+    assert (
+        fallback_label("https://creativecommons.org/licenses/by/4.0/")
+        == "creativecommons.org/licenses/by/4.0/"
+    )

@@ -10,14 +10,14 @@ import subprocess
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from publisher.build.deploy import Plan, publish_to
-from publisher.build.manifest import Manifest
-from publisher.build.publish import build
+from publisher.manifest import Manifest
+from publisher.pipeline.deploy import Plan, publish_to
+from publisher.pipeline.publish import build
 from publisher.settings import ONTOLOGY_IRI, Settings
 from publisher.store.gsp import GraphStore, GraphStoreRefused
 from publisher.store.remote import RemoteStore
@@ -54,8 +54,11 @@ def sizes(base: str, settings: Settings) -> dict[str, int]:
 
 
 def graph_sizes(query_url: str, settings: Settings) -> dict[str, int]:
-    rows = RemoteStore(settings.with_(store_url=query_url)).select(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
+    rows = (
+        RemoteStore(settings.with_(store_url=query_url))
+        .select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        .rows
+    )
     return {str(row["g"]): int(row["n"]) for row in rows}
 
 
@@ -71,14 +74,20 @@ def rebuild(settings: Settings) -> Manifest:
 def test_publish_loads_every_graph_and_deletes_only_our_stale_ones(project: Settings, store_url: str) -> None:
     put(store_url, FOREIGN, "<http://a> <http://b> <http://c> .")
     put(store_url, STALE, f"<{NS}id/article/withdrawn> <http://b> <http://c> .")
-    done = subprocess.run(publish_command(project, store_url + "store", store_url + "query"),
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        publish_command(project, store_url + "store", store_url + "query"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     manifest = Manifest.read(project.current_build)
     assert sizes(store_url, project) == {**manifest.graphs, FOREIGN: 1}
     assert f"{len(manifest.graphs)} graphs replaced, 0 unchanged, 1 deleted" in done.stdout
 
 
-def test_a_second_publish_sends_nothing_and_a_change_sends_one_graph(project: Settings, store_url: str) -> None:
+def test_a_second_publish_sends_nothing_and_a_change_sends_one_graph(
+    project: Settings, store_url: str
+) -> None:
     first = publish(project, store_url)
     assert publish(project, store_url) == Plan(put=(), unchanged=first.put, delete=())
     article = project.data_dir / "articles" / "second-news.ttl"
@@ -88,13 +97,16 @@ def test_a_second_publish_sends_nothing_and_a_change_sends_one_graph(project: Se
     assert changed.put == (f"{NS}graph/article/second-news",)
     assert sizes(store_url, project) == dict(manifest.graphs)
     headline = RemoteStore(project.with_(store_url=store_url + "query")).ask(
-        'ASK { GRAPH <graph/article/second-news> { ?a <http://schema.org/headline> "A new headline"@en } }')
+        'ASK { GRAPH <graph/article/second-news> { ?a <http://schema.org/headline> "A new headline"@en } }'
+    )
     assert headline
 
 
 def test_a_removed_article_is_deleted_and_an_added_one_loaded(project: Settings, store_url: str) -> None:
     publish(project, store_url)
-    (project.data_dir / "articles" / "first-news.ttl").rename(project.data_dir / "articles" / "third-news.ttl")
+    (project.data_dir / "articles" / "first-news.ttl").rename(
+        project.data_dir / "articles" / "third-news.ttl"
+    )
     third = project.data_dir / "articles" / "third-news.ttl"
     third.write_text(third.read_text().replace("article:first-news", "article:third-news"))
     manifest = rebuild(project)
@@ -108,7 +120,9 @@ def test_a_graph_changed_behind_our_back_is_sent_again(project: Settings, store_
     publish(project, store_url)
     put(store_url, f"{NS}graph/entities/orgs", "<http://a> <http://b> <http://c> .")
     assert publish(project, store_url).put == (f"{NS}graph/entities/orgs",)
-    assert len(publish(project, store_url, force=True).put) == len(Manifest.read(project.current_build).graphs)
+    assert len(publish(project, store_url, force=True).put) == len(
+        Manifest.read(project.current_build).graphs
+    )
 
 
 # ---------------------------------------------------------------- the order readers see
@@ -120,11 +134,11 @@ class RecordingGSP(http.server.BaseHTTPRequestHandler):
     log: list[str] = []
     authorizations: set[str | None] = set()
 
-    def do_PUT(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_PUT(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self._record(201)
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._record(204)
 
     def _record(self, status: int) -> None:
@@ -148,12 +162,19 @@ def recording() -> Iterator[str]:
     server.shutdown()
 
 
-def test_graphs_are_replaced_before_stale_ones_are_deleted(project: Settings, store_url: str, recording: str) -> None:
+def test_graphs_are_replaced_before_stale_ones_are_deleted(
+    project: Settings, store_url: str, recording: str
+) -> None:
     put(store_url, STALE, "<http://a> <http://b> <http://c> .")
     query = RemoteStore(project.with_(store_url=store_url + "query"))  # lists the stale graph
     publish_to(project, GraphStore(recording), query)
     articles = [f"PUT {NS}graph/article/first-news", f"PUT {NS}graph/article/second-news"]
-    assert RecordingGSP.log == [f"PUT {ONTOLOGY_IRI}", f"PUT {NS}graph/entities/orgs", *articles, f"DELETE {STALE}"]
+    assert RecordingGSP.log == [
+        f"PUT {ONTOLOGY_IRI}",
+        f"PUT {NS}graph/entities/orgs",
+        *articles,
+        f"DELETE {STALE}",
+    ]
 
 
 def test_credentials_travel_as_basic_auth_never_in_messages(recording: str) -> None:
@@ -163,13 +184,16 @@ def test_credentials_travel_as_basic_auth_never_in_messages(recording: str) -> N
     assert "secret" not in store.public_url
 
 
-def test_virtuoso_takes_the_build_by_digest_auth_and_a_second_publish_skips_it(built_settings: Settings,
-                                                                               virtuoso: Virtuoso) -> None:
+def test_virtuoso_takes_the_build_by_digest_auth_and_a_second_publish_skips_it(
+    built_settings: Settings, virtuoso: Virtuoso
+) -> None:
     """The session's Virtuoso was loaded by ``kgpub publish`` (Basic refused, Digest answered); publishing
     the same build again finds every graph there, counted right, and sends nothing."""
     remote = RemoteStore(built_settings.with_(store_url=virtuoso.sparql))
     manifest = Manifest.read(built_settings.current_build)
-    assert {g: n for g, n in graph_sizes(virtuoso.sparql, built_settings).items() if g in manifest.graphs} == manifest.graphs
+    assert {
+        g: n for g, n in graph_sizes(virtuoso.sparql, built_settings).items() if g in manifest.graphs
+    } == manifest.graphs
     done = publish_to(built_settings, GraphStore(virtuoso.gsp()), remote)
     assert (done.put, done.delete, len(done.unchanged)) == ((), (), len(manifest.graphs))
 
@@ -194,8 +218,11 @@ def test_digest_auth_holds_across_puts_and_deletes(virtuoso: Virtuoso, built_set
 
 
 def test_publish_without_a_build_is_exit_4(tmp_path: Path) -> None:
-    command = publish_command(Settings(project_dir=tmp_path, build_dir=tmp_path / "none"),
-                              "http://127.0.0.1:9/store", "http://127.0.0.1:9/query")
+    command = publish_command(
+        Settings(project_dir=tmp_path, build_dir=tmp_path / "none"),
+        "http://127.0.0.1:9/store",
+        "http://127.0.0.1:9/query",
+    )
     assert subprocess.run(command, capture_output=True).returncode == 4
 
 

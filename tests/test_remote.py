@@ -9,8 +9,8 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -35,12 +35,25 @@ REMOTE_BACKENDS = tuple(ENDPOINTS)
 RDF_SYNTAXES = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt"}
 PERSON = "/doc/id/person/hu-qinghua-tianjin-university"
 EVERY_SURFACE = [  # (path, Accept): one request per view function of the web layer
-    ("/", "text/html"), ("/search?q=Huawei", "text/html"), ("/class/", "text/html"),
-    (PERSON + ".html", "text/html"), (PERSON + ".ttl", "text/turtle"), (PERSON + ".jsonld", "application/ld+json"),
-    ("/id/person/hu-qinghua-tianjin-university", "text/turtle"), ("/doc/id/person/nobody.html", "text/html"),
-    ("/sparql", "text/html"), ("/sparql", "text/turtle"), ("/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", JSON),
-    ("/.well-known/void", "text/turtle"), ("/void?format=nt", "*/*"), ("/sitemap.xml", "*/*"), ("/robots.txt", "*/*"),
-    ("/dumps/", "text/html"), ("/dumps/kgpub.ttl", "*/*"), ("/ontology", "text/html"), ("/ontology.ttl", "*/*"),
+    ("/", "text/html"),
+    ("/search?q=Huawei", "text/html"),
+    ("/class/", "text/html"),
+    (PERSON + ".html", "text/html"),
+    (PERSON + ".ttl", "text/turtle"),
+    (PERSON + ".jsonld", "application/ld+json"),
+    ("/id/person/hu-qinghua-tianjin-university", "text/turtle"),
+    ("/doc/id/person/nobody.html", "text/html"),
+    ("/sparql", "text/html"),
+    ("/sparql", "text/turtle"),
+    ("/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", JSON),
+    ("/.well-known/void", "text/turtle"),
+    ("/void?format=nt", "*/*"),
+    ("/sitemap.xml", "*/*"),
+    ("/robots.txt", "*/*"),
+    ("/dumps/", "text/html"),
+    ("/dumps/kgpub.ttl", "*/*"),
+    ("/ontology", "text/html"),
+    ("/ontology.ttl", "*/*"),
     ("/shapes", "text/turtle"),
 ]
 
@@ -58,12 +71,19 @@ def bare_app(oxigraph_endpoint: str, tmp_path_factory: pytest.TempPathFactory, p
 
 
 @pytest.mark.parametrize("path,accept", EVERY_SURFACE)
-def test_every_surface_is_the_same_over_the_remote_store(client: FlaskClient, remote_app: Flask, path: str,
-                                                         accept: str, request: pytest.FixtureRequest) -> None:
+def test_every_surface_is_the_same_over_the_remote_store(
+    client: FlaskClient, remote_app: Flask, path: str, accept: str, request: pytest.FixtureRequest
+) -> None:
     if path.startswith("/search") and request.node.callspec.params["remote_app"] == "virtuoso":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "search hits come in the store's own index order (search.rq has no ORDER BY, by design): "
-            "Virtuoso lists the same hits in another order than Oxigraph's")))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "search hits come in the store's own index order (search.rq has no ORDER BY, by design): "
+                    "Virtuoso lists the same hits in another order than Oxigraph's"
+                ),
+            )
+        )
     embedded = client.get(path, headers={"Accept": accept})
     remote = remote_app.test_client().get(path, headers={"Accept": accept})
     assert (remote.status_code, remote.content_type) == (embedded.status_code, embedded.content_type)
@@ -93,7 +113,11 @@ def test_without_a_local_build_void_has_counts_but_no_dumps(bare_app: Flask, app
     assert response.status_code == 200
     void = Graph().parse(data=response.get_data(as_text=True), format="turtle")
     dataset = URIRef("http://localhost/.well-known/void#dataset")
-    assert (dataset, VOID.triples, Literal(app.extensions["kgpub"].manifest.triples, datatype=XSD.integer)) in void
+    assert (
+        dataset,
+        VOID.triples,
+        Literal(app.extensions["kgpub"].manifest.triples, datatype=XSD.integer),
+    ) in void
     assert not list(void.objects(dataset, VOID.dataDump))
     assert client.get("/dumps/kgpub.ttl").status_code == 404
     assert client.get("/ontology").status_code == client.get("/shapes").status_code == 404
@@ -108,7 +132,9 @@ def test_without_a_local_build_pages_work_and_caching_claims_nothing(bare_app: F
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 200
 
 
-def test_fixed_queries_are_capped_like_the_embedded_store(built_settings: Settings, oxigraph_endpoint: str) -> None:
+def test_fixed_queries_are_capped_like_the_embedded_store(
+    built_settings: Settings, oxigraph_endpoint: str
+) -> None:
     remote = RemoteStore(built_settings.with_(store_url=oxigraph_endpoint, max_result_rows=4))
     answer = remote.select("SELECT * WHERE { ?s ?p ?o }")
     assert len(answer.rows) == 4 and answer.truncated
@@ -119,15 +145,23 @@ def test_the_live_server_really_uses_its_backend(live_server: LiveServer) -> Non
     unknown FROM graph tells the two apart (and proves ``kgpub serve --store`` reached the remote store).
     Virtuoso honours FROM too, but its compiler's error codes (``SP030``) come through in a syntax error's
     message. Its built-in functions (``bif:``) are refused by kgpub's policy on every backend."""
+
     def answer(query: str) -> requests.Response:
-        return requests.get(live_server.url + "sparql", params={"query": query}, headers={"Accept": JSON}, timeout=30)
+        return requests.get(
+            live_server.url + "sparql", params={"query": query}, headers={"Accept": JSON}, timeout=30
+        )
 
     rows = answer("SELECT * FROM <http://nowhere.example/graph> WHERE { ?s ?p ?o } LIMIT 1").json()
     assert len(rows["results"]["bindings"]) == (1 if live_server.backend == "oxigraph" else 0)
     broken = answer("SELECT * WHERE { ?s ?p ?o")
-    assert broken.status_code == 400 and ("(Virtuoso SP0" in broken.text) == (live_server.backend == "virtuoso")
-    for builtin in ('SELECT (bif:concat("kg", "pub") AS ?x) WHERE {}', "SELECT (<bif:http_get>(\"http://127.0.0.1:9/\") AS ?x) {}",
-                    'SELECT (sql:anything(1) AS ?x) {}'):
+    assert broken.status_code == 400 and ("(Virtuoso SP0" in broken.text) == (
+        live_server.backend == "virtuoso"
+    )
+    for builtin in (
+        'SELECT (bif:concat("kg", "pub") AS ?x) WHERE {}',
+        'SELECT (<bif:http_get>("http://127.0.0.1:9/") AS ?x) {}',
+        "SELECT (sql:anything(1) AS ?x) {}",
+    ):
         refused = answer(builtin)
         assert refused.status_code == 403 and "functions are not allowed" in refused.text, builtin
 
@@ -146,11 +180,15 @@ def test_rows_are_capped_and_flagged(built_settings: Settings, oxigraph_endpoint
 
 def test_the_web_layer_reports_truncation(built_settings: Settings, oxigraph_endpoint: str) -> None:
     client = create_app(built_settings.with_(store_url=oxigraph_endpoint, max_result_rows=2)).test_client()
-    response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": JSON})
+    response = client.get(
+        "/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": JSON}
+    )
     assert response.status_code == 200 and response.headers.get("X-Kgpub-Truncated")
 
 
-def test_an_unfit_format_is_406_as_on_the_embedded_store(built_settings: Settings, oxigraph_endpoint: str) -> None:
+def test_an_unfit_format_is_406_as_on_the_embedded_store(
+    built_settings: Settings, oxigraph_endpoint: str
+) -> None:
     store = RemoteStore(built_settings.with_(store_url=oxigraph_endpoint))
     with pytest.raises(UnacceptableFormat):
         store.run_user_query(UserQuery("SELECT * WHERE { ?s ?p ?o }", "text/turtle"))
@@ -160,16 +198,20 @@ class Scripted(http.server.BaseHTTPRequestHandler):
     """A fake SPARQL endpoint: records each request body, then runs ``Scripted.answer`` to respond."""
 
     bodies: list[dict[str, list[str]]] = []
-    answer: Callable[["Scripted"], None] = lambda handler: handler.send_json()
+    answer: Callable[[Scripted], None] = lambda handler: handler.send_json()
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         Scripted.bodies.append(urllib.parse.parse_qs(raw))
         type(self).answer(self)
 
     def send_json(self, rows: int = 1) -> None:
-        body = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [
-            {"n": {"type": "literal", "value": str(i)}} for i in range(rows)]}}).encode()
+        body = json.dumps(
+            {
+                "head": {"vars": ["n"]},
+                "results": {"bindings": [{"n": {"type": "literal", "value": str(i)}} for i in range(rows)]},
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", JSON)
         self.send_header("Content-Length", str(len(body)))
@@ -191,8 +233,14 @@ def fake(built_settings: Settings) -> Iterator[Settings]:
     server.shutdown()
 
 
-@pytest.mark.parametrize("text", ["SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-                                  "INSERT DATA { <http://a> <http://b> <http://c> }", "DROP ALL"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "INSERT DATA { <http://a> <http://b> <http://c> }",
+        "DROP ALL",
+    ],
+)
 def test_refused_queries_never_reach_the_store(fake: Settings, text: str) -> None:
     with pytest.raises(QueryRefused):
         RemoteStore(fake).run_user_query(UserQuery(text, JSON))
@@ -237,6 +285,7 @@ def test_an_answer_that_trickles_in_is_stopped_at_the_deadline(fake: Settings) -
 
 def test_an_answer_cut_at_the_stores_time_limit_is_503_not_a_short_answer(fake: Settings) -> None:
     """Virtuoso's "anytime" answer: 200, well-formed, incomplete, flagged only by a header."""
+
     def anytime(handler: Scripted) -> None:
         body = b'{"head":{"vars":["n"]},"results":{"bindings":[]}}'
         handler.send_response(200)
@@ -251,8 +300,9 @@ def test_an_answer_cut_at_the_stores_time_limit_is_503_not_a_short_answer(fake: 
         RemoteStore(fake).run_user_query(UserQuery("SELECT (COUNT(*) AS ?n) {}", JSON))
 
 
-def test_virtuoso_refusing_a_query_by_its_cost_estimate_is_503(built_settings: Settings,
-                                                               virtuoso_endpoint: str) -> None:
+def test_virtuoso_refusing_a_query_by_its_cost_estimate_is_503(
+    built_settings: Settings, virtuoso_endpoint: str
+) -> None:
     store = RemoteStore(built_settings.with_(store_url=virtuoso_endpoint, query_timeout_s=5.0))
     cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with pytest.raises(QueryTimeout, match="estimated execution time") as raised:
@@ -260,16 +310,21 @@ def test_virtuoso_refusing_a_query_by_its_cost_estimate_is_503(built_settings: S
     assert "SPARQL query:" not in str(raised.value)  # Virtuoso's copy of the query is dropped
 
 
-@pytest.mark.parametrize("form", ["CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <id/person/hu-qinghua-tianjin-university>"])
-def test_graphs_from_virtuoso_are_graphs_in_every_syntax(built_settings: Settings, virtuoso_endpoint: str,
-                                                        form: str) -> None:
+@pytest.mark.parametrize(
+    "form", ["CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <id/person/hu-qinghua-tianjin-university>"]
+)
+def test_graphs_from_virtuoso_are_graphs_in_every_syntax(
+    built_settings: Settings, virtuoso_endpoint: str, form: str
+) -> None:
     """Virtuoso answers a CONSTRUCT in SPARQL JSON if JSON is acceptable at all: only N-Triples is asked for."""
     store = RemoteStore(built_settings.with_(store_url=virtuoso_endpoint))
     answer = store.run_user_query(UserQuery(form, "text/turtle"))
     assert answer.media_type == "text/turtle" and len(parsed(answer.body, "turtle")) > 0
 
 
-def test_a_syntax_error_from_virtuoso_names_its_line(built_settings: Settings, virtuoso_endpoint: str) -> None:
+def test_a_syntax_error_from_virtuoso_names_its_line(
+    built_settings: Settings, virtuoso_endpoint: str
+) -> None:
     store = RemoteStore(built_settings.with_(store_url=virtuoso_endpoint))
     with pytest.raises(QuerySyntaxError, match=r"^line 2: syntax error") as raised:
         store.run_user_query(UserQuery("SELECT *\nWHERE { ?s ?p }", JSON))

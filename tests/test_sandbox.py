@@ -12,18 +12,19 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from publisher.build.publish import build
 from publisher.errors import QueryRefused, QueryTimeout
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
+from publisher.sparql_text import has_dataset_clause, query_form
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
-from publisher.store.policy import check_user_query, has_dataset_clause, query_form
+from publisher.store.policy import check_user_query
 from tests.test_store import ACCEPTED, REFUSED
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -129,7 +130,9 @@ def test_the_pool_never_exceeds_its_size(pooled: EmbeddedStore) -> None:
         done.set()
         watcher.join()
     assert outcomes == [503] * 4
-    assert elapsed < 2 * 3.0 - 0.5, elapsed  # the waiting two timed out on their own deadline, not a round later
+    assert elapsed < 2 * 3.0 - 0.5, (
+        elapsed
+    )  # the waiting two timed out on their own deadline, not a round later
     assert (most, len(seen) >= 2) == (2, True), (most, seen)
     assert count(pooled) == pooled.manifest.triples  # and the pool serves again
 
@@ -180,8 +183,17 @@ def test_refused_queries_never_reach_a_child(pooled: EmbeddedStore, text: str) -
 
 # --- the row cap, counted on pyoxigraph's own TSV stream -------------------------------------------------
 
-MANY = "SELECT ?i ?label WHERE { VALUES ?i { " + " ".join(str(i) for i in range(3000)) + ' } BIND(CONCAT("row\\n", STR(?i)) AS ?label) }'
-FORMATS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"]
+MANY = (
+    "SELECT ?i ?label WHERE { VALUES ?i { "
+    + " ".join(str(i) for i in range(3000))
+    + ' } BIND(CONCAT("row\\n", STR(?i)) AS ?label) }'
+)
+FORMATS = [
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+]
 
 
 def rows_of(body: bytes, media_type: str) -> list[tuple[str, ...]]:
@@ -195,7 +207,10 @@ def rows_of(body: bytes, media_type: str) -> list[tuple[str, ...]]:
 
 
 @pytest.mark.parametrize("media_type", FORMATS)
-@pytest.mark.parametrize("cap,expected,truncated", [(2500, 2500, True), (2999, 2999, True), (3000, 3000, False), (5000, 3000, False)])
+@pytest.mark.parametrize(
+    "cap,expected,truncated",
+    [(2500, 2500, True), (2999, 2999, True), (3000, 3000, False), (5000, 3000, False)],
+)
 def test_the_cap_is_exact_across_the_serializers_chunks(
     settings: Settings, media_type: str, cap: int, expected: int, truncated: bool
 ) -> None:
@@ -261,8 +276,11 @@ def test_a_child_holds_no_socket_of_its_worker_but_its_pipe(settings: Settings) 
     try:
         count(store)  # forks the child while the three sockets above are open
         (child,) = store._sandbox._children
-        sockets = [fd for fd in Path(f"/proc/{child.process.pid}/fd").iterdir()
-                   if os.readlink(fd).startswith("socket:")]
+        sockets = [
+            fd
+            for fd in Path(f"/proc/{child.process.pid}/fd").iterdir()
+            if os.readlink(fd).startswith("socket:")
+        ]
         assert len(sockets) == 1, [os.readlink(fd) for fd in sockets]  # its end of the pipe, nothing else
         accepted.close()  # the worker closes the connection: the client sees the close at once
         client.settimeout(5)

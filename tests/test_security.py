@@ -18,8 +18,13 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 
 def sparql(server: LiveServer, query: str, **kwargs: object) -> requests.Response:
-    return requests.post(server.url + "sparql", data={"query": query},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=60, **kwargs)
+    return requests.post(
+        server.url + "sparql",
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+        **kwargs,
+    )
 
 
 def count_people(server: LiveServer) -> int:
@@ -28,19 +33,26 @@ def count_people(server: LiveServer) -> int:
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
 
-@pytest.mark.parametrize("update", [
-    "INSERT DATA { <http://x> <http://y> <http://z> }",
-    "DELETE WHERE { ?s ?p ?o }",
-    "CLEAR ALL",
-    "DROP DEFAULT",
-    "PREFIX s: <http://schema.org/> DELETE { ?p s:name ?n } WHERE { ?p s:name ?n }",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <http://x> <http://y> <http://z> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "CLEAR ALL",
+        "DROP DEFAULT",
+        "PREFIX s: <http://schema.org/> DELETE { ?p s:name ?n } WHERE { ?p s:name ?n }",
+    ],
+)
 def test_updates_are_refused_in_every_form_and_change_nothing(live_server: LiveServer, update: str) -> None:
     before = count_people(live_server)
     as_query = sparql(live_server, update)
     as_update = requests.post(live_server.url + "sparql", data={"update": update}, timeout=30)
-    direct = requests.post(live_server.url + "sparql", data=update.encode(),
-                           headers={"Content-Type": "application/sparql-update"}, timeout=30)
+    direct = requests.post(
+        live_server.url + "sparql",
+        data=update.encode(),
+        headers={"Content-Type": "application/sparql-update"},
+        timeout=30,
+    )
     assert {as_query.status_code, as_update.status_code, direct.status_code} <= {400, 403, 415}
     assert count_people(live_server) == before == 24
 
@@ -82,8 +94,12 @@ def test_a_runaway_query_is_stopped_while_others_are_answered(live_server: LiveS
 
 
 def test_oversized_requests_get_a_clear_4xx(live_server: LiveServer) -> None:
-    body = requests.post(live_server.url + "sparql", data=b"#" * 2_000_000,
-                         headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    body = requests.post(
+        live_server.url + "sparql",
+        data=b"#" * 2_000_000,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
     assert body.status_code == 413
     long_query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 200_000
     assert sparql(live_server, long_query).status_code == 413
@@ -91,25 +107,43 @@ def test_oversized_requests_get_a_clear_4xx(live_server: LiveServer) -> None:
     assert 400 <= url.status_code < 500
 
 
-@pytest.mark.parametrize("path", [
-    "dumps/../manifest.json", "dumps/%2e%2e/manifest.json", "dumps/..%2fmanifest.json",
-    "doc/..%2f..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/%2e%2e/etc/passwd", "static/../../settings.py",
-    "static/..%2f..%2fsettings.py", "id/%00", "id/%ff%fe", "doc/id/person/hu-qinghua-tianjin-university.ttl%00.html",
-    "dumps/kgpub.ttl%00", "id/" + "a" * 5000,
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "dumps/../manifest.json",
+        "dumps/%2e%2e/manifest.json",
+        "dumps/..%2fmanifest.json",
+        "doc/..%2f..%2f..%2fetc%2fpasswd",
+        "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "static/../../settings.py",
+        "static/..%2f..%2fsettings.py",
+        "id/%00",
+        "id/%ff%fe",
+        "doc/id/person/hu-qinghua-tianjin-university.ttl%00.html",
+        "dumps/kgpub.ttl%00",
+        "id/" + "a" * 5000,
+    ],
+)
 def test_no_path_reaches_a_file_outside_what_is_published(live_server: LiveServer, path: str) -> None:
     response = requests.get(live_server.url + path, timeout=30)
     assert 400 <= response.status_code < 500, (path, response.status_code)
-    assert "root:" not in response.text and "class Settings" not in response.text and "build_id" not in response.text
+    assert (
+        "root:" not in response.text
+        and "class Settings" not in response.text
+        and "build_id" not in response.text
+    )
 
 
 def test_everything_rendered_is_escaped(live_server: LiveServer) -> None:
     attack = '<script>alert("x")</script>'
     search = requests.get(live_server.url + "search", params={"q": attack}, timeout=30)
     assert search.status_code == 200 and attack not in search.text
-    bad_query = requests.get(live_server.url + "sparql", params={"query": f"SELECT {attack}"},
-                             headers={"Accept": "text/html"}, timeout=30)
+    bad_query = requests.get(
+        live_server.url + "sparql",
+        params={"query": f"SELECT {attack}"},
+        headers={"Accept": "text/html"},
+        timeout=30,
+    )
     assert bad_query.status_code == 400 and attack not in bad_query.text
     unknown = requests.get(live_server.url + "id/" + requests.utils.quote(attack), timeout=30)
     assert unknown.status_code in (400, 404) and attack not in unknown.text
-

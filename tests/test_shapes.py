@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from publisher.build.load import load
-from publisher.build.validate import ValidationReport, validate
+from publisher.pipeline.load import load
+from publisher.pipeline.validate import ValidationReport, validate
 from publisher.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +62,9 @@ def test_invalid_fixture_fails_with_expected_message(fixture: Path, tmp_path: Pa
     """The fixture's one mistake is reported, and nothing else: no cascade of follow-on results."""
     shape, message = expectation(fixture)
     report = validate_with(fixture, tmp_path)
-    matching = [r for r in report.results if shape in owners(r.source_shape, report.shapes) and message in r.message]
+    matching = [
+        r for r in report.results if shape in owners(r.source_shape, report.shapes) and message in r.message
+    ]
     assert matching, f"expected {shape} with {message!r}; got:\n{report.text()}"
     assert len(matching) == len(report.results), f"more than the one mistake was reported:\n{report.text()}"
     warning_only = (URIRef(shape), SH.severity, SH.Warning) in report.shapes
@@ -85,12 +87,15 @@ def test_valid_fixture_conforms_with_no_result(fixture: Path, tmp_path: Path) ->
     assert report.results == (), report.text()
 
 
-
 def test_the_editors_guide_explains_every_shape_and_shows_every_valid_pattern() -> None:
     """docs/editing.md says what each validation message means and how to fix it, and points at the valid
     fixture of each pattern: a shape or pattern added without its explanation fails here."""
     guide = (ROOT / "docs/editing.md").read_text(encoding="utf-8")
     shapes = shapes_graph()
-    node_shapes = {str(s).removeprefix(KS) for s in shapes.subjects(RDF.type, SH.NodeShape) if str(s).startswith(KS)}
+    node_shapes = {
+        str(s).removeprefix(KS) for s in shapes.subjects(RDF.type, SH.NodeShape) if str(s).startswith(KS)
+    }
     assert {name for name in node_shapes if f"`{name}`" not in guide} == set()
-    assert {f.name for f in VALID if f"tests/fixtures/valid/{f.name}" not in guide and f"`{f.name}`" not in guide} == set()
+    assert {
+        f.name for f in VALID if f"tests/fixtures/valid/{f.name}" not in guide and f"`{f.name}`" not in guide
+    } == set()

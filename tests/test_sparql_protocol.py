@@ -24,14 +24,17 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from publisher import create_app
+from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Format
 from publisher.settings import Settings
-from publisher.web.negotiation import RDF_FORMATS, RESULT_FORMATS, Format
-from publisher.web.query_page import competency_queries, find_editor
-from publisher.web.service_description import SD
+from publisher.web.site.assets import FOLDERS_KEY
+from publisher.web.sparql.query_page import competency_queries, find_editor
+from publisher.web.sparql.service_description import SD
 
 SELECT_NAMES = "SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name } ORDER BY ?s ?name LIMIT 5"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-CONSTRUCT_NAMES = "CONSTRUCT { ?s <http://schema.org/name> ?name } WHERE { ?s <http://schema.org/name> ?name }"
+CONSTRUCT_NAMES = (
+    "CONSTRUCT { ?s <http://schema.org/name> ?name } WHERE { ?s <http://schema.org/name> ?name }"
+)
 ASK_ANY = "ASK { ?s ?p ?o }"
 FORM = "application/x-www-form-urlencoded"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -97,8 +100,15 @@ def test_the_three_ways_agree(client: FlaskClient) -> None:
     ("request_kwargs", "message"),
     [
         ({"method": "POST", "query_string": {"query": ASK_ANY}, "data": {"query": ASK_ANY}}, "both"),
-        ({"method": "POST", "query_string": {"query": ASK_ANY}, "data": ASK_ANY,
-          "content_type": "application/sparql-query"}, "both"),
+        (
+            {
+                "method": "POST",
+                "query_string": {"query": ASK_ANY},
+                "data": ASK_ANY,
+                "content_type": "application/sparql-query",
+            },
+            "both",
+        ),
         ({"method": "POST", "data": {"format": "json"}}, "Missing"),
         ({"method": "POST", "data": ""}, "Missing"),
         ({"method": "GET", "query_string": [("query", ASK_ANY), ("query", ASK_ANY)]}, "Exactly one"),
@@ -114,7 +124,8 @@ def test_malformed_requests_are_400(client: FlaskClient, request_kwargs: dict, m
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/json", "multipart/form-data; boundary=x", "application/sparql-results+json"]
+    "content_type",
+    ["text/plain", "application/json", "multipart/form-data; boundary=x", "application/sparql-results+json"],
 )
 def test_other_bodies_are_415(client: FlaskClient, content_type: str) -> None:
     response = client.post("/sparql", data=ASK_ANY, content_type=content_type)
@@ -158,14 +169,25 @@ DELETE_ALL = "DELETE WHERE { ?s ?p ?o }"
         {"method": "POST", "data": {"update": INSERT}},
         {"method": "POST", "data": INSERT, "content_type": "application/sparql-update"},
         {"method": "GET", "query_string": {"update": INSERT}},
-        {"method": "POST", "query_string": {"update": DELETE_ALL}, "data": DELETE_ALL,
-         "content_type": "application/sparql-update"},
+        {
+            "method": "POST",
+            "query_string": {"update": DELETE_ALL},
+            "data": DELETE_ALL,
+            "content_type": "application/sparql-update",
+        },
         {"method": "POST", "data": {"query": INSERT}},  # smuggled as a query: the store's policy refuses it
         {"method": "GET", "query_string": {"query": DELETE_ALL}},
         {"method": "POST", "data": "CLEAR ALL", "content_type": "application/sparql-query"},
     ],
-    ids=["update-form", "update-direct", "update-get", "delete-direct", "insert-as-query", "delete-as-query",
-         "clear-as-query"],
+    ids=[
+        "update-form",
+        "update-direct",
+        "update-get",
+        "delete-direct",
+        "insert-as-query",
+        "delete-as-query",
+        "clear-as-query",
+    ],
 )
 def test_updates_are_403_and_change_nothing(client: FlaskClient, request_kwargs: dict) -> None:  # type: ignore[type-arg]
     before = count(client)
@@ -212,8 +234,12 @@ def test_dataset_parameters_in_a_form_post(client: FlaskClient, manifest) -> Non
 
 def test_dataset_parameters_with_a_direct_post(client: FlaskClient, manifest) -> None:  # type: ignore[no-untyped-def]
     graph, triples = sorted(manifest.graphs.items())[0]
-    response = client.post("/sparql", query_string={"default-graph-uri": graph}, data=COUNT,
-                           content_type="application/sparql-query")
+    response = client.post(
+        "/sparql",
+        query_string={"default-graph-uri": graph},
+        data=COUNT,
+        content_type="application/sparql-query",
+    )
     assert int(rows(response)[0]["n"]) == triples
 
 
@@ -272,8 +298,11 @@ def test_describe_is_a_graph(client: FlaskClient, manifest) -> None:  # type: ig
         (CONSTRUCT_NAMES, None, "text/turtle"),
         (CONSTRUCT_NAMES, "*/*", "text/turtle"),
         (CONSTRUCT_NAMES, "application/rdf+xml;q=0.5, application/n-triples", "application/n-triples"),
-        ("PREFIX s: <http://schema.org/> # comment\nBASE <http://example.org/>\nCONSTRUCT WHERE { ?x s:name ?n }",
-         "application/ld+json, application/sparql-results+json", "application/ld+json"),
+        (
+            "PREFIX s: <http://schema.org/> # comment\nBASE <http://example.org/>\nCONSTRUCT WHERE { ?x s:name ?n }",
+            "application/ld+json, application/sparql-results+json",
+            "application/ld+json",
+        ),
         (ASK_ANY, "text/csv", "text/csv"),
     ],
 )
@@ -285,7 +314,11 @@ def test_q_value_negotiation(client: FlaskClient, query: str, accept: str | None
 
 @pytest.mark.parametrize(
     ("query", "accept"),
-    [(SELECT_NAMES, "text/turtle"), (SELECT_NAMES, "image/png"), (CONSTRUCT_NAMES, "application/sparql-results+json")],
+    [
+        (SELECT_NAMES, "text/turtle"),
+        (SELECT_NAMES, "image/png"),
+        (CONSTRUCT_NAMES, "application/sparql-results+json"),
+    ],
 )
 def test_406_lists_what_is_acceptable(client: FlaskClient, query: str, accept: str) -> None:
     response = get(client, query, accept)
@@ -306,8 +339,9 @@ BROKEN_SELECT = "SELECT ?x WHERE { ?x ?y }"
         ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "text/turtle", {}, 403),
     ],
 )
-def test_query_errors_outrank_406(client: FlaskClient, query: str, accept: str | None, params: dict[str, str],
-                                  status: int) -> None:
+def test_query_errors_outrank_406(
+    client: FlaskClient, query: str, accept: str | None, params: dict[str, str], status: int
+) -> None:
     """The request's real problem is reported, not that its (unrunnable) answer had no acceptable format."""
     assert get(client, query, accept, **params).status_code == status
 
@@ -332,7 +366,9 @@ def test_format_parameter_in_a_form_post(client: FlaskClient) -> None:
     assert response.mimetype == "text/csv" and len(rows(response, "csv")) == 5
 
 
-@pytest.mark.parametrize(("query", "token"), [(SELECT_NAMES, "ttl"), (CONSTRUCT_NAMES, "csv"), (ASK_ANY, "pdf")])
+@pytest.mark.parametrize(
+    ("query", "token"), [(SELECT_NAMES, "ttl"), (CONSTRUCT_NAMES, "csv"), (ASK_ANY, "pdf")]
+)
 def test_format_parameter_unfit_for_the_query_is_406(client: FlaskClient, query: str, token: str) -> None:
     assert get(client, query, format=token).status_code == 406
 
@@ -397,15 +433,21 @@ def test_sparqlwrapper_sees_the_error_text(live_server) -> None:  # type: ignore
 
 def test_relative_iris_resolve_against_the_namespace_on_every_store(live_server) -> None:  # type: ignore[no-untyped-def]
     client = SPARQLWrapper(live_server.url + "sparql")
-    client.setQuery("SELECT ?name WHERE { <id/person/hu-qinghua-tianjin-university> <http://schema.org/name> ?name }")
+    client.setQuery(
+        "SELECT ?name WHERE { <id/person/hu-qinghua-tianjin-university> <http://schema.org/name> ?name }"
+    )
     client.setReturnFormat(JSON)
     rows = client.query().convert()["results"]["bindings"]
     assert [row["name"]["value"] for row in rows] == ["Hu Qinghua"]
 
 
-@pytest.mark.parametrize(("accept", "media_type"), [(None, "text/plain"), ("application/json", "application/json"),
-                                                    (BROWSER_ACCEPT, "text/html")])
-def test_a_bug_is_a_plain_500_without_internals(built_settings: Settings, accept: str | None, media_type: str) -> None:
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [(None, "text/plain"), ("application/json", "application/json"), (BROWSER_ACCEPT, "text/html")],
+)
+def test_a_bug_is_a_plain_500_without_internals(
+    built_settings: Settings, accept: str | None, media_type: str
+) -> None:
     app = create_app(built_settings)
 
     def broken_view() -> str:
@@ -432,11 +474,14 @@ def test_cors_on_answers_and_errors(client: FlaskClient) -> None:
 
 
 def test_cors_preflight_for_a_direct_post(client: FlaskClient) -> None:
-    response = client.options("/sparql", headers={
-        "Origin": "https://elsewhere.example",
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    })
+    response = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://elsewhere.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
@@ -458,8 +503,13 @@ def test_cors_preflight_for_a_direct_post(client: FlaskClient) -> None:
         ("application/rdf+xml", "application/rdf+xml", "xml"),
     ],
 )
-def test_service_description(client: FlaskClient, manifest, accept: str | None, media_type: str,  # type: ignore[no-untyped-def]
-                             parser: str) -> None:
+def test_service_description(
+    client: FlaskClient,
+    manifest,
+    accept: str | None,
+    media_type: str,  # type: ignore[no-untyped-def]
+    parser: str,
+) -> None:
     response = client.get("/sparql", headers={"Accept": accept} if accept else {})
     assert response.status_code == 200 and response.mimetype == media_type
     assert "Accept" in response.vary
@@ -472,8 +522,10 @@ def test_service_description(client: FlaskClient, manifest, accept: str | None, 
     formats = {str(o) for o in graph.objects(service, SD.resultFormat)}
     assert formats == {f.w3c for f in RESULT_FORMATS + RDF_FORMATS}
     dataset = graph.value(service, SD.defaultDataset)
-    named = {str(graph.value(n, SD.name)): graph.value(graph.value(n, SD.graph), VOID.triples)
-             for n in graph.objects(dataset, SD.namedGraph)}
+    named = {
+        str(graph.value(n, SD.name)): graph.value(graph.value(n, SD.graph), VOID.triples)
+        for n in graph.objects(dataset, SD.namedGraph)
+    }
     assert {name: int(n) for name, n in named.items()} == dict(manifest.graphs)
     default_triples = graph.value(graph.value(dataset, SD.defaultGraph), VOID.triples)
     assert int(default_triples) == count(client)
@@ -481,7 +533,11 @@ def test_service_description(client: FlaskClient, manifest, accept: str | None, 
 
 def test_service_description_advertises_its_alternates(client: FlaskClient) -> None:
     link = client.get("/sparql").headers["Link"]
-    for token, media_type in [("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("html", "text/html")]:
+    for token, media_type in [
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("html", "text/html"),
+    ]:
         assert f'</sparql?format={token}>; rel="alternate"; type="{media_type}"' in link
 
 
@@ -551,9 +607,11 @@ def test_page_has_a_working_plain_form(client: FlaskClient) -> None:
     assert "PREFIX schema: &lt;http://schema.org/&gt;" in html
     for fmt in RESULT_FORMATS + RDF_FORMATS:
         assert f'<option value="{fmt.extension}">' in html
-    initial = re.search(r'<textarea[^>]*>(.*?)</textarea>', html, re.S)
+    initial = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S)
     assert initial is not None
-    starter = initial.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"').replace("&amp;", "&")
+    starter = (
+        initial.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"').replace("&amp;", "&")
+    )
     assert rows(client.post("/sparql", data={"query": starter}))
 
 
@@ -568,7 +626,7 @@ def test_page_embeds_prefixes_and_endpoint_for_the_editor(client: FlaskClient) -
 
 def test_page_without_vendor_files_says_so(built_settings: Settings, tmp_path: Path) -> None:
     app = create_app(built_settings)
-    app.static_folder = str(tmp_path)  # an install where scripts/install-frontend.sh never ran
+    app.extensions[FOLDERS_KEY] = (tmp_path,)  # an install where scripts/install-frontend.sh never ran
     html = page(app.test_client())
     assert 'id="editor-missing"' in html and "scripts/install-frontend.sh" in html
     assert "yasgui.min.js" not in html
@@ -581,7 +639,7 @@ def test_page_with_vendor_files_loads_the_editor(built_settings: Settings, tmp_p
     for name, text in [("yasgui.min.js", "/* */"), ("yasgui.min.css", "/* */"), ("VERSION", "9.9.9\n")]:
         (vendor / name).write_text(text)
     app = create_app(built_settings)
-    app.static_folder = str(tmp_path)
+    app.extensions[FOLDERS_KEY] = (tmp_path,)
     html = page(app.test_client())
     assert '<script src="/static/vendor/yasgui/yasgui.min.js?v=9.9.9">' in html
     assert 'href="/static/vendor/yasgui/yasgui.min.css?v=9.9.9"' in html
@@ -589,11 +647,11 @@ def test_page_with_vendor_files_loads_the_editor(built_settings: Settings, tmp_p
 
 
 def test_find_editor_needs_both_files(tmp_path: Path) -> None:
-    assert find_editor(str(tmp_path)) is None
+    assert find_editor([tmp_path]) is None
     (tmp_path / "vendor" / "yasgui").mkdir(parents=True)
     (tmp_path / "vendor" / "yasgui" / "yasgui.min.js").write_text("")
-    assert find_editor(str(tmp_path)) is None
-    assert find_editor(None) is None
+    assert find_editor([tmp_path]) is None
+    assert find_editor([]) is None
 
 
 # --- real clients against the live server ---------------------------------------------------------------
@@ -637,7 +695,11 @@ def test_sparqlwrapper_ask(live_server) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("return_format", [TURTLE, JSONLD, RDFXML])
 def test_sparqlwrapper_construct(live_server, return_format: str) -> None:  # type: ignore[no-untyped-def]
     converted = wrapper(live_server, CONSTRUCT_NAMES, return_format).queryAndConvert()
-    graph = converted if isinstance(converted, rdflib.Graph) else rdflib.Graph().parse(data=converted, format="turtle")
+    graph = (
+        converted
+        if isinstance(converted, rdflib.Graph)
+        else rdflib.Graph().parse(data=converted, format="turtle")
+    )
     assert len(graph) > 0
     assert set(graph.predicates()) == {rdflib.URIRef("http://schema.org/name")}
 

@@ -6,26 +6,34 @@ not assumed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from publisher.build.publish import build
 from publisher.errors import (
-    BuildMissing, PublisherError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooExpensive, QueryTooLarge,
+    BuildMissing,
+    PublisherError,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooExpensive,
+    QueryTooLarge,
 )
+from publisher.pipeline.publish import build
 from publisher.settings import Settings
+from publisher.sparql_text import query_form
 from publisher.store import UserQuery
 from publisher.store.embedded import EmbeddedStore
-from publisher.store.policy import check_user_query, query_form
+from publisher.store.policy import check_user_query
 from publisher.store.remote import RemoteStore
 from publisher.store.sandbox import UnacceptableFormat
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
@@ -42,7 +50,9 @@ JSON = "application/sparql-results+json"
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("store")
     shutil.copytree(FIXTURES / "mini", root / "project")
-    built = Settings(project_dir=root / "project", build_dir=root / "build", query_timeout_s=2.0, max_result_rows=1000)
+    built = Settings(
+        project_dir=root / "project", build_dir=root / "build", query_timeout_s=2.0, max_result_rows=1000
+    )
     build(built)
     return built
 
@@ -60,8 +70,19 @@ def remote(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     binary = oxigraph_binary()
     port = free_port()
     store_dir = settings.current_build.resolve() / "store"
-    server = subprocess.Popen([binary, "serve-read-only", "--location", str(store_dir), "--bind", f"127.0.0.1:{port}",
-                               "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            binary,
+            "serve-read-only",
+            "--location",
+            str(store_dir),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/query"
     try:
         # fails here, saying why, if the server exits (its port taken) or is not up in time
@@ -81,9 +102,14 @@ def any_store(request: pytest.FixtureRequest) -> EmbeddedStore | RemoteStore:
 
 
 def test_select_binds_terms_and_returns_rdflib_terms(any_store: EmbeddedStore) -> None:
-    result = any_store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"s": URIRef(f"{NS}id/org/tju")})
+    result = any_store.select(
+        "SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"s": URIRef(f"{NS}id/org/tju")}
+    )
     assert result.variables == ("s", "name")
-    assert {row["name"] for row in result.rows} == {Literal("Tianjin University", lang="en"), Literal("天津大学", lang="zh-hans")}
+    assert {row["name"] for row in result.rows} == {
+        Literal("Tianjin University", lang="en"),
+        Literal("天津大学", lang="zh-hans"),
+    }
     assert all(isinstance(row["s"], URIRef) for row in result.rows)
 
 
@@ -92,7 +118,12 @@ def test_literal_with_quotes_is_a_value_not_query_text(any_store: EmbeddedStore)
     result = any_store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"name": quoted})
     assert [row["s"] for row in result.rows] == [URIRef(f"{NS}id/org/alpha")]
     injection = Literal('x"@en } UNION { ?s ?p ?name } #')
-    assert any_store.select("SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"name": injection}).rows == ()
+    assert (
+        any_store.select(
+            "SELECT ?s ?name WHERE { ?s <http://schema.org/name> ?name }", {"name": injection}
+        ).rows
+        == ()
+    )
 
 
 def test_iri_with_angle_bracket_cannot_change_the_query(any_store: EmbeddedStore) -> None:
@@ -120,7 +151,12 @@ def test_missing_build(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "term",
-    [URIRef("http://e/a"), Literal("x"), Literal("x", lang="en"), Literal("1", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))],
+    [
+        URIRef("http://e/a"),
+        Literal("x"),
+        Literal("x", lang="en"),
+        Literal("1", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")),
+    ],
 )
 def test_terms_round_trip(term: URIRef | Literal) -> None:
     assert to_rdflib(to_oxigraph(term)) == term
@@ -194,8 +230,13 @@ def test_policy_limits_query_size() -> None:
 
 @pytest.mark.parametrize(
     "text,form",
-    [("PREFIX s: <http://select/> ASK {}", "ASK"), ("SELECT * { { SELECT ?s {} } }", "SELECT"),
-     ("# SELECT\nCONSTRUCT WHERE {}", "CONSTRUCT"), ("BASE <http://x/> DESCRIBE <a>", "DESCRIBE"), ("nonsense", None)],
+    [
+        ("PREFIX s: <http://select/> ASK {}", "ASK"),
+        ("SELECT * { { SELECT ?s {} } }", "SELECT"),
+        ("# SELECT\nCONSTRUCT WHERE {}", "CONSTRUCT"),
+        ("BASE <http://x/> DESCRIBE <a>", "DESCRIBE"),
+        ("nonsense", None),
+    ],
 )
 def test_query_form(text: str, form: str | None) -> None:
     assert query_form(text) == form
@@ -203,12 +244,29 @@ def test_query_form(text: str, form: str | None) -> None:
 
 # Bodies in which Oxigraph's tokenizer and a naive one could disagree; <U> is the canary.
 ADVERSARIAL = [
-    "SERVICE <U> {}", "SERVICE<U>{}", "?s ?p true.SERVICE<U>{}", "?s ?p trueSERVICE<U>{}", "?s ?p 1e0SERVICE<U>{}",
-    "?s ?p 1.SERVICE<U>{}", "?s ?p 1SERVICE<U>{}", "?s ?p e:a.SERVICE<U>{}", "?s ?p e:a-SERVICE<U>{}",
-    "?s ?p 'x'SERVICE<U>{}", "?s ?p 'x'@en-SERVICE<U>{}", "?s ?p ?oSERVICE<U>{}", "?s ?p _:b.SERVICE<U>{}",
-    "?s ?p ?o # c\rSERVICE<U>{}", "?s ?p ?o FILTER(?o<2)SERVICE<U>{}", "?s ?p ?o FILTER(?o<?o)SERVICE<U>{}",
-    "?s ?p \"\"\"a\"\"\"SERVICE<U>{}", "?s ?p e:a;SERVICE<U>{}", "?s ?p e:a\\.SERVICE<U>{}", "?s ?p ?o.a:SERVICE<U>{}",
-    "{SELECT * {?s ?p ?o}}SERVICE<U>{}", "?s ?p ?o MINUS{?s ?p 1}SERVICE<U>{}", "?s ?p ?o.\tSeRvIcE\t<U>{}",
+    "SERVICE <U> {}",
+    "SERVICE<U>{}",
+    "?s ?p true.SERVICE<U>{}",
+    "?s ?p trueSERVICE<U>{}",
+    "?s ?p 1e0SERVICE<U>{}",
+    "?s ?p 1.SERVICE<U>{}",
+    "?s ?p 1SERVICE<U>{}",
+    "?s ?p e:a.SERVICE<U>{}",
+    "?s ?p e:a-SERVICE<U>{}",
+    "?s ?p 'x'SERVICE<U>{}",
+    "?s ?p 'x'@en-SERVICE<U>{}",
+    "?s ?p ?oSERVICE<U>{}",
+    "?s ?p _:b.SERVICE<U>{}",
+    "?s ?p ?o # c\rSERVICE<U>{}",
+    "?s ?p ?o FILTER(?o<2)SERVICE<U>{}",
+    "?s ?p ?o FILTER(?o<?o)SERVICE<U>{}",
+    '?s ?p """a"""SERVICE<U>{}',
+    "?s ?p e:a;SERVICE<U>{}",
+    "?s ?p e:a\\.SERVICE<U>{}",
+    "?s ?p ?o.a:SERVICE<U>{}",
+    "{SELECT * {?s ?p ?o}}SERVICE<U>{}",
+    "?s ?p ?o MINUS{?s ?p 1}SERVICE<U>{}",
+    "?s ?p ?o.\tSeRvIcE\t<U>{}",
 ]
 
 
@@ -217,17 +275,21 @@ def test_policy_has_no_false_negative_against_the_real_engine(body: str, canary:
     """Run each query on Oxigraph itself: whenever it contacts the canary, the policy must refuse it."""
     engine = ox.Store()
     e = ox.NamedNode("http://e/s")
-    for value in (ox.Literal("x"), ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))):
+    for value in (
+        ox.Literal("x"),
+        ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    ):
         engine.add(ox.Quad(e, e, value, ox.NamedNode("http://e/g")))
-    text = f"PREFIX e: <http://e/> PREFIX a: <{canary.url}> SELECT * WHERE {{ {body.replace('<U>', f'<{canary.url}>')} }}"
+    pattern = body.replace("<U>", f"<{canary.url}>")
+    text = f"PREFIX e: <http://e/> PREFIX a: <{canary.url}> SELECT * WHERE {{ {pattern} }}"
     before = len(canary.requests)
-    try:
+    with contextlib.suppress(SyntaxError, OSError, RuntimeError):
         list(engine.query(text, use_default_graph_as_union=True))  # type: ignore[call-overload]
-    except (SyntaxError, OSError, RuntimeError):
-        pass
     contacted = len(canary.requests) > before
     if body == ADVERSARIAL[0]:
-        assert contacted, "plain SERVICE must reach the canary through the engine, or this test proves nothing"
+        assert contacted, (
+            "plain SERVICE must reach the canary through the engine, or this test proves nothing"
+        )
     try:
         check_user_query(text, Settings())
         refused = False
@@ -245,10 +307,13 @@ def test_service_never_reaches_the_network(store: EmbeddedStore, canary: Canary)
 
 def test_from_and_from_named_fetch_nothing(store: EmbeddedStore, canary: Canary) -> None:
     before = list(canary.requests)
-    text = f"SELECT * FROM <{canary.url}> FROM NAMED <{canary.url}?g> WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }}"
+    union = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+    text = f"SELECT * FROM <{canary.url}> FROM NAMED <{canary.url}?g> WHERE {{ {union} }}"
     result = store.run_user_query(UserQuery(text, JSON))
     assert json.loads(result.body)["results"]["bindings"] == []  # graph names only: nothing loaded
-    protocol = UserQuery("ASK { ?s ?p ?o }", JSON, default_graph_uris=(canary.url,), named_graph_uris=(canary.url,))
+    protocol = UserQuery(
+        "ASK { ?s ?p ?o }", JSON, default_graph_uris=(canary.url,), named_graph_uris=(canary.url,)
+    )
     assert json.loads(store.run_user_query(protocol).body)["boolean"] is False
     assert canary.requests == before
 
@@ -278,7 +343,9 @@ def test_a_query_that_eats_memory_is_stopped_at_the_limit_and_the_next_one_works
     try:
         before = store.run_user_query(count).body
         with pytest.raises(QueryTooExpensive, match="memory limit of 768 MiB") as caught:
-            store.run_user_query(UserQuery(f'SELECT ?v40 WHERE {{ BIND("0123456789abcdef" AS ?v0) {doublings} }}', JSON))
+            store.run_user_query(
+                UserQuery(f'SELECT ?v40 WHERE {{ BIND("0123456789abcdef" AS ?v0) {doublings} }}', JSON)
+            )
         assert caught.value.status == 503
         assert store.run_user_query(count).body == before
     finally:
@@ -290,7 +357,15 @@ def test_syntax_error_names_line_and_column(store: EmbeddedStore) -> None:
         store.run_user_query(UserQuery("SELECT *\nWHERE { ?s ?p }", JSON))
 
 
-@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "media_type",
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ],
+)
 def test_select_serializes_in_every_results_format(store: EmbeddedStore, media_type: str) -> None:
     result = store.run_user_query(UserQuery(f"SELECT ?s WHERE {{ ?s a <{SCHEMA}NewsArticle> }}", media_type))
     assert result.media_type == media_type and not result.truncated
@@ -300,15 +375,32 @@ def test_select_serializes_in_every_results_format(store: EmbeddedStore, media_t
         assert len(list(parsed)) == 2  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("media_type", ["text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json", "application/n-quads", "application/trig"])
+@pytest.mark.parametrize(
+    "media_type",
+    [
+        "text/turtle",
+        "application/n-triples",
+        "application/rdf+xml",
+        "application/ld+json",
+        "application/n-quads",
+        "application/trig",
+    ],
+)
 def test_construct_serializes_in_every_rdf_format(store: EmbeddedStore, media_type: str) -> None:
     result = store.run_user_query(UserQuery("DESCRIBE <id/org/tju>", media_type))
     fmt = ox.RdfFormat.from_media_type(media_type)
     triples = {(q.subject, q.predicate, q.object) for q in ox.parse(result.body, format=fmt)}
-    assert (ox.NamedNode(f"{NS}id/org/tju"), ox.NamedNode(f"{SCHEMA}name"), ox.Literal("Tianjin University", language="en")) in triples
+    assert (
+        ox.NamedNode(f"{NS}id/org/tju"),
+        ox.NamedNode(f"{SCHEMA}name"),
+        ox.Literal("Tianjin University", language="en"),
+    ) in triples
 
 
-@pytest.mark.parametrize("text,media_type", [("SELECT * {}", "text/turtle"), ("ASK {}", "application/ld+json"), ("CONSTRUCT WHERE {}", "text/csv")])
+@pytest.mark.parametrize(
+    "text,media_type",
+    [("SELECT * {}", "text/turtle"), ("ASK {}", "application/ld+json"), ("CONSTRUCT WHERE {}", "text/csv")],
+)
 def test_unfit_media_type_is_406_with_alternatives(store: EmbeddedStore, text: str, media_type: str) -> None:
     with pytest.raises(UnacceptableFormat) as caught:
         store.run_user_query(UserQuery(text, media_type))
@@ -330,7 +422,9 @@ def test_results_are_capped_and_flagged(settings: Settings) -> None:
 def test_query_from_clause_is_honoured(store: EmbeddedStore) -> None:
     """pyoxigraph's union-default-graph flag would override FROM; the store must not pass it then."""
     text = f"SELECT (COUNT(*) AS ?n) FROM <{NS}graph/entities/orgs> WHERE {{ ?s ?p ?o }}"
-    value = json.loads(store.run_user_query(UserQuery(text, JSON)).body)["results"]["bindings"][0]["n"]["value"]
+    value = json.loads(store.run_user_query(UserQuery(text, JSON)).body)["results"]["bindings"][0]["n"][
+        "value"
+    ]
     assert int(value) == store.manifest.graphs[f"{NS}graph/entities/orgs"]
 
 
@@ -339,7 +433,11 @@ def test_protocol_dataset_restricts_the_default_graph(store: EmbeddedStore) -> N
     entities = UserQuery(count, JSON, default_graph_uris=(f"{NS}graph/entities/orgs",))
     value = json.loads(store.run_user_query(entities).body)["results"]["bindings"][0]["n"]["value"]
     assert int(value) == store.manifest.graphs[f"{NS}graph/entities/orgs"]
-    named = UserQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", JSON, named_graph_uris=(f"{NS}graph/entities/orgs",))
+    named = UserQuery(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        JSON,
+        named_graph_uris=(f"{NS}graph/entities/orgs",),
+    )
     graphs = [b["g"]["value"] for b in json.loads(store.run_user_query(named).body)["results"]["bindings"]]
     assert graphs == [f"{NS}graph/entities/orgs"]
 

@@ -7,7 +7,7 @@ what gunicorn itself can deliver for the same bytes. ``KGPUB_BENCH_FILE`` names 
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 PATH = os.environ["KGPUB_BENCH_FILE"]
 SIZE = os.path.getsize(PATH)

@@ -14,15 +14,15 @@ projects it (``SELECT ?s ...``). Queries resolve relative IRIs against the names
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from importlib.resources import files
 from string import Template
-from typing import Iterable, Mapping, Sequence
 
 from rdflib.term import Identifier
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_query(name: str, **constants: Sequence[Identifier]) -> str:
     """The text of ``publisher/queries/<name>``, with ``$placeholders`` filled from term lists.
 

@@ -1,13 +1,17 @@
-"""The store layer: the only package that knows a SPARQL engine.
+"""The store layer: how the serving side reaches a SPARQL engine.
 
-Views and the build talk to a :class:`Store`; ``open_store(settings)`` picks the embedded engine
-(pyoxigraph over the published build) or a remote SPARQL 1.1 endpoint.
+Views (and ``kgpub query``, ``kgpub publish``'s listing of a remote store) talk to a :class:`Store`;
+``open_store(settings)`` picks the embedded engine (pyoxigraph over the published build) or a remote
+SPARQL 1.1 endpoint, so no view imports an engine (``tests/test_pages.py``). The pipeline is the other
+place that knows pyoxigraph, on purpose: it parses into the engine's store, runs the validation engines
+and writes the engine's on-disk store that this layer opens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from rdflib.term import Identifier, Node
 
@@ -65,7 +69,7 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(settings: "Settings") -> Store:
+def open_store(settings: Settings) -> Store:
     """The embedded store over the current build, or a remote endpoint when ``store_url`` is set."""
     if settings.store_url:
         from publisher.store.remote import RemoteStore

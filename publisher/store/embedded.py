@@ -10,16 +10,16 @@ Untrusted queries go through the policy check and the sandbox (time limit, size 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import pyoxigraph as ox
 from rdflib.term import Identifier, Node
 
-from publisher.build.manifest import Manifest
 from publisher.errors import BuildMissing, PublisherError
+from publisher.manifest import Manifest
 from publisher.settings import Settings
-from publisher.store import ProtocolResult, SelectResult, UserQuery
+from publisher.store import ProtocolResult, Row, SelectResult, UserQuery
 from publisher.store.policy import check_user_query
 from publisher.store.sandbox import Sandbox, SandboxConfig
 from publisher.store.terms import substitutions, to_rdflib
@@ -50,12 +50,19 @@ class EmbeddedStore:
         if not isinstance(answer, ox.QuerySolutions):
             raise PublisherError("select() was given a query that is not a SELECT")
         variables = tuple(v.value for v in answer.variables)
-        rows, truncated = [], False
+        rows: list[Row] = []
+        truncated = False
         for solution in answer:
             if len(rows) == self.settings.max_result_rows:
                 truncated = True
                 break
-            rows.append({name: to_rdflib(term) for name, term in zip(variables, solution) if term is not None})
+            rows.append(
+                {
+                    name: to_rdflib(term)
+                    for name, term in zip(variables, solution, strict=False)
+                    if term is not None
+                }
+            )
         return SelectResult(variables=variables, rows=tuple(rows), truncated=truncated)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:

@@ -1,9 +1,10 @@
 """What the public endpoint refuses before any engine sees a query: updates, ``SERVICE``, oversized text.
 
 pyoxigraph follows ``SERVICE <http://...>`` over HTTP (checked with a canary server), so federation
-must be stopped here. The check is a SPARQL *lexer* pass, not a regex over the raw text: comments,
-strings (short and long), IRIs, variables, blank-node labels and prefixed names are skipped, so the word
-SERVICE inside a literal or an IRI is accepted, while a bare keyword is refused.
+must be stopped here. The check is a pass of the SPARQL *lexer* (``publisher/sparql_text.py``), not a
+regex over the raw text: comments, strings (short and long), IRIs, variables, blank-node labels and
+prefixed names are skipped, so the word SERVICE inside a literal or an IRI is accepted, while a bare
+keyword is refused.
 
 Where this lexer and Oxigraph's parser could tokenize differently, the rule errs towards refusing:
 
@@ -21,88 +22,48 @@ FROM / FROM NAMED are allowed: Oxigraph only treats their IRIs as graph names an
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from publisher.errors import QueryRefused, QueryTooLarge
+from publisher.sparql_text import QUERY_FORMS, Token, outside_strings, tokens_of_kind
 
 if TYPE_CHECKING:
     from publisher.settings import Settings
 
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"})
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 FEDERATION = "SERVICE"
-ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 PRAGMA = "DEFINE"  # Virtuoso's query pragmas (e.g. get:soft "replace" dereferences FROM IRIs); not SPARQL
 # Virtuoso's extension functions: ``bif:`` reaches its SQL built-ins (``bif:http_get`` fetches a URL,
 # ``bif:file_to_string`` reads files) and ``sql:`` stored procedures. Refused as prefixed names and as
 # IRIs (``<bif:http_get>``), whatever the store, so a query means the same on every backend.
 EXTENSION_SCHEMES = ("BIF", "SQL")
+KEYWORD_KINDS = frozenset({"word", "pname", "iri"})
 EXTENSION_NAMESPACES = ("http://www.openlinksw.com/schemas/bif#", "http://www.openlinksw.com/schemas/sql#")
-
-_PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
-_NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
-_TOKEN = re.compile(
-    rf"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
-             | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-             | '(?:[^'\\\r\n]|\\.)*'
-             | "(?:[^"\\\r\n]|\\.)*")
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][{_PN}]+)
-  | (?P<bnode>_:[{_PN}.\-]*)
-  | (?P<pname>(?:[^\W\d_][{_PN}.\-]*)?:[{_PN}.\-:%]*)
-  | (?P<word>[^\W\d_][{_PN}]*)
-  | (?P<number>{_NUMBER})
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # space, comment, string, iri, var, bnode, word, pname, number, other
-    text: str
-    start: int
-
-    @property
-    def prefix_part(self) -> str:
-        """For a word or prefixed name, the part before ``:``: where a keyword could begin."""
-        return self.text.split(":", 1)[0]
-
-
-def tokens(text: str) -> Iterator[Token]:
-    """Tokenize SPARQL text; every character belongs to exactly one token.
-
-    ``finditer`` yields the same tokens as matching at each end in turn: every alternative is non-empty
-    and ``(?P<other>.)`` matches any character, so the next match always starts where the last ended.
-    """
-    for match in _TOKEN.finditer(text):
-        yield Token(match.lastgroup or "other", match.group(0), match.start())
 
 
 def keywords(text: str) -> Iterator[Token]:
     """Bare words (keywords, function names), prefixed names and Virtuoso-extension IRIs: the tokens that
     can carry a keyword or reach a store's extensions.
 
-    The only tokens built as objects: the user endpoint lexes every query, and most tokens are not these.
+    Only these and IRIs are built as objects: the user endpoint lexes every query, and most tokens are not.
     """
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind == "word" or kind == "pname" or kind == "iri" and _is_extension_iri(match.group(0)):
-            yield Token(kind, match.group(0), match.start())
+    for token in tokens_of_kind(text, KEYWORD_KINDS):
+        if token.kind != "iri" or _is_extension_iri(token.text):
+            yield token
 
 
 def _is_extension_iri(iri: str) -> bool:
     """``<bif:…>``, ``<sql:…>``, their full namespaces (a ``PREFIX`` can bind them), or any IRI with a
     ``\\u`` escape (SPARQL decodes those before parsing, so they could spell either)."""
     text = iri[1:-1]
-    return (":" in text and text.split(":", 1)[0].upper() in EXTENSION_SCHEMES
-            or text.lower().startswith(EXTENSION_NAMESPACES) or "\\" in text)
+    return (
+        ":" in text
+        and text.split(":", 1)[0].upper() in EXTENSION_SCHEMES
+        or text.lower().startswith(EXTENSION_NAMESPACES)
+        or "\\" in text
+    )
 
 
 @dataclass(frozen=True)
@@ -113,13 +74,15 @@ class QueryFacts:
     has_dataset_clause: bool  # FROM / FROM NAMED (see ``has_dataset_clause``)
 
 
-def check_user_query(text: str, settings: "Settings") -> QueryFacts:
+def check_user_query(text: str, settings: Settings) -> QueryFacts:
     """Raise QueryTooLarge (413) or QueryRefused (403); for a query the engine may run, what it is."""
     if len(text) > settings.max_query_chars:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {settings.max_query_chars}")
     form, dataset = None, False
-    if "\\" in _outside_strings(text):
-        raise QueryRefused("escapes (\\u, \\U) are only allowed inside strings here: they could spell a refused keyword")
+    if "\\" in outside_strings(text):
+        raise QueryRefused(
+            "escapes (\\u, \\U) are only allowed inside strings here: they could spell a refused keyword"
+        )
     for token in keywords(text):
         head = token.prefix_part.upper()
         if token.kind == "iri" or token.kind == "pname" and head in EXTENSION_SCHEMES:
@@ -137,40 +100,11 @@ def check_user_query(text: str, settings: "Settings") -> QueryFacts:
         if head in UPDATE_KEYWORDS:
             raise QueryRefused(f"SPARQL Update ({head}) is not allowed: this endpoint is read-only")
         if head == PRAGMA:
-            raise QueryRefused("DEFINE pragmas are not allowed: behind a remote Virtuoso they can make it fetch IRIs")
+            raise QueryRefused(
+                "DEFINE pragmas are not allowed: behind a remote Virtuoso they can make it fetch IRIs"
+            )
         if head == "FROM":
             dataset = True
         elif form is None and head in QUERY_FORMS:
             form = head
     return QueryFacts(form, dataset)
-
-
-def _outside_strings(text: str) -> str:
-    """The query without its strings and comments (where a backslash is ordinary text)."""
-    return "".join(m.group(0) for m in _TOKEN.finditer(text) if m.lastgroup not in ("string", "comment"))
-
-
-def has_dataset_clause(text: str) -> bool:
-    """Whether the query names its own dataset (``FROM``/``FROM NAMED``).
-
-    pyoxigraph's ``use_default_graph_as_union=True`` silently overrides a query's ``FROM``, so the
-    union default graph may only be requested for queries without one.
-    """
-    return any(token.kind == "word" and token.text.upper() == "FROM" for token in keywords(text))
-
-
-def has_relative_iri(text: str) -> bool:
-    """Whether the query writes an IRI without a scheme (``<id/org/x>``): it then needs the namespace as BASE."""
-    return any(token.kind == "iri" and not ABSOLUTE_IRI.match(token.text[1:]) for token in tokens(text))
-
-
-def query_form(text: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword (a sub-SELECT comes later).
-
-    Lets the web layer negotiate a results format before the query runs. None if there is none.
-    """
-    for token in keywords(text):
-        word = token.text.upper()
-        if token.kind == "word" and word in QUERY_FORMS:
-            return word
-    return None

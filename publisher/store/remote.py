@@ -1,8 +1,10 @@
 """A remote SPARQL 1.1 endpoint as the store (Oxigraph server, Fuseki, Virtuoso, GraphDB...).
 
-Plain ``urllib`` speaks the protocol (form-encoded POST, ``Accept``, ``default-graph-uri`` /
-``named-graph-uri``): SPARQLWrapper would guess the query type with its own regexes and wrap HTTP errors
-in its own exceptions, and we need the raw body and status to pass through.
+The stores' pooled HTTP client (``http.py``, requests) speaks the protocol (form-encoded POST, ``Accept``,
+``default-graph-uri`` / ``named-graph-uri``), keeping connections alive between the queries of a page;
+credentials in ``store_url`` are sent as the client sends them and never shown. SPARQLWrapper would guess
+the query type with its own regexes and wrap HTTP errors in its own exceptions, and we need the raw body
+and status to pass through.
 
 SPARQL has no parameter binding, so fixed queries get their bindings as a ``VALUES`` block inserted at
 the start of the outermost ``WHERE`` group (engines join it first, like a substitution), rendered by
@@ -43,18 +45,17 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.client import HTTPResponse
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import pyoxigraph as ox
+import requests
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.response import HTTPResponse
 
 from publisher.errors import (
     PublisherError,
@@ -64,8 +65,10 @@ from publisher.errors import (
     StoreUnavailable,
 )
 from publisher.settings import Settings
+from publisher.sparql_text import has_relative_iri, inline_trailing_values, insert_in_where, query_form
 from publisher.store import ProtocolResult, SelectResult, UserQuery
-from publisher.store.policy import check_user_query, has_relative_iri, query_form, tokens
+from publisher.store.http import HttpClient
+from publisher.store.policy import check_user_query
 from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
 
@@ -89,16 +92,20 @@ class RemoteStore:
         if not settings.store_url:
             raise PublisherError("RemoteStore needs the store_url setting")
         self.settings = settings
-        self.endpoint = settings.store_url
+        self.client = HttpClient(settings.store_url)  # pooled: a page asks several queries
+        self.endpoint = self.client.url  # without credentials: messages name it
         self.namespace = ox.NamedNode(settings.namespace).value  # validates the namespace as an IRI
 
     def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
         data = json.loads(body)
         variables = tuple(data["head"].get("vars", []))
-        bindings, cap = data["results"]["bindings"], self.settings.max_result_rows  # capped as the embedded store caps
-        rows = tuple({name: json_term(value) for name, value in row.items()} for row in bindings[:cap])
-        return SelectResult(variables=variables, rows=rows, truncated=len(bindings) > cap)
+        solutions, cap = (
+            data["results"]["bindings"],
+            self.settings.max_result_rows,
+        )  # capped as the embedded store caps
+        rows = tuple({name: json_term(value) for name, value in row.items()} for row in solutions[:cap])
+        return SelectResult(variables=variables, rows=rows, truncated=len(solutions) > cap)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
@@ -122,13 +129,16 @@ class RemoteStore:
         accept = ACCEPT_FOR_FORM.get(query_form(query.text) or "", ANSWER_TYPES)
         with self._open(text, accept, fields) as response:
             try:
-                answer = parse_answer(DeadlineReader(response, deadline), response.headers.get_content_type())
+                answer = parse_answer(DeadlineReader(response.raw, deadline), content_type(response))
                 return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
-            except SyntaxError as err:  # the endpoint's own output does not parse: its fault, not the client's
+            except (
+                SyntaxError
+            ) as err:  # the endpoint's own output does not parse: its fault, not the client's
                 raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
 
     def close(self) -> None:
-        """Nothing to release: every request opens its own connection."""
+        """Close the pooled connections."""
+        self.client.close()
 
     def _fixed(self, query: str, bindings: Mapping[str, Identifier] | None) -> str:
         return f"BASE <{self.namespace}>\n" + with_bindings(inline_trailing_values(query), bindings or {})
@@ -145,32 +155,34 @@ class RemoteStore:
 
     def _post(self, text: str, accept: str) -> tuple[bytes, str]:
         with self._open(text, accept, []) as response:
-            return response.read(), response.headers.get_content_type()
+            return response.content, content_type(response)
 
     @contextmanager
-    def _open(self, text: str, accept: str, fields: list[tuple[str, str]]) -> Iterator[HTTPResponse]:
-        """POST a query (form-encoded) and yield the open response; HTTP and network failures become
-        PublisherErrors, and so does a timeout while the answer is being read."""
-        request = urllib.request.Request(
-            self.endpoint,
-            data=urllib.parse.urlencode([("query", text), *fields]).encode("utf-8"),
-            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
-            method="POST",
-        )
+    def _open(self, text: str, accept: str, fields: list[tuple[str, str]]) -> Iterator[requests.Response]:
+        """POST a query (form-encoded) and yield the open, streaming response; HTTP and network failures
+        become PublisherErrors, and so does a timeout while the answer is being read."""
         limit = self.settings.query_timeout_s
         try:
-            with urllib.request.urlopen(request, timeout=limit) as response:
+            with self.client.request(
+                "POST",
+                data=[("query", text), *fields],
+                headers={"Accept": accept},
+                timeout=limit,
+                stream=True,
+            ) as response:
+                if response.status_code >= 400:
+                    raise http_error(
+                        response.status_code, response.content.decode("utf-8", "replace")[:500], accept
+                    )
                 if TIMED_OUT.search(response.headers.get("X-SQL-State", "")):
-                    raise QueryTimeout(f"{self.endpoint} stopped the query at its time limit (answer incomplete)")
+                    raise QueryTimeout(
+                        f"{self.endpoint} stopped the query at its time limit (answer incomplete)"
+                    )
                 yield response
-        except urllib.error.HTTPError as err:
-            raise http_error(err.code, err.read().decode("utf-8", "replace")[:500], accept) from err
-        except (socket.timeout, TimeoutError) as err:
+        except (requests.Timeout, ReadTimeoutError) as err:
             raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
-        except urllib.error.URLError as err:
-            if isinstance(err.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimeout(f"{self.endpoint} did not answer within the time limit ({limit:g} s)") from err
-            raise StoreUnavailable(f"{self.endpoint} is unreachable: {err.reason}") from err
+        except requests.RequestException as err:
+            raise StoreUnavailable(f"{self.endpoint} is unreachable: {err}") from err
 
 
 class DeadlineReader(io.RawIOBase):
@@ -180,7 +192,7 @@ class DeadlineReader(io.RawIOBase):
     is cut off too (at most one socket timeout late).
     """
 
-    def __init__(self, response: HTTPResponse, deadline: float) -> None:
+    def __init__(self, response: HTTPResponse, deadline: float) -> None:  # requests' raw response
         super().__init__()
         self._response, self._deadline = response, deadline
 
@@ -190,9 +202,16 @@ class DeadlineReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         if time.monotonic() > self._deadline:
             raise QueryTimeout("the answer took longer than the time limit to arrive and was stopped")
-        chunk = self._response.read1(len(buffer))  # what has arrived: readinto() would wait to fill the buffer
+        chunk = self._response.read1(
+            len(buffer)
+        )  # what has arrived: readinto() would wait to fill the buffer
         buffer[: len(chunk)] = chunk
         return len(chunk)
+
+
+def content_type(response: requests.Response) -> str:
+    """The media type of a response, without parameters (``text/plain`` when it names none)."""
+    return response.headers.get("Content-Type", "text/plain").split(";", 1)[0].strip().lower()
 
 
 def parse_answer(body: io.RawIOBase, media_type: str) -> Answer:
@@ -207,7 +226,10 @@ def parse_answer(body: io.RawIOBase, media_type: str) -> Answer:
 
 def dataset_fields(default_graphs: Any, named_graphs: Any) -> list[tuple[str, str]]:
     """The SPARQL protocol's dataset parameters."""
-    return [*(("default-graph-uri", g) for g in default_graphs), *(("named-graph-uri", g) for g in named_graphs)]
+    return [
+        *(("default-graph-uri", g) for g in default_graphs),
+        *(("named-graph-uri", g) for g in named_graphs),
+    ]
 
 
 def http_error(status: int, detail: str, accept: str) -> PublisherError:
@@ -233,48 +255,9 @@ def with_bindings(query: str, bindings: Mapping[str, Identifier]) -> str:
     as a trailing VALUES clause where a group cannot take it (``CONSTRUCT WHERE {...}``, ``DESCRIBE ?x``)."""
     if not bindings:
         return query
-    names = list(bindings)
-    cells = " ".join(render(bindings[name]) for name in names)
-    block = f" VALUES ({' '.join('?' + name.lstrip('?$') for name in names)}) {{ ({cells}) }} "
-    at = where_group_start(query)
-    return f"{query}\n{block}" if at is None else query[:at] + block + query[at:]
-
-
-AGGREGATION = frozenset({"GROUP", "HAVING", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
-
-
-def inline_trailing_values(query: str) -> str:
-    """``query`` with its trailing ``VALUES`` clause moved to the start of its outermost WHERE group.
-
-    A trailing VALUES joins the group's solutions before projection and modifiers, so inside the group it
-    is the same join, provided nothing groups or aggregates in between (such queries are left alone) and
-    the group's FILTERs see the variable bound either way (true of the fixed queries, which bind it in a
-    triple pattern). Queries without a WHERE group to take it (``CONSTRUCT WHERE``, ``DESCRIBE``) stay as
-    they are.
-    """
-    at = where_group_start(query)
-    if at is None:
-        return query
-    depth, start, end = 0, None, None
-    for token in tokens(query):
-        if token.kind in ("space", "comment"):
-            continue
-        if end is not None:
-            return query  # something follows the VALUES block: not a trailing clause
-        word = token.text.upper() if token.kind == "word" else ""
-        if word in AGGREGATION:
-            return query
-        if token.text == "{":
-            depth += 1
-        elif token.text == "}":
-            depth -= 1
-            if depth == 0 and start is not None:
-                end = token.start + 1
-        elif word == "VALUES" and depth == 0 and token.start > at:
-            start = token.start
-    if start is None or end is None:
-        return query
-    return f"{query[:at]} {query[start:end]} {query[at:start]}"
+    names = " ".join("?" + name.lstrip("?$") for name in bindings)
+    values = f"VALUES ({names}) {{ ({' '.join(render(term) for term in bindings.values())}) }}"
+    return insert_in_where(query, values) or f"{query}\n {values} "
 
 
 def render(term: Identifier) -> str:
@@ -282,34 +265,6 @@ def render(term: Identifier) -> str:
     if isinstance(term, BNode):
         raise InvalidTerm(f"a blank node ({term}) cannot be sent to a remote endpoint")
     return str(to_oxigraph(term))
-
-
-def where_group_start(query: str) -> int | None:
-    """Offset just inside the outermost WHERE group's ``{``, found by the SPARQL lexer, or None.
-
-    The group follows the first top-level ``WHERE``; without one (``SELECT * {...}``, ``ASK {...}``) it is
-    the first top-level ``{``. None for ``CONSTRUCT WHERE`` (its group may hold triples only) and for
-    queries without a group.
-    """
-    depth, after_where, first_brace, previous = 0, False, None, ""
-    for token in tokens(query):
-        if token.kind in ("space", "comment"):
-            continue
-        word = token.text.upper() if token.kind == "word" else ""
-        if word == "WHERE" and depth == 0:
-            if previous == "CONSTRUCT":
-                return None
-            after_where = True
-        elif token.text == "{":
-            if depth == 0 and (after_where or first_brace is None):
-                if after_where:
-                    return token.start + 1
-                first_brace = token.start + 1
-            depth += 1
-        elif token.text == "}":
-            depth -= 1
-        previous = word
-    return first_brace
 
 
 def json_term(value: Mapping[str, str]) -> Node:

@@ -9,31 +9,23 @@ the cap, and re-read from TSV when another format is wanted.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterable
 from itertools import islice
-from typing import Iterable, Union
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
 from publisher.errors import PublisherError, QuerySyntaxError
+from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Kind, by_media_type
+from publisher.sparql_text import has_dataset_clause
 from publisher.store import ProtocolResult, UserQuery
-from publisher.store.policy import has_dataset_clause
+from publisher.store.terms import rdf_format, results_format, serialized
 
-SOLUTION_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-GRAPH_TYPES = (
-    "text/turtle",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/n-quads",
-    "application/trig",
-)
-Answer = Union[ox.QueryBoolean, ox.QuerySolutions, Iterable[ox.Triple]]
+SOLUTION_TYPES = tuple(f.media_type for f in RESULT_FORMATS)
+GRAPH_TYPES = tuple(f.media_type for f in RDF_FORMATS)
+Answer = ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple]
 
 
 class UnacceptableFormat(PublisherError):
@@ -84,7 +76,7 @@ def syntax_message(err: SyntaxError, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def dataset_arguments(query: UserQuery, names_dataset: bool | None = None) -> dict[str, object]:
+def dataset_arguments(query: UserQuery, names_dataset: bool | None = None) -> dict[str, Any]:
     """The query's dataset, by precedence: the protocol's graph IRIs (they override the query's, per the
     SPARQL protocol), then the query's own FROM / FROM NAMED, else the union of all graphs as default graph.
     ``names_dataset`` is ``has_dataset_clause(query.text)`` when the caller has it already.
@@ -108,21 +100,19 @@ def _graph_name(iri: str) -> ox.NamedNode:
 
 def _boolean(answer: ox.QueryBoolean, media_type: str) -> ProtocolResult:
     fmt = _solution_format(media_type, "ASK")
-    return ProtocolResult(answer.serialize(format=fmt), _bare(fmt.media_type))
+    return ProtocolResult(serialized(answer.serialize(format=fmt)), _bare(fmt.media_type))
 
 
 def _solutions(answer: ox.QuerySolutions, media_type: str, max_rows: int) -> ProtocolResult:
     fmt = _solution_format(media_type, "SELECT")
     capped = _RowCap(max_rows)
-    try:
-        answer.serialize(capped, format=ox.QueryResultsFormat.TSV)
-    except _Enough:
-        pass
+    with contextlib.suppress(_Enough):
+        answer.serialize(cast(IO[bytes], capped), format=ox.QueryResultsFormat.TSV)  # it only writes
     tsv = capped.table()
     if fmt == ox.QueryResultsFormat.TSV:
         body = tsv
     else:
-        body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)  # type: ignore[union-attr]
+        body = serialized(ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt))
     return ProtocolResult(body, _bare(fmt.media_type), capped.truncated)
 
 
@@ -165,22 +155,25 @@ class _RowCap:
 
 
 def _triples(answer: Iterable[ox.Triple], media_type: str, max_rows: int) -> ProtocolResult:
-    fmt = ox.RdfFormat.from_media_type(media_type)
-    if fmt is None:
+    known = by_media_type(media_type)
+    if known is None or not known.is_rdf:
         raise UnacceptableFormat(f"{media_type} cannot carry a CONSTRUCT/DESCRIBE answer", GRAPH_TYPES)
+    fmt = rdf_format(known)
     triples = list(islice(answer, max_rows + 1))
     truncated = len(triples) > max_rows
-    statements: Iterable[ox.Triple | ox.Quad] = triples[:max_rows]
     if fmt.supports_datasets:  # N-Quads/TriG want quads: the answer is one default graph
-        statements = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in statements]
-    return ProtocolResult(ox.serialize(statements, format=fmt), _bare(fmt.media_type), truncated)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples[:max_rows]]
+        body = ox.serialize(quads, format=fmt)
+    else:
+        body = ox.serialize(triples[:max_rows], format=fmt)
+    return ProtocolResult(serialized(body), _bare(fmt.media_type), truncated)
 
 
 def _solution_format(media_type: str, form: str) -> ox.QueryResultsFormat:
-    fmt = ox.QueryResultsFormat.from_media_type(media_type)
-    if fmt is None:
+    known = by_media_type(media_type)
+    if known is None or known.kind is not Kind.RESULTS:
         raise UnacceptableFormat(f"{media_type} cannot carry a {form} answer", SOLUTION_TYPES)
-    return fmt
+    return results_format(known)
 
 
 def _bare(media_type: str) -> str:

@@ -32,6 +32,7 @@ instant) but its own pipe, so a connection the worker closes is closed for the c
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import marshal
 import multiprocessing
@@ -44,10 +45,11 @@ import signal
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from publisher.errors import PublisherError, QueryTimeout, QueryTooExpensive
 from publisher.store import ProtocolResult, UserQuery
@@ -90,7 +92,9 @@ class Sandbox:
         """
         deadline = time.monotonic() + self.config.timeout_s
         if not self._slots.acquire(timeout=self.config.timeout_s):
-            raise QueryTimeout(f"no query slot became free within {self.config.timeout_s:g} s; try again later")
+            raise QueryTimeout(
+                f"no query slot became free within {self.config.timeout_s:g} s; try again later"
+            )
         try:
             child = self._take()
             status, payload = self._exchange(child, _encode(query, names_dataset), deadline)
@@ -124,7 +128,7 @@ class Sandbox:
         with self._guard:
             return sorted(child.process.pid for child in self._children if child.process.is_alive())
 
-    def _take(self) -> "_Child":
+    def _take(self) -> _Child:
         """An idle child, else a new one; the caller holds a slot, so there are never more than ``processes``."""
         with self._guard:
             while self._idle:
@@ -136,7 +140,7 @@ class Sandbox:
             self._children.add(child)
             return child
 
-    def _exchange(self, child: "_Child", message: bytes, deadline: float) -> tuple[int, bytes]:
+    def _exchange(self, child: _Child, message: bytes, deadline: float) -> tuple[int, bytes]:
         try:
             child.conn.send_bytes(message)
             if not child.wait(deadline - time.monotonic()):
@@ -151,11 +155,11 @@ class Sandbox:
                 f"the query's process ended before answering, most likely at its memory limit{limit}"
             ) from err
 
-    def _discard(self, child: "_Child") -> None:
+    def _discard(self, child: _Child) -> None:
         with self._guard:
             self._drop(child)
 
-    def _drop(self, child: "_Child") -> None:
+    def _drop(self, child: _Child) -> None:
         self._children.discard(child)
         child.stop()
 
@@ -169,15 +173,15 @@ class _Child:
         self._poller.register(conn.fileno(), select.POLLIN)
 
     @classmethod
-    def start(cls, config: SandboxConfig) -> "_Child":
+    def start(cls, config: SandboxConfig) -> _Child:
         """Fork a child from the spawner thread (see ``_spawn``) and wait for it."""
         return _spawn(lambda: cls._fork(config))
 
     @classmethod
-    def _fork(cls, config: SandboxConfig) -> "_Child":
+    def _fork(cls, config: SandboxConfig) -> _Child:
         context = multiprocessing.get_context(config.start_method)
         parent_end, child_end = context.Pipe()
-        process = context.Process(
+        process = context.Process(  # type: ignore[attr-defined]  # typeshed's BaseContext lacks it; every context has it
             target=_child_main, args=(child_end, config, os.getpid()), daemon=True, name="kgpub-query"
         )
         process.start()
@@ -195,7 +199,7 @@ class _Child:
         self.conn.close()
 
 
-_spawner: tuple[int, "queue.SimpleQueue[Any]"] | None = None
+_spawner: tuple[int, queue.SimpleQueue[Any]] | None = None
 _spawner_lock = threading.Lock()
 
 
@@ -210,7 +214,9 @@ def _spawn(fork: Callable[[], _T]) -> _T:
     with _spawner_lock:
         if _spawner is None or _spawner[0] != os.getpid():  # none yet, or inherited through a fork: dead
             requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
-            threading.Thread(target=_spawner_loop, args=(requests,), daemon=True, name="kgpub-spawner").start()
+            threading.Thread(
+                target=_spawner_loop, args=(requests,), daemon=True, name="kgpub-spawner"
+            ).start()
             _spawner = (os.getpid(), requests)
         requests = _spawner[1]
     done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
@@ -221,7 +227,7 @@ def _spawn(fork: Callable[[], _T]) -> _T:
     return value  # type: ignore[no-any-return]
 
 
-def _spawner_loop(requests: "queue.SimpleQueue[Any]") -> None:
+def _spawner_loop(requests: queue.SimpleQueue[Any]) -> None:
     while True:
         fork, done = requests.get()
         try:
@@ -273,13 +279,21 @@ def _default_signals() -> None:
     own loop to stop, so a child keeping it would ignore the SIGTERM that ends it when the worker exits
     (multiprocessing terminates daemonic children), and the worker would hang until gunicorn's graceful
     timeout ran out."""
-    for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT", "SIGCHLD"):
+    for name in (
+        "SIGTERM",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGHUP",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGWINCH",
+        "SIGABRT",
+        "SIGCHLD",
+    ):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread: nothing was inherited there
         signal.set_wakeup_fd(-1)
-    except ValueError:  # not the main thread: nothing was inherited there
-        pass
 
 
 def _close_inherited_sockets(keep: int) -> None:

@@ -1,4 +1,4 @@
-"""rdflib terms <-> pyoxigraph terms, in one place.
+"""rdflib terms <-> pyoxigraph terms, and registry formats -> pyoxigraph's, in one place.
 
 rdflib is the currency of the publisher's Python API (``SelectResult`` rows, bindings, pySHACL input);
 pyoxigraph is the engine. Plain ``xsd:string`` literals become rdflib literals *without* a datatype,
@@ -14,11 +14,13 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from publisher.errors import PublisherError
+from publisher.formats import Format, Kind
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+OxSubject = ox.NamedNode | ox.BlankNode | ox.Triple
 
 
 class InvalidTerm(PublisherError):
@@ -44,7 +46,9 @@ def to_rdflib(term: OxTerm | ox.DefaultGraph) -> Node:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        return Literal(term.value) if datatype == XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+        return (
+            Literal(term.value) if datatype == XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+        )
     raise TypeError(f"unsupported term {term!r}")
 
 
@@ -70,8 +74,37 @@ def _to_oxigraph(term: Identifier | Node) -> OxTerm:
     raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
 
 
+def to_oxigraph_subject(term: Identifier | Node) -> OxSubject:
+    """An rdflib term that can be a subject (not a literal) as a pyoxigraph term, for a pattern lookup."""
+    found = to_oxigraph(term)
+    if isinstance(found, ox.Literal):
+        raise InvalidTerm(f"a literal ({term!r}) cannot be a subject")
+    return found
+
+
+def serialized(data: bytes | None) -> bytes:
+    """pyoxigraph's serializers return the bytes when given no output; their stubs say ``bytes | None``."""
+    if data is None:
+        raise ValueError("the serializer wrote to an output instead of returning bytes")
+    return data
+
+
 def substitutions(bindings: dict[str, Identifier] | None) -> dict[ox.Variable, OxTerm] | None:
     """Bindings keyed by variable name (with or without ``?``) as pyoxigraph ``substitutions``."""
     if not bindings:
         return None
     return {ox.Variable(name.lstrip("?$")): to_oxigraph(value) for name, value in bindings.items()}
+
+
+def rdf_format(fmt: Format) -> ox.RdfFormat:
+    """pyoxigraph's parser/serializer of an RDF format of the registry (``publisher/formats.py``)."""
+    if not fmt.is_rdf or fmt.oxigraph is None:
+        raise ValueError(f"{fmt.label} is not an RDF syntax")
+    return getattr(ox.RdfFormat, fmt.oxigraph)  # type: ignore[no-any-return]
+
+
+def results_format(fmt: Format) -> ox.QueryResultsFormat:
+    """pyoxigraph's parser/serializer of a SPARQL results format of the registry."""
+    if fmt.kind is not Kind.RESULTS or fmt.oxigraph is None:
+        raise ValueError(f"{fmt.label} is not a SPARQL results format")
+    return getattr(ox.QueryResultsFormat, fmt.oxigraph)  # type: ignore[no-any-return]

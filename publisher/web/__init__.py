@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flask import current_app
 
@@ -10,6 +10,6 @@ if TYPE_CHECKING:
     from publisher.app_state import Publisher
 
 
-def publisher() -> "Publisher":
+def publisher() -> Publisher:
     """The application's publisher state (settings, store, build manifest)."""
-    return current_app.extensions["kgpub"]
+    return cast("Publisher", current_app.extensions["kgpub"])

@@ -1,0 +1,208 @@
+"""SPARQL as text, in one place: the lexer every reader of query text uses, the facts read from it, and
+the rewrites the publisher makes to queries before an engine sees them.
+
+* **Lexer** (:func:`tokens`): one regular expression, hand-written rather than a parser library's, because
+  the store policy (``store/policy.py``) must err towards refusing where it and the engine could tokenize
+  differently (its docstring says where), and a full parser would accept what the policy must see.
+  Comments, strings (short and long), IRIs, variables, blank-node labels and prefixed names are whole
+  tokens, so a keyword inside a literal or an IRI is never taken for one.
+* **Facts**: :func:`query_form`, :func:`has_dataset_clause`, :func:`has_relative_iri`,
+  :func:`declared_prefixes`.
+* **Rewrites**: :func:`where_group_start` (where a pattern can join a query first), :func:`insert_in_where`
+  and :func:`inline_trailing_values` (used by the remote store for bindings, by the SHACL-SPARQL rules for
+  their focus nodes).
+
+Nothing here knows an engine or HTTP; ``tests/test_sparql_text.py`` is its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Set
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+AGGREGATION = frozenset({"GROUP", "HAVING", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+INSIGNIFICANT = frozenset({"space", "comment"})
+
+_PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
+_NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
+_TOKEN = re.compile(
+    rf"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+             | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+             | '(?:[^'\\\r\n]|\\.)*'
+             | "(?:[^"\\\r\n]|\\.)*")
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][{_PN}]+)
+  | (?P<bnode>_:[{_PN}.\-]*)
+  | (?P<pname>(?:[^\W\d_][{_PN}.\-]*)?:[{_PN}.\-:%]*)
+  | (?P<word>[^\W\d_][{_PN}]*)
+  | (?P<number>{_NUMBER})
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # space, comment, string, iri, var, bnode, word, pname, number, other
+    text: str
+    start: int
+
+    @property
+    def prefix_part(self) -> str:
+        """For a word or prefixed name, the part before ``:``: where a keyword could begin."""
+        return self.text.split(":", 1)[0]
+
+    @property
+    def word(self) -> str:
+        """A bare word in upper case (a keyword, a function name); ``""`` for any other token."""
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Tokenize SPARQL text; every character belongs to exactly one token.
+
+    ``finditer`` yields the same tokens as matching at each end in turn: every alternative is non-empty
+    and ``(?P<other>.)`` matches any character, so the next match always starts where the last ended.
+    """
+    for match in _TOKEN.finditer(text):
+        yield Token(match.lastgroup or "other", match.group(0), match.start())
+
+
+def tokens_of_kind(text: str, kinds: Set[str]) -> Iterator[Token]:
+    """Only the tokens of ``kinds``: the others are never built as objects (the endpoint lexes every query)."""
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup in kinds:
+            yield Token(match.lastgroup or "other", match.group(0), match.start())
+
+
+def significant(text: str) -> Iterator[Token]:
+    """The tokens that mean something: no spaces, no comments."""
+    return (token for token in tokens(text) if token.kind not in INSIGNIFICANT)
+
+
+def outside_strings(text: str) -> str:
+    """The query without its strings and comments (where a backslash is ordinary text)."""
+    return "".join(m.group(0) for m in _TOKEN.finditer(text) if m.lastgroup not in ("string", "comment"))
+
+
+def nesting(text: str) -> Iterator[tuple[int, Token]]:
+    """Each significant token with its group depth: 0 for the outermost ``{`` and its own ``}``."""
+    depth = 0
+    for token in significant(text):
+        depth -= token.text == "}"
+        yield depth, token
+        depth += token.text == "{"
+
+
+# ---------------------------------------------------------------- facts
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword (a sub-SELECT comes later).
+
+    Lets the web layer negotiate a results format before the query runs. None if there is none.
+    """
+    return next((t.word for t in tokens_of_kind(text, {"word"}) if t.word in QUERY_FORMS), None)
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Whether the query names its own dataset (``FROM``/``FROM NAMED``).
+
+    pyoxigraph's ``use_default_graph_as_union=True`` silently overrides a query's ``FROM``, so the
+    union default graph may only be requested for queries without one.
+    """
+    return any(token.word == "FROM" for token in tokens_of_kind(text, {"word"}))
+
+
+def has_relative_iri(text: str) -> bool:
+    """Whether the query writes an IRI without a scheme (``<id/org/x>``): it then needs the namespace as BASE."""
+    return any(not ABSOLUTE_IRI.match(token.text[1:]) for token in tokens_of_kind(text, {"iri"}))
+
+
+def declared_prefixes(text: str, base: str) -> dict[str, str]:
+    """``PREFIX name: <iri>`` declarations, relative IRIs resolved against ``base`` (and any ``BASE``)."""
+    found, shown = {}, list(significant(text))
+    for keyword, first, second in zip(shown, shown[1:], shown[2:], strict=False):
+        if keyword.word == "BASE" and first.kind == "iri":
+            base = resolve(base, first.text[1:-1])
+        elif keyword.word == "PREFIX" and first.kind == "pname" and second.kind == "iri":
+            found[first.text.rstrip(":")] = resolve(base, second.text[1:-1])
+    return found
+
+
+def resolve(base: str, reference: str) -> str:
+    """RFC 3986 resolution that keeps an empty fragment (``urljoin`` drops the ``#`` of ``...ontology#``)."""
+    if urlsplit(reference).scheme:
+        return reference
+    resolved = urljoin(base, reference)
+    return resolved + "#" if reference.endswith("#") and not resolved.endswith("#") else resolved
+
+
+# ---------------------------------------------------------------- rewrites
+
+
+def where_group_start(query: str) -> int | None:
+    """Offset just inside the outermost WHERE group's ``{``, or None.
+
+    The group follows the first top-level ``WHERE``; without one (``SELECT * {...}``, ``ASK {...}``) it is
+    the first top-level ``{``. None for ``CONSTRUCT WHERE`` (its group may hold triples only) and for
+    queries without a group.
+    """
+    previous, after_where, first_brace = "", False, None
+    for depth, token in nesting(query):
+        if depth > 0:
+            continue
+        if token.word == "WHERE" and previous == "CONSTRUCT":
+            return None
+        after_where = after_where or token.word == "WHERE"
+        if token.text == "{" and after_where:
+            return token.start + 1
+        if token.text == "{" and first_brace is None:
+            first_brace = token.start + 1
+        previous = token.word
+    return first_brace
+
+
+def insert_in_where(query: str, pattern: str) -> str | None:
+    """``query`` with ``pattern`` as the first element of its outermost WHERE group; None without one."""
+    at = where_group_start(query)
+    return None if at is None else f"{query[:at]} {pattern} {query[at:]}"
+
+
+def inline_trailing_values(query: str) -> str:
+    """``query`` with its trailing ``VALUES`` clause moved to the start of its outermost WHERE group.
+
+    A trailing VALUES joins the group's solutions before projection and modifiers, so inside the group it
+    is the same join, provided nothing groups or aggregates in between (such queries are left alone) and
+    the group's FILTERs see the variable bound either way (true of the fixed queries, which bind it in a
+    triple pattern). Queries without a WHERE group to take it (``CONSTRUCT WHERE``, ``DESCRIBE``) stay as
+    they are.
+    """
+    at = where_group_start(query)
+    clause = None if at is None else trailing_values(query, after=at)
+    if at is None or clause is None:
+        return query
+    start, end = clause
+    return f"{query[:at]} {query[start:end]} {query[at:start]}"
+
+
+def trailing_values(query: str, after: int) -> tuple[int, int] | None:
+    """Where a top-level ``VALUES`` clause after offset ``after`` ends the query; None if there is none, if
+    anything follows it, or if the query groups or aggregates."""
+    start = end = None
+    for depth, token in nesting(query):
+        if end is not None or token.word in AGGREGATION:
+            return None
+        if depth == 0 and token.word == "VALUES" and token.start > after:
+            start = token.start
+        elif depth == 0 and token.text == "}" and start is not None:
+            end = token.start + 1
+    return None if start is None or end is None else (start, end)
