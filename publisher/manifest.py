@@ -32,9 +32,10 @@ class Manifest:
     graph_hashes: Mapping[str, str] = field(
         default_factory=dict
     )  # graph IRI -> sha256 of its sorted N-Triples
-    prefixes: Mapping[str, str] = field(
+    prefixes: Mapping[str, str] = field(default_factory=dict)  # the dumps' prefixes: first declaration wins
+    prefix_sources: Mapping[str, str] = field(
         default_factory=dict
-    )  # the dumps' prefixes, kept by incremental builds
+    )  # prefix -> the file that declared it first
     # VoID's statistics over the union of all graphs, counted at build time (None: not counted, e.g. a
     # manifest from an older build or a census of a remote store; VoID then queries the store)
     properties: tuple[str, ...] | None = None  # distinct predicates

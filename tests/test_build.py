@@ -180,6 +180,7 @@ def test_manifest_counts(published: tuple[Settings, Path]) -> None:
         "entities",
         "graph_hashes",
         "prefixes",
+        "prefix_sources",
         "properties",
         "distinct_subjects",
         "distinct_triples",
@@ -285,7 +286,7 @@ def test_prune_keeps_newest_releases_and_never_current(tmp_path: Path) -> None:
 
 def test_repeated_builds_keep_three_releases(tmp_path: Path) -> None:
     settings = mini_settings(tmp_path)
-    ids = [build(settings).build_id for _ in range(KEEP_RELEASES + 1)]
+    ids = [build(settings, full=True).build_id for _ in range(KEEP_RELEASES + 1)]  # full: always publishes
     assert ids == sorted(ids) and len(set(ids)) == len(ids)  # ids strictly increase, even within a second
     kept = sorted(p.name for p in (settings.builds_root / "releases").iterdir())
     assert kept == ids[1:]

@@ -81,3 +81,19 @@ def test_its_namesake_shows_as_a_candidate_identity_not_one_person(with_fifth: S
 def test_its_campus_is_found_in_its_country(with_fifth: Settings) -> None:
     rows = ask(with_fifth, "13-events-at-a-place.rq", ("<id/place/tianjin>", "<id/place/deutschland>"))
     assert [r["eventName"] for r in rows] == ["Unterzeichnung auf dem Campus Nord"]
+
+
+def test_language_tags_are_published_in_lower_case_and_matched_with_langmatches(with_fifth: Settings) -> None:
+    """As documented (docs/editing.md, "Language tags"): "港口大学"@zh-Hans in a data file is published as
+    @zh-hans, in the store and in the dumps a remote store is loaded from; langMatches ignores case."""
+    ask = "SELECT ?name WHERE {{ <{ns}id/org/hafen-universitaet> <http://schema.org/name> ?name {f} }}"
+    store = EmbeddedStore(with_fifth)
+    try:
+        rows = store.select(ask.format(ns=NS, f='FILTER(langMatches(lang(?name), "zh-Hans"))')).rows
+        assert [(str(r["name"]), r["name"].language) for r in rows] == [("港口大学", "zh-hans")]
+        assert store.select(ask.format(ns=NS, f='FILTER(lang(?name) = "zh-hans")')).rows
+        assert not store.select(ask.format(ns=NS, f='FILTER(lang(?name) = "zh-Hans")')).rows
+    finally:
+        store.close()
+    dump = (with_fifth.current_build / "dumps" / "kgpub.ttl").read_text(encoding="utf-8")
+    assert '"港口大学"@zh-hans' in dump and "@zh-Hans" not in dump

@@ -193,13 +193,15 @@ def test_an_edited_or_deleted_article_is_revalidated_as_a_full_build_would(
 
 
 def published_state(release: Path) -> tuple[dict[str, object], dict[str, bytes], int]:
-    """What a release publishes, minus its id, time and file statuses: manifest, dump bytes, store size."""
+    """What a release publishes, minus its id, time and file statuses: manifest, dump and side file bytes,
+    store size."""
     manifest = {
         k: v
         for k, v in Manifest.read(release).__dict__.items()
         if k not in ("build_id", "created", "source_stats")
     }
     dumps = {dump.name: (release / "dumps" / dump.name).read_bytes() for dump in DUMP_FILES}
+    dumps |= {name: (release / name).read_bytes() for name in ("ontology.ttl", "shapes.ttl")}
     return manifest, dumps, len(ox.Store.read_only(str(release / "store")))
 
 
@@ -209,13 +211,15 @@ NEW_PERSON = """@prefix schema: <http://schema.org/> .
 
 
 def test_incremental_releases_equal_full_builds_of_the_same_files(published: Path, tmp_path: Path) -> None:
-    """Add an article with a new entities file, change both, delete both: each incremental release equals a
-    full build, byte for byte."""
+    """Add an article (declaring a prefix no file declared before) with a new entities file, change both
+    (the prefix now names another IRI), delete both, then drop a prefix from the file that declared it first:
+    each incremental release equals a full build, byte for byte, prefixes included."""
     settings = copy_published(published, tmp_path / "project")
     new = settings.data_dir / "articles" / "2020-10-13-second-look.ttl"
     person = settings.data_dir / "entities" / "added-people.ttl"
-    mentioning = NEW_ARTICLE.replace(
-        "schema:publisher", "schema:mentions <id/person/li-ming> ;\n    schema:publisher"
+    seed = settings.project_dir / ARTICLE
+    mentioning = "@prefix look: <id/person/> .\n" + NEW_ARTICLE.replace(
+        "schema:publisher", "schema:mentions look:li-ming ;\n    schema:publisher"
     )
 
     def add() -> None:
@@ -223,8 +227,13 @@ def test_incremental_releases_equal_full_builds_of_the_same_files(published: Pat
         person.write_text(NEW_PERSON)
 
     def change() -> None:  # also older than the seed article now: VoID's newest article changes back
+        changed = mentioning.replace("A second look", "Another look").replace(
+            "2020-10-13T09", "2020-10-11T09"
+        )
         new.write_text(
-            mentioning.replace("A second look", "Another look").replace("2020-10-13T09", "2020-10-11T09")
+            changed.replace("look: <id/person/>", "look: <id/>").replace(
+                "look:li-ming", "look:person\\/li-ming"
+            )
         )
         person.write_text(NEW_PERSON.replace("Li Ming", "Li Ming (TJU)"))
 
@@ -232,7 +241,16 @@ def test_incremental_releases_equal_full_builds_of_the_same_files(published: Pat
         new.unlink()
         person.unlink()
 
-    steps = [add, change, delete]
+    def drop_first_declaration() -> None:  # the seed declares addr: first, and only it
+        text = seed.read_text()
+        seed.write_text(
+            text.replace("@prefix addr:    <id/address/> .\n", "").replace(
+                "addr:tju-college-of-intelligence-and-computing",
+                "<id/address/tju-college-of-intelligence-and-computing>",
+            )
+        )
+
+    steps = [add, change, delete, drop_first_declaration]
     for step in steps:
         step()
         lines: list[str] = []
@@ -295,7 +313,7 @@ def test_unchanged_files_are_not_read_again_and_a_same_size_rewrite_is_seen(
 
     monkeypatch.setattr(load_module, "RACY_NS", 0)  # the copied files are seconds old: vouch for them now
     settings = copy_published(published, tmp_path / "project")
-    build(settings)  # records every file's status
+    build(settings, full=True)  # records every file's status (a build with nothing changed publishes nothing)
     read: list[str] = []
     digest = load_module.hashlib.file_digest
     monkeypatch.setattr(
@@ -332,3 +350,15 @@ def test_a_file_changed_just_before_a_build_is_hashed_again_by_the_next(
     new.write_text(NEW_ARTICLE.replace("A second look", "A second lock"))  # same size, right away
     rebuilt = build(settings)
     assert "A second lock" in gzip.decompress((rebuilt.path / "dumps" / "kgpub.nt.gz").read_bytes()).decode()
+
+
+def test_a_build_with_nothing_changed_says_so_and_publishes_nothing(published: Path, tmp_path: Path) -> None:
+    settings = copy_published(published, tmp_path / "project")
+    before = settings.current_build.resolve()
+    releases = sorted((settings.builds_root / "releases").iterdir())
+    lines: list[str] = []
+    same = build(settings, progress=lines.append)
+    assert lines == [f"nothing changed since {before.name}: nothing published"]
+    assert same.path == before == settings.current_build.resolve()
+    assert sorted((settings.builds_root / "releases").iterdir()) == releases
+    assert build(settings, full=True).path != before  # asked for, a full build still publishes

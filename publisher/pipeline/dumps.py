@@ -239,7 +239,23 @@ def _copy_range(source: int, target: int, offset: int, length: int) -> None:
 
 
 def write_turtle(triples: Iterable[ox.Triple], path: Path, prefixes: dict[str, str]) -> None:
-    ox.serialize(list(triples), path, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    """The ontology or the shapes as Turtle, the same bytes for the same triples in the same order: blank
+    nodes (a parse names them at random) are renamed by first appearance, and triples sorted, so two builds
+    of the same files, full or incremental, write the same file."""
+    ox.serialize(
+        sorted(_stable_blank_nodes(triples), key=str), path, format=ox.RdfFormat.TURTLE, prefixes=prefixes
+    )
+
+
+def _stable_blank_nodes(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    names: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term: Any) -> Any:
+        if isinstance(term, ox.BlankNode):
+            return names.setdefault(term, ox.BlankNode(f"b{len(names)}"))
+        return term
+
+    return [ox.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in triples]
 
 
 def graph_triples(store: ox.Store, graph_iri: str) -> list[ox.Triple]:

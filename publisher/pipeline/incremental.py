@@ -30,7 +30,16 @@ from rdflib.term import Node
 
 from publisher.manifest import Manifest
 from publisher.pipeline import dumps, stats
-from publisher.pipeline.load import Source, check_article, data_graph, data_kind, news_articles, parse_file
+from publisher.pipeline.load import (
+    Source,
+    add_declared,
+    check_article,
+    data_graph,
+    data_kind,
+    declared_prefixes,
+    news_articles,
+    parse_file,
+)
 from publisher.pipeline.validate import Triple
 from publisher.settings import Settings
 from publisher.store.terms import to_rdflib
@@ -58,6 +67,9 @@ class Patch:
     graph_hashes: dict[str, str]  # rebuilt graphs still present -> new hash
     graph_sizes: dict[str, int]
     subject_files: dict[Node, tuple[str, ...]]  # subjects of the re-parsed files -> those files
+    declared: dict[
+        str, dict[str, str]
+    ]  # re-parsed file -> the prefixes it contributes (``load.declared_prefixes``)
 
     def triples(self) -> list[Triple]:
         """Added and removed triples as rdflib terms (graphs dropped): what validation looks at."""
@@ -100,6 +112,7 @@ def plan(
         not (release / "dumps" / dumps.INDEX).is_file()
         or not manifest.graph_hashes
         or not manifest.prefixes
+        or not manifest.prefix_sources
         or manifest.properties is None
     ):
         return "the published build predates incremental builds"
@@ -128,12 +141,14 @@ def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:
     hashes: dict[str, str] = {}
     sizes: dict[str, int] = {}
     subject_files: dict[Node, list[str]] = defaultdict(list)
+    declared: dict[str, dict[str, str]] = {}
     namespace = changes.manifest.namespace
     for graph in changes.graphs:
         node = ox.NamedNode(graph)
         new: set[ox.Quad] = set()
         for source in feeds.get(graph, []):
-            triples, _prefixes = parse_file(source.path, namespace)  # the dumps keep the release's prefixes
+            triples, _prefixes = parse_file(source.path, namespace)
+            declared[source.relpath] = declared_prefixes(source, namespace)
             if source.kind == "article":
                 check_article(source, news_articles(triples), namespace)
             for subject in {t.subject for t in triples}:
@@ -156,7 +171,35 @@ def patch_store(changes: Changes, store: ox.Store, say: Progress) -> Patch:
         f"+{len(added)} -{len(removed)} quads"
     )
     files = {subject: tuple(paths) for subject, paths in subject_files.items()}
-    return Patch(added, removed, hashes, sizes, files)
+    return Patch(added, removed, hashes, sizes, files, declared)
+
+
+def next_prefixes(
+    changes: Changes, declared: dict[str, dict[str, str]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The prefixes (and the file that declared each first) a full build of the same sources would find.
+
+    Known from the release's manifest and the re-parsed files' own declarations, unless a changed or
+    removed file was the first to declare a prefix: then who declares it first now is read from every
+    source (the leading prefixes of each file, about 0.2 ms a file).
+    """
+    previous = changes.manifest
+    if set(changes.changed_files) & set(previous.prefix_sources.values()):
+        prefixes: dict[str, str] = {}
+        first: dict[str, str] = {}
+        for source in changes.sources:
+            found = declared.get(source.relpath)
+            add_declared(
+                prefixes, first, found or declared_prefixes(source, previous.namespace), source.relpath
+            )
+        return prefixes, first
+    order = {source.relpath: index for index, source in enumerate(changes.sources)}
+    prefixes, first = dict(previous.prefixes), dict(previous.prefix_sources)
+    for relpath in sorted(declared, key=order.__getitem__):
+        for prefix, iri in declared[relpath].items():
+            if prefix not in first or order[relpath] < order[first[prefix]]:
+                prefixes[prefix], first[prefix] = iri, relpath
+    return dict(sorted(prefixes.items())), dict(sorted(first.items()))
 
 
 def copy_store(release: Path, target: Path) -> ox.Store:
@@ -168,6 +211,7 @@ def copy_store(release: Path, target: Path) -> ox.Store:
 def next_manifest(changes: Changes, patch: Patch, store: ox.Store, base: Manifest) -> Manifest:
     """``base`` (the new build's id and sources) with counts carried over from the release and patched."""
     previous = changes.manifest
+    prefixes, prefix_sources = next_prefixes(changes, patch.declared)
     graphs = {g: n for g, n in previous.graphs.items() if g not in changes.graphs} | patch.graph_sizes
     hashes = {g: h for g, h in previous.graph_hashes.items() if g not in changes.graphs} | patch.graph_hashes
     classes, entities = stats.patched_counts(
@@ -180,13 +224,15 @@ def next_manifest(changes: Changes, patch: Patch, store: ox.Store, base: Manifes
         classes=classes,
         entities=entities,
         graph_hashes=dict(sorted(hashes.items())),
-        prefixes=previous.prefixes,  # the dump parts copied from the release were written with them
+        prefixes=prefixes,
+        prefix_sources=prefix_sources,
         **stats.patched_void_facts(previous.__dict__, store, patch.added, patch.removed),
     )
 
 
 def copy_side_files(release: Path, folder: Path) -> None:
-    """The ontology and shapes did not change: their rendered files are the release's."""
+    """The ontology and shapes did not change, nor the prefixes they are written with: their rendered
+    files are the release's."""
     for name in ("ontology.ttl", "shapes.ttl"):
         shutil.copy2(release / name, folder / name)
 

@@ -62,6 +62,7 @@ class Project:
     store: ox.Store  # in memory: ontology + data graphs, exactly what gets published
     shapes: list[ox.Triple]
     prefixes: dict[str, str] = field(default_factory=dict)
+    prefix_sources: dict[str, str] = field(default_factory=dict)  # prefix -> the file that declared it first
     subject_files: dict[Node, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -121,16 +122,18 @@ def load(settings: Settings, progress: Callable[[str], None] | None = None) -> P
     store = ox.Store()
     shapes: list[ox.Triple] = []
     prefixes: dict[str, str] = {}
+    prefix_sources: dict[str, str] = {}
     subject_files: dict[Node, list[str]] = defaultdict(list)
     articles = [source for source in sources if source.kind == "article"]
     with ThreadPoolExecutor(LOADERS) as pool, _cancelled_on_error(pool):
         loaded = pool.map(lambda source: _load_article(store, source, settings.namespace), articles)
         for source in sources:
             if source.kind == "article":
-                _add_new(prefixes, next(loaded))  # in source order: the first file that fails is reported
+                # in source order: the first file that fails is reported
+                add_declared(prefixes, prefix_sources, next(loaded), source.relpath)
                 continue
             triples, file_prefixes = parse_file(source.path, settings.namespace)
-            _add_new(prefixes, file_prefixes)
+            add_declared(prefixes, prefix_sources, file_prefixes, source.relpath)
             if source.kind == "shapes":
                 shapes.extend(triples)
                 continue
@@ -141,13 +144,23 @@ def load(settings: Settings, progress: Callable[[str], None] | None = None) -> P
     if progress:
         progress(f"parsed {len(sources)} files: {len(store)} triples, {len(shapes)} shape triples")
     files = {subject: tuple(paths) for subject, paths in subject_files.items()}
-    return Project(settings, tuple(sources), store, shapes, prefixes, files)
+    return Project(settings, tuple(sources), store, shapes, prefixes, prefix_sources, files)
 
 
-def _add_new(prefixes: dict[str, str], declared: Mapping[str, str]) -> None:
-    """The first file to declare a prefix names it."""
+def add_declared(
+    prefixes: dict[str, str], first: dict[str, str], declared: Mapping[str, str], relpath: str
+) -> None:
+    """The first file to declare a prefix names it (``first``: prefix -> that file)."""
     for prefix, iri in declared.items():
-        prefixes.setdefault(prefix, iri)
+        if prefix not in prefixes:
+            prefixes[prefix], first[prefix] = iri, relpath
+
+
+def declared_prefixes(source: Source, base_iri: str) -> dict[str, str]:
+    """The prefixes a source contributes: an article's before its first triple, any other file's all."""
+    if source.kind == "article":
+        return _leading_prefixes(source.path, base_iri)
+    return parse_file(source.path, base_iri)[1]
 
 
 @contextmanager

@@ -33,8 +33,11 @@ from publisher.errors import PublisherError, ValidationFailed
 from publisher.manifest import MANIFEST_NAME, Manifest
 from publisher.pipeline import dumps, incremental, stats
 from publisher.pipeline.load import (
+    Kind,
     Project,
     Source,
+    add_declared,
+    declared_prefixes,
     discover,
     graphs_stating,
     load,
@@ -66,6 +69,14 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
         previous = incremental.published_manifest(release)
         known = previous.known_sources() if previous is not None else None
         changes = incremental.plan(settings, discover(settings, known), release, previous)
+        if isinstance(changes, incremental.Changes) and not changes.changed_files and previous is not None:
+            say(f"nothing changed since {previous.build_id}: nothing published")
+            return Build(
+                build_id=previous.build_id,
+                path=changes.release,
+                manifest=previous,
+                report=ValidationReport((), Graph(), Graph()),
+            )
         if isinstance(changes, incremental.Changes):
             made = _build_incrementally(settings, changes, say)
             if made is not None:
@@ -83,7 +94,7 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
             manifest, report = write_release(project, header, staging, say)
             final = promote(staging, root, manifest.build_id)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_tree(staging)
         return _published(root, final, manifest, report, say)
 
 
@@ -136,26 +147,47 @@ def _build_incrementally(settings: Settings, changes: incremental.Changes, say: 
             write_side_files(staging, changes, report, manifest, say)
             final = promote(staging, root, manifest.build_id)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_tree(staging)
         return _published(root, final, manifest, report, say)
 
 
 def write_side_files(
     folder: Path, changes: incremental.Changes, report: ValidationReport, manifest: Manifest, say: Progress
 ) -> None:
-    """Dumps (unchanged graphs' parts linked from the previous release), side files, the manifest."""
+    """Dumps (unchanged graphs' parts linked from the previous release), side files, the manifest.
+
+    A change that declares a prefix no file declared before (or moves one) changes how every Turtle and
+    TriG part is written: then every part is written anew, as a full build would, and the build says so.
+    The rendered ontology and shapes use their own files' prefixes only, so a data change leaves them be.
+    """
     store = ox.Store.read_only(str(folder / "store"))
+    prefixes = dict(manifest.prefixes)
+    same_prefixes = prefixes == dict(changes.manifest.prefixes)
     dumps.write_dumps(
         store,
         folder / "dumps",
-        dict(manifest.prefixes),
+        prefixes,
         manifest.graph_hashes,
-        reuse=changes.release / "dumps",
+        reuse=changes.release / "dumps" if same_prefixes else None,
     )
+    if not same_prefixes:
+        moved = sorted(prefixes.keys() ^ changes.manifest.prefixes.keys()) or ["an IRI"]
+        say(f"the prefixes changed ({', '.join(moved)}): every part of every dump written anew")
     incremental.copy_side_files(changes.release, folder)
     report.graph.serialize(folder / "validation-report.ttl", format="turtle")
     (folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
-    say("wrote dumps (changed graphs only), ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
+    which = "changed graphs only" if same_prefixes else "every graph"
+    say(f"wrote dumps ({which}), ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
+
+
+def own_prefixes(project: Project, kind: Kind) -> dict[str, str]:
+    """The prefixes the ontology (or shapes) files declare themselves, to render them with: the data's own
+    prefixes would make their rendering change whenever an article declared a new one."""
+    declared: dict[str, str] = {}
+    for source in project.sources:
+        if source.kind == kind:
+            add_declared(declared, {}, declared_prefixes(source, project.settings.namespace), source.relpath)
+    return declared
 
 
 def with_counts(project: Project, header: Manifest, graph_hashes: Mapping[str, str]) -> Manifest:
@@ -168,6 +200,7 @@ def with_counts(project: Project, header: Manifest, graph_hashes: Mapping[str, s
         entities=stats.entity_count(project.store, project.settings.namespace),
         graph_hashes=dict(sorted(graph_hashes.items())),
         prefixes=dict(sorted(project.prefixes.items())),
+        prefix_sources=dict(sorted(project.prefix_sources.items())),
         **stats.void_facts(project.store),
     )
 
@@ -238,8 +271,8 @@ def write_release(
         hashes = dumps.write_dumps(project.store, folder / "dumps", project.prefixes)
         manifest = with_counts(project, header, hashes)
         ontology = dumps.graph_triples(project.store, ONTOLOGY_IRI)
-        dumps.write_turtle(ontology, folder / "ontology.ttl", project.prefixes)
-        dumps.write_turtle(project.shapes, folder / "shapes.ttl", project.prefixes)
+        dumps.write_turtle(ontology, folder / "ontology.ttl", own_prefixes(project, "ontology"))
+        dumps.write_turtle(project.shapes, folder / "shapes.ttl", own_prefixes(project, "shapes"))
         report.graph.serialize(folder / "validation-report.ttl", format="turtle")
         (folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
         say("wrote dumps, ontology.ttl, shapes.ttl, validation-report.ttl, manifest.json")
@@ -322,3 +355,14 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_tree(path: Path, attempts: int = 20) -> None:
+    """Remove a staging folder, again while something still writes into it: a failed build's store is
+    flushed by RocksDB's background threads until its last reference goes (pyoxigraph has no close()), and
+    a file it writes during the removal keeps the folder (seen with the suite under load)."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.05)

@@ -10,6 +10,7 @@ the source file(s) that describe its focus node. Warnings and infos are reported
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,9 +338,18 @@ def _render(result: ValidationResult, report: Graph, shapes: Graph) -> str:
         lines.append(f"  path: {_term(result.path, report)}")
     if result.value is not None:
         lines.append(f"  value: {_term(result.value, report)}")
-    lines.append(f"  message: {result.message}")
+    lines.append(f"  message: {_compact_iris(result.message, report)}")
     lines.append(f"  shape: {_shape_label(result.source_shape, shapes)} ({result.constraint})")
     return "\n".join(lines)
+
+
+def _compact_iris(message: str, graph: Graph) -> str:
+    """A message with the IRIs a rule filled in written as the report names nodes (``p:hu-qinghua``), so
+    that a focus node and the same node in its message read alike."""
+    return _IRI_IN_TEXT.sub(lambda found: _term(URIRef(found.group(0)), graph), message)
+
+
+_IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>'\"{}]+(?<![.:])")
 
 
 def _shape_label(shape: Node, shapes: Graph) -> str:
