@@ -77,23 +77,13 @@ PREFIXES = """@prefix kgo:     <https://kgpub.example.org/ontology#> .
 
 # Titles of the posts each kind of organisation has, most senior first (slug, label).
 TITLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "university": (
-        ("president", "President"),
-        ("party-secretary", "Party Secretary"),
-        ("vice-president", "Vice President"),
-    ),
+    "university": (("president", "President"), ("party-secretary", "Party Secretary"),
+                   ("vice-president", "Vice President")),
     "college": (("dean", "Dean"), ("vice-dean", "Vice Dean")),
-    "company": (
-        ("chairman", "Chairman"),
-        ("vice-president", "Vice President"),
-        ("general-manager", "General Manager"),
-    ),
+    "company": (("chairman", "Chairman"), ("vice-president", "Vice President"), ("general-manager", "General Manager")),
     "branch": (("general-manager", "General Manager"), ("deputy-general-manager", "Deputy General Manager")),
-    "government": (
-        ("director", "Director"),
-        ("deputy-director", "Deputy Director"),
-        ("deputy-secretary-general", "Deputy Secretary General"),
-    ),
+    "government": (("director", "Director"), ("deputy-director", "Deputy Director"),
+                   ("deputy-secretary-general", "Deputy Secretary General")),
 }
 ALL_TITLES = dict(t for group in TITLES.values() for t in group)
 
@@ -181,9 +171,7 @@ class Zipf(Generic[T]):
 
     def __init__(self, items: Sequence[T], exponent: float) -> None:
         self.items = items
-        self.cumulative = list(
-            itertools.accumulate(1.0 / (rank**exponent) for rank in range(1, len(items) + 1))
-        )
+        self.cumulative = list(itertools.accumulate(1.0 / (rank ** exponent) for rank in range(1, len(items) + 1)))
 
     def pick(self, rng: random.Random) -> T:
         return self.items[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
@@ -229,14 +217,8 @@ class World:
 
     def _org(self, name: str, kind: str, classes: tuple[str, ...], parent: Org | None = None) -> Org:
         prefix = f"{parent.slug}-" if parent else ""
-        org = Org(
-            self._unique(prefix + slugify(name)),
-            name if not parent else f"{name}, {parent.name}",
-            kind,
-            classes,
-            parent,
-            alternate=name if parent else None,
-        )
+        org = Org(self._unique(prefix + slugify(name)), name if not parent else f"{name}, {parent.name}", kind,
+                  classes, parent, alternate=name if parent else None)
         if parent:
             parent.units.append(org)
         return org
@@ -244,17 +226,13 @@ class World:
     def _university(self, name: str) -> Org:
         university = self._org(name, "university", ("schema:CollegeOrUniversity",))
         for college in self.rng.sample(names.COLLEGES, self.rng.randint(3, 8)):
-            self._org(
-                college, "college", ("schema:CollegeOrUniversity", "org:OrganizationalUnit"), university
-            )
+            self._org(college, "college", ("schema:CollegeOrUniversity", "org:OrganizationalUnit"), university)
         return university
 
     def _company(self, name: str) -> Org:
         company = self._org(name, "company", ("schema:Corporation",))
         for city in self.rng.sample(names.CITIES, self.rng.randint(0, 3)):
-            self._org(
-                f"{name} {city} Branch", "branch", ("schema:Corporation", "org:OrganizationalUnit"), company
-            )
+            self._org(f"{name} {city} Branch", "branch", ("schema:Corporation", "org:OrganizationalUnit"), company)
         return company
 
     def _government(self, name: str) -> Org:
@@ -314,11 +292,8 @@ class World:
             doc = Turtle()
             namesakes = self.written_names.setdefault(person.name, [])
             # As an editor answers the build's namesake warning: two records, two people (none: no triple).
-            doc.node(
-                f"{person.ref} a schema:Person",
-                ("schema:name", en(person.name)),
-                ("<http://www.w3.org/2002/07/owl#differentFrom>", namesakes[:]),
-            )
+            doc.node(f"{person.ref} a schema:Person", ("schema:name", en(person.name)),
+                     ("<http://www.w3.org/2002/07/owl#differentFrom>", namesakes[:]))
             namesakes.append(person.ref)
             self._register(f"person/{person.slug}", "people.ttl", doc)
 
@@ -326,12 +301,8 @@ class World:
         slug = f"{org.slug}-{title}"
         if f"post/{slug}" not in self.entities:
             doc = Turtle()
-            doc.node(
-                f"post:{slug} a org:Post",
-                ("skos:prefLabel", en(f"{ALL_TITLES[title]} of {org.name}")),
-                ("org:postIn", org.ref),
-                ("org:role", f"title:{title}"),
-            )
+            doc.node(f"post:{slug} a org:Post", ("skos:prefLabel", en(f"{ALL_TITLES[title]} of {org.name}")),
+                     ("org:postIn", org.ref), ("org:role", f"title:{title}"))
             self._register(f"post/{slug}", "posts.ttl", doc)
         return f"post:{slug}"
 
@@ -339,11 +310,8 @@ class World:
         url = f"<https://images.example.edu/campus/{org.slug}.jpg>"
         if f"image/{org.slug}" not in self.entities:
             doc = Turtle()
-            doc.node(
-                f"{url} a schema:ImageObject",
-                ("schema:contentUrl", f'"{url[1:-1]}"^^xsd:anyURI'),
-                ("schema:caption", en(f"Campus of {org.name}")),
-            )
+            doc.node(f"{url} a schema:ImageObject", ("schema:contentUrl", f'"{url[1:-1]}"^^xsd:anyURI'),
+                     ("schema:caption", en(f"Campus of {org.name}")))
             self._register(f"image/{org.slug}", "images.ttl", doc)
         return url
 
@@ -354,12 +322,9 @@ class World:
 
 def _org_turtle(org: Org) -> Turtle:
     doc = Turtle()
-    doc.node(
-        f"{org.ref} a {', '.join(org.classes)}",
-        ("schema:name", en(org.name)),
-        ("schema:alternateName", [en(org.alternate)] if org.alternate else []),
-        ("org:subOrganizationOf", [org.parent.ref] if org.parent else []),
-    )
+    doc.node(f"{org.ref} a {', '.join(org.classes)}", ("schema:name", en(org.name)),
+             ("schema:alternateName", [en(org.alternate)] if org.alternate else []),
+             ("org:subOrganizationOf", [org.parent.ref] if org.parent else []))
     return doc
 
 
@@ -370,9 +335,7 @@ def _university_names(count: int) -> list[str]:
 
 
 def _company_names(count: int) -> list[str]:
-    made = (
-        f"{c} {w} {k}" for c in ("", *names.CITIES) for w in names.COMPANY_WORDS for k in names.COMPANY_KINDS
-    )
+    made = (f"{c} {w} {k}" for c in ("", *names.CITIES) for w in names.COMPANY_WORDS for k in names.COMPANY_KINDS)
     return list(itertools.islice(itertools.chain(names.KNOWN_COMPANIES, (m.strip() for m in made)), count))
 
 
@@ -419,9 +382,7 @@ class ArticleWriter:
         kind = "signing" if self.rng.random() < 0.6 else "forum"
         art = Article(f"{published.isoformat()}-{host.slug}-{kind}-{index}", published)
         event_day = published - timedelta(days=self.rng.randint(0, 20))
-        headline = (
-            self._signing(art, host, event_day) if kind == "signing" else self._forum(art, host, event_day)
-        )
+        headline = self._signing(art, host, event_day) if kind == "signing" else self._forum(art, host, event_day)
         self._article_node(art, host, headline)
         return art
 
@@ -436,41 +397,22 @@ class ArticleWriter:
         signing = f"ev:{day}-signing-ceremony-{art.slug[11:]}"
         subevents = [signing]
         self._attendees(art, conference, parties)
-        signers = [
-            self._act(art, signing, "signatory", self._signatory_post(p, day), day, p) for p in parties
-        ]
-        witness_posts = [
-            (host, TITLES["university"][self.rng.randrange(2)][0]),
-            (organiser, "deputy-director"),
-        ]
+        signers = [self._act(art, signing, "signatory", self._signatory_post(p, day), day, p) for p in parties]
+        witness_posts = [(host, TITLES["university"][self.rng.randrange(2)][0]), (organiser, "deputy-director")]
         witnesses = [self._act(art, signing, "witness", wp, day, wp[0]) for wp in witness_posts]
         speech = self._speech(art, signing, day, witness_posts[0], topics)
-        self._event(
-            art,
-            signing,
-            "kgo:SigningCeremony",
-            f"Signing ceremony of the agreement between {_and(p.name for p in parties)}",
-            day,
-            parent=conference,
-            subevents=[speech],
-            participations=[*signers, *witnesses],
-        )
+        self._event(art, signing, "kgo:SigningCeremony", f"Signing ceremony of the agreement between "
+                    f"{_and(p.name for p in parties)}", day, parent=conference, subevents=[speech],
+                    participations=[*signers, *witnesses])
         agreement = self._agreement(art, parties, signing, day, topics)
         lab_name = ""
         if self.rng.random() < 0.35:
             unveiling, lab_name = self._joint_lab(art, parties, conference, day, topics)
             subevents.append(unveiling)
-        self._event(
-            art,
-            conference,
-            "kgo:Conference",
-            f"Conference on cooperation in {self.world.label(topics[0])}",
-            day,
-            organiser=organiser,
-            subevents=subevents,
-            participations=[f"pa:{conference[3:]}-attendee-{p.slug}" for p in parties],
-            topics=topics[:2],
-        )
+        self._event(art, conference, "kgo:Conference", f"Conference on cooperation in {self.world.label(topics[0])}",
+                    day, organiser=organiser,
+                    subevents=subevents, participations=[f"pa:{conference[3:]}-attendee-{p.slug}" for p in parties],
+                    topics=topics[:2])
         art.about.extend([conference, signing, f"ag:{agreement}"])
         title = f"{host.name} Signs Strategic Cooperation Agreement with {_and(p.name for p in partners)}"
         return title + (f" and Unveils {lab_name}" if lab_name else "")
@@ -486,17 +428,8 @@ class ArticleWriter:
             title = TITLES[guest.kind][self.rng.randrange(len(TITLES[guest.kind]))][0]
             talks.append(self._speech(art, forum, day, (guest, title), topics, n))
         audience = self._audience(art, forum)
-        self._event(
-            art,
-            forum,
-            "kgo:Conference",
-            f"{college.alternate} forum on {self.world.label(topics[0])}",
-            day,
-            organiser=college,
-            subevents=talks,
-            participations=[chair, audience],
-            topics=topics,
-        )
+        self._event(art, forum, "kgo:Conference", f"{college.alternate} forum on {self.world.label(topics[0])}",
+                    day, organiser=college, subevents=talks, participations=[chair, audience], topics=topics)
         art.about.append(forum)
         return f"{college.alternate} of {host.name} Hosts Forum on {self.world.label(topics[0]).capitalize()}"
 
@@ -537,22 +470,13 @@ class ArticleWriter:
         if ref not in art.memberships:
             art.memberships.add(ref)
             stated = f"{ALL_TITLES[title]} of {org.name}"
-            art.doc.node(
-                f"{ref} a org:Membership",
-                ("rdfs:label", en(f"{person.name}, {stated} ({day})")),
-                ("org:member", person.ref),
-                ("org:organization", org.ref),
-                ("org:role", f"title:{title}"),
-                ("kgo:post", self.world.use_post(org, title)),
-                ("schema:roleName", en(stated)),
-                ("kgo:attestedOn", xsd_date(day)),
-                ("prov:wasDerivedFrom", art.ref),
-            )
+            art.doc.node(f"{ref} a org:Membership", ("rdfs:label", en(f"{person.name}, {stated} ({day})")),
+                         ("org:member", person.ref), ("org:organization", org.ref), ("org:role", f"title:{title}"),
+                         ("kgo:post", self.world.use_post(org, title)), ("schema:roleName", en(stated)),
+                         ("kgo:attestedOn", xsd_date(day)), ("prov:wasDerivedFrom", art.ref))
         return ref
 
-    def _act(
-        self, art: Article, event: str, role: str, post: tuple[Org, str], day: date, for_org: Org
-    ) -> str:
+    def _act(self, art: Article, event: str, role: str, post: tuple[Org, str], day: date, for_org: Org) -> str:
         """A participation: the holder of ``post`` on ``day`` played ``role`` at ``event`` for ``for_org``."""
         org, title = post
         person = self.world.holder(org, title, day)
@@ -562,174 +486,99 @@ class ArticleWriter:
         self._mention_org(art, for_org)
         membership = self._membership(art, person, org, title, day)
         ref = f"pa:{event[3:]}-{role}-{person.slug}"
-        art.doc.node(
-            f"{ref} a kgo:Participation",
-            ("rdfs:label", en(f"{person.name}, {role} for {for_org.name}")),
-            ("prov:agent", person.ref),
-            ("prov:hadRole", f"kgo:{role}"),
-            ("kgo:onBehalfOf", for_org.ref),
-            ("kgo:inCapacityOf", membership),
-            ("prov:wasDerivedFrom", art.ref),
-        )
+        art.doc.node(f"{ref} a kgo:Participation", ("rdfs:label", en(f"{person.name}, {role} for {for_org.name}")),
+                     ("prov:agent", person.ref), ("prov:hadRole", f"kgo:{role}"), ("kgo:onBehalfOf", for_org.ref),
+                     ("kgo:inCapacityOf", membership), ("prov:wasDerivedFrom", art.ref))
         return ref
 
     def _attendees(self, art: Article, event: str, orgs: list[Org]) -> None:
         for org in orgs:
             self._mention_org(art, org)
-            art.doc.node(
-                f"pa:{event[3:]}-attendee-{org.slug} a kgo:Participation",
-                ("rdfs:label", en(f"{org.name}, partner at the conference")),
-                ("prov:agent", org.ref),
-                ("prov:hadRole", "kgo:attendee"),
-                ("schema:roleName", en("strategic partner")),
-                ("prov:wasDerivedFrom", art.ref),
-            )
+            art.doc.node(f"pa:{event[3:]}-attendee-{org.slug} a kgo:Participation",
+                         ("rdfs:label", en(f"{org.name}, partner at the conference")), ("prov:agent", org.ref),
+                         ("prov:hadRole", "kgo:attendee"), ("schema:roleName", en("strategic partner")),
+                         ("prov:wasDerivedFrom", art.ref))
 
     def _audience(self, art: Article, event: str) -> str:
         group, ref = f"grp:{event[3:]}-audience", f"pa:{event[3:]}-audience"
-        art.doc.node(
-            f"{group} a kgo:UnspecifiedGroup",
-            ("rdfs:label", en("teachers and students")),
-            ("prov:wasDerivedFrom", art.ref),
-        )
-        art.doc.node(
-            f"{ref} a kgo:Participation",
-            ("rdfs:label", en("Teachers and students attended")),
-            ("prov:agent", group),
-            ("prov:hadRole", "kgo:attendee"),
-            ("prov:wasDerivedFrom", art.ref),
-        )
+        art.doc.node(f"{group} a kgo:UnspecifiedGroup", ("rdfs:label", en("teachers and students")),
+                     ("prov:wasDerivedFrom", art.ref))
+        art.doc.node(f"{ref} a kgo:Participation", ("rdfs:label", en("Teachers and students attended")),
+                     ("prov:agent", group), ("prov:hadRole", "kgo:attendee"), ("prov:wasDerivedFrom", art.ref))
         return ref
 
-    def _speech(
-        self, art: Article, parent: str, day: date, post: tuple[Org, str], topics: list[str], n: int = 0
-    ) -> str:
+    def _speech(self, art: Article, parent: str, day: date, post: tuple[Org, str], topics: list[str],
+                n: int = 0) -> str:
         """A speech, a sub-event of ``parent``, by the holder of ``post`` speaking for its organisation."""
         speech = f"ev:{day}-speech-{n}-{art.slug[11:]}"
         talk = self._act(art, speech, "speaker", post, day, post[0])
         speaker = self.world.holder(*post, day)
-        self._event(
-            art,
-            speech,
-            "kgo:Speech",
-            f"Speech by {speaker.name}",
-            day,
-            parent=parent,
-            participations=[talk],
-            topics=topics,
-            description=f"{speaker.name} spoke about {_and(self.world.label(t) for t in topics)}.",
-        )
+        self._event(art, speech, "kgo:Speech", f"Speech by {speaker.name}", day, parent=parent,
+                    participations=[talk], topics=topics,
+                    description=f"{speaker.name} spoke about {_and(self.world.label(t) for t in topics)}.")
         return speech
 
-    def _event(
-        self,
-        art: Article,
-        ref: str,
-        cls: str,
-        name: str,
-        day: date,
-        *,
-        parent: str | None = None,
-        organiser: Org | None = None,
-        subevents: Sequence[str] = (),
-        participations: Sequence[str] = (),
-        topics: Sequence[str] = (),
-        description: str | None = None,
-    ) -> None:
+    def _event(self, art: Article, ref: str, cls: str, name: str, day: date, *, parent: str | None = None,
+               organiser: Org | None = None, subevents: Sequence[str] = (), participations: Sequence[str] = (),
+               topics: Sequence[str] = (), description: str | None = None) -> None:
         if organiser:
             self._mention_org(art, organiser)
-        art.doc.node(
-            f"{ref} a {cls}",
-            ("schema:name", en(name)),
-            ("schema:startDate", xsd_date(day)),
-            ("schema:organizer", [organiser.ref] if organiser else []),
-            ("schema:superEvent", [parent] if parent else []),
-            ("schema:subEvent", list(subevents)),
-            ("schema:about", [f"topic:{t}" for t in topics]),
-            ("schema:description", [en(description)] if description else []),
-            ("prov:qualifiedAssociation", list(participations)),
-            ("prov:wasDerivedFrom", art.ref),
-        )
+        art.doc.node(f"{ref} a {cls}", ("schema:name", en(name)), ("schema:startDate", xsd_date(day)),
+                     ("schema:organizer", [organiser.ref] if organiser else []),
+                     ("schema:superEvent", [parent] if parent else []), ("schema:subEvent", list(subevents)),
+                     ("schema:about", [f"topic:{t}" for t in topics]),
+                     ("schema:description", [en(description)] if description else []),
+                     ("prov:qualifiedAssociation", list(participations)), ("prov:wasDerivedFrom", art.ref))
 
     def _agreement(self, art: Article, parties: list[Org], signing: str, day: date, topics: list[str]) -> str:
         slug = f"{day}-strategic-cooperation-{art.slug[11:]}"
         activities = self.rng.sample(names.ACTIVITIES, self.rng.randint(1, 3))
-        art.doc.node(
-            f"ag:{slug} a kgo:Agreement",
-            ("schema:name", en(f"Strategic Cooperation Agreement between {_and(p.name for p in parties)}")),
-            ("kgo:party", [p.ref for p in parties]),
-            ("kgo:signedAt", signing),
-            ("dcterms:date", xsd_date(day)),
-            ("dcterms:subject", [f"topic:{t}" for t in topics]),
-            ("kgo:activity", [f"act:{slugify(a)}" for a in activities]),
-            ("prov:wasDerivedFrom", art.ref),
-        )
+        art.doc.node(f"ag:{slug} a kgo:Agreement",
+                     ("schema:name", en(f"Strategic Cooperation Agreement between {_and(p.name for p in parties)}")),
+                     ("kgo:party", [p.ref for p in parties]), ("kgo:signedAt", signing),
+                     ("dcterms:date", xsd_date(day)),
+                     ("dcterms:subject", [f"topic:{t}" for t in topics]),
+                     ("kgo:activity", [f"act:{slugify(a)}" for a in activities]), ("prov:wasDerivedFrom", art.ref))
         return slug
 
-    def _joint_lab(
-        self, art: Article, parties: list[Org], conference: str, day: date, topics: list[str]
-    ) -> tuple[str, str]:
+    def _joint_lab(self, art: Article, parties: list[Org], conference: str, day: date,
+                   topics: list[str]) -> tuple[str, str]:
         """A new joint lab founded by the parties, unveiled at a sub-event of the conference."""
         focus = self.world.label(topics[0])
         lab = self.world.new_lab(f"{parties[0].name} {parties[1].name} Joint Laboratory for {focus.title()}")
         self._mention_org(art, lab)
         unveiling = f"ev:{day}-joint-lab-unveiling-{art.slug[11:]}"
-        self._event(
-            art, unveiling, "kgo:UnveilingCeremony", f"Unveiling of the {lab.name}", day, parent=conference
-        )
+        self._event(art, unveiling, "kgo:UnveilingCeremony", f"Unveiling of the {lab.name}", day, parent=conference)
         figure = f"fig:{lab.slug}-investment"
-        art.doc.node(
-            lab.ref,
-            ("schema:founder", [p.ref for p in parties]),
-            ("org:resultedFrom", unveiling),
-            ("schema:knowsAbout", [f"topic:{t}" for t in topics[:3]]),
-            ("schema:additionalProperty", figure),
-        )
-        art.doc.node(
-            f"{figure} a schema:PropertyValue",
-            ("schema:name", en("planned investment")),
-            ("schema:minValue", str(self.rng.randint(1, 50) * 1_000_000)),
-            ("schema:unitCode", '"CNY"'),
-            ("prov:wasDerivedFrom", art.ref),
-        )
+        art.doc.node(lab.ref, ("schema:founder", [p.ref for p in parties]), ("org:resultedFrom", unveiling),
+                     ("schema:knowsAbout", [f"topic:{t}" for t in topics[:3]]), ("schema:additionalProperty", figure))
+        art.doc.node(f"{figure} a schema:PropertyValue", ("schema:name", en("planned investment")),
+                     ("schema:minValue", str(self.rng.randint(1, 50) * 1_000_000)), ("schema:unitCode", '"CNY"'),
+                     ("prov:wasDerivedFrom", art.ref))
         art.about.extend([unveiling, lab.ref])
         return unveiling, lab.name
 
     def _article_node(self, art: Article, host: Org, headline: str) -> None:
         publisher = self.rng.choice(host.units)
         self._mention_org(art, publisher)
-        images = [
-            f"<https://news.example.edu/{art.slug}/{n}.jpg>" for n in range(1, self.rng.randint(1, 3) + 1)
-        ]
+        images = [f"<https://news.example.edu/{art.slug}/{n}.jpg>" for n in range(1, self.rng.randint(1, 3) + 1)]
         for position, image in enumerate(images, 1):
-            art.doc.node(
-                f"{image} a schema:ImageObject",
-                ("schema:contentUrl", f'"{image[1:-1]}"^^xsd:anyURI'),
-                ("schema:position", str(position)),
-            )
+            art.doc.node(f"{image} a schema:ImageObject", ("schema:contentUrl", f'"{image[1:-1]}"^^xsd:anyURI'),
+                         ("schema:position", str(position)))
         if self.rng.random() < 0.25:
             images.append(self.world.use_image(host))
-        art.doc.node(
-            f"<graph/article/{art.slug}> a prov:Entity",
-            ("rdfs:label", en(f"Statements of the article '{headline}'")),
-            ("prov:wasDerivedFrom", art.ref),
-        )
+        art.doc.node(f"<graph/article/{art.slug}> a prov:Entity",
+                     ("rdfs:label", en(f"Statements of the article '{headline}'")),
+                     ("prov:wasDerivedFrom", art.ref))
         topics = self._topics(1, 4)
         clock = f"{self.rng.randint(8, 19):02d}:{self.rng.randint(0, 59):02d}:00"  # China Standard Time
-        art.doc.node(
-            f"{art.ref} a schema:NewsArticle, prov:Entity",
-            ("schema:headline", en(headline)),
-            ("schema:url", f"<https://news.example.edu/{art.slug}.html>"),
-            ("schema:datePublished", f'"{art.published}T{clock}+08:00"^^xsd:dateTime'),
-            ("schema:articleSection", en(self.rng.choice(names.SECTIONS))),
-            ("schema:inLanguage", '"en"'),
-            ("schema:author", publisher.ref),
-            ("schema:publisher", publisher.ref),
-            ("schema:image", images),
-            ("schema:about", art.about),
-            ("schema:mentions", [m for m in art.mentions if m not in art.about]),
-            ("dcterms:subject", [f"topic:{t}" for t in topics]),
-        )
+        art.doc.node(f"{art.ref} a schema:NewsArticle, prov:Entity", ("schema:headline", en(headline)),
+                     ("schema:url", f"<https://news.example.edu/{art.slug}.html>"),
+                     ("schema:datePublished", f'"{art.published}T{clock}+08:00"^^xsd:dateTime'),
+                     ("schema:articleSection", en(self.rng.choice(names.SECTIONS))), ("schema:inLanguage", '"en"'),
+                     ("schema:author", publisher.ref), ("schema:publisher", publisher.ref), ("schema:image", images),
+                     ("schema:about", art.about), ("schema:mentions", [m for m in art.mentions if m not in art.about]),
+                     ("dcterms:subject", [f"topic:{t}" for t in topics]))
 
 
 def _and(items: Iterable[str]) -> str:
@@ -750,26 +599,15 @@ def vocabulary_turtle(world: World) -> Turtle:
     for label in world.topics:
         slug = slugify(label)
         broader = slugify(label.split(" ", 1)[1]) if slug not in roots else None
-        doc.node(
-            f"topic:{slug} a skos:Concept",
-            ("skos:inScheme", "scheme:topics"),
-            ("skos:prefLabel", en(label)),
-            ("skos:broader", [f"topic:{broader}"] if broader else []),
-            ("skos:topConceptOf", [] if broader else ["scheme:topics"]),
-        )
+        doc.node(f"topic:{slug} a skos:Concept", ("skos:inScheme", "scheme:topics"), ("skos:prefLabel", en(label)),
+                 ("skos:broader", [f"topic:{broader}"] if broader else []),
+                 ("skos:topConceptOf", [] if broader else ["scheme:topics"]))
     for label in names.ACTIVITIES:
-        doc.node(
-            f"act:{slugify(label)} a skos:Concept",
-            ("skos:inScheme", "scheme:activities"),
-            ("skos:topConceptOf", "scheme:activities"),
-            ("skos:prefLabel", en(label)),
-        )
+        doc.node(f"act:{slugify(label)} a skos:Concept", ("skos:inScheme", "scheme:activities"),
+                 ("skos:topConceptOf", "scheme:activities"), ("skos:prefLabel", en(label)))
     for slug, label in ALL_TITLES.items():
-        doc.node(
-            f"title:{slug} a org:Role, skos:Concept",
-            ("skos:inScheme", "scheme:post-titles"),
-            ("skos:prefLabel", en(label)),
-        )
+        doc.node(f"title:{slug} a org:Role, skos:Concept", ("skos:inScheme", "scheme:post-titles"),
+                 ("skos:prefLabel", en(label)))
     return doc
 
 
@@ -810,21 +648,10 @@ def generate(directory: Path, target: int, seed: int = 1, articles: int | None =
     known = dict(world.entities)
     pending = writer.article(count)
     _write_entities(directory / "data" / "entities", known, vocabulary)
-    _write_pending(
-        directory / PENDING_DIR, pending, {k: v for k, v in world.entities.items() if k not in known}
-    )
-    result = Generated(
-        directory,
-        count,
-        total,
-        f"id/org/{world.universities[0].slug}",
-        f"id/person/{_median_person(world, known)}",
-        pending.slug,
-    )
-    _write(
-        directory / META_FILE,
-        json.dumps({**result.__dict__, "directory": str(directory), "seed": seed}, indent=2),
-    )
+    _write_pending(directory / PENDING_DIR, pending, {k: v for k, v in world.entities.items() if k not in known})
+    result = Generated(directory, count, total, f"id/org/{world.universities[0].slug}",
+                       f"id/person/{_median_person(world, known)}", pending.slug)
+    _write(directory / META_FILE, json.dumps({**result.__dict__, "directory": str(directory), "seed": seed}, indent=2))
     return result
 
 
@@ -849,10 +676,8 @@ def _write_entities(folder: Path, entities: dict[str, tuple[str, Turtle]], vocab
 def _write_pending(folder: Path, art: Article, introduced: dict[str, tuple[str, Turtle]]) -> None:
     """The held-back article and the entities only it introduces (``entities/added-<slug>.ttl``)."""
     _write(folder / "articles" / f"{art.slug}.ttl", PREFIXES + "\n" + art.doc.text)
-    _write(
-        folder / "entities" / f"added-{art.slug}.ttl",
-        PREFIXES + "\n" + "\n".join(doc.text for _, doc in introduced.values()),
-    )
+    _write(folder / "entities" / f"added-{art.slug}.ttl",
+           PREFIXES + "\n" + "\n".join(doc.text for _, doc in introduced.values()))
 
 
 def _write(path: Path, text: str) -> None:
@@ -896,10 +721,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     result = generate(args.directory, parse_size(args.size), args.seed, args.articles)
-    print(
-        f"{result.directory}: {result.articles} articles, {result.triples} triples; hub {result.hub}, "
-        f"typical {result.typical}"
-    )
+    print(f"{result.directory}: {result.articles} articles, {result.triples} triples; hub {result.hub}, "
+          f"typical {result.typical}")
 
 
 if __name__ == "__main__":
