@@ -61,5 +61,8 @@ class Publisher:
     def build_id(self) -> str:
         return self.manifest.build_id if self.manifest else "unbuilt"
 
+    def warm_up(self) -> None:
+        self.store.warm_up()
+
     def close(self) -> None:
         self.store.close()

@@ -48,6 +48,11 @@ class Settings:
     query_processes: int = _help(
         "Query processes per web worker (embedded store): SPARQL queries one worker runs at once", 1
     )
+    memory_store_triples: int = _help(
+        "Releases up to this many triples are also held in memory by each web worker, for the user queries "
+        "it runs itself (0: never)",
+        2_000_000,
+    )
     max_request_bytes: int = _help("Largest accepted request body, in bytes", 1_000_000)
     max_query_chars: int = _help("Longest accepted SPARQL query text, in characters", 100_000)
     max_result_rows: int = _help("Rows (or triples) returned before a result is truncated", 100_000)
@@ -122,6 +127,7 @@ class SettingError(ValueError):
 
 
 AT_LEAST = {
+    "memory_store_triples": 0,
     "query_memory_mb": 1,
     "query_processes": 1,
     "max_request_bytes": 1,

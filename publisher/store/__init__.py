@@ -9,13 +9,14 @@ and writes the engine's on-disk store that this layer opens.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from rdflib.term import Identifier, Node
 
 if TYPE_CHECKING:
+    from publisher.errors import PublisherError
     from publisher.settings import Settings
 
 Row = Mapping[str, Node]
@@ -48,12 +49,14 @@ class UserQuery:
 
 
 class Store(Protocol):
-    """Read-only access to the published graph.
+    """Read-only access to the published graph (``warm_up`` and ``close``: a server's worker starts and ends).
 
     ``select``/``ask``/``construct`` are for the publisher's own fixed queries (from ``publisher/queries``)
     with values bound through ``bindings``, never spliced into text. ``run_user_query`` is for untrusted
     queries from the endpoint: policy-checked, time-limited, size-capped, and serialized in the store.
-    The default graph is the union of all named graphs.
+    Its ``on_overrun``, when the caller can give one, answers the client with an error from another
+    thread: a store may then run a query on the caller's own thread and, past the deadline, answer through
+    it and never return (``store/watchdog.py``). The default graph is the union of all named graphs.
     """
 
     def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult: ...
@@ -64,7 +67,12 @@ class Store(Protocol):
         self, query: str, bindings: Mapping[str, Identifier] | None = None
     ) -> list[tuple[Node, Node, Node]]: ...
 
-    def run_user_query(self, query: UserQuery) -> ProtocolResult: ...
+    def run_user_query(
+        self, query: UserQuery, on_overrun: Callable[[PublisherError], None] | None = None
+    ) -> ProtocolResult: ...
+
+    def warm_up(self) -> None:
+        """Start, in the background, what a first user query would otherwise wait for; return at once."""
 
     def close(self) -> None: ...
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
@@ -44,6 +44,7 @@ from publisher.web.site.assets import static_folders
 from publisher.web.site.negotiation import add_alternates, add_vary, download_name, negotiate
 from publisher.web.site.serialize import graph_bytes
 from publisher.web.site.urls import site_url, web_base
+from publisher.web.sparql.overrun import overrun_answer
 from publisher.web.sparql.protocol import ProtocolRequest, answer_formats, read_request
 from publisher.web.sparql.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.sparql.service_description import DatasetFacts, service_description
@@ -91,7 +92,8 @@ def answer(operation: ProtocolRequest) -> Response:
     except NotAcceptable:
         report_query_errors_first(operation)
         raise
-    result = publisher().store.run_user_query(user_query(operation, media_type))
+    on_overrun = overrun_answer(current_app._get_current_object(), request.environ)  # type: ignore[attr-defined]
+    result = publisher().store.run_user_query(user_query(operation, media_type), on_overrun)
     return protocol_response(result, download=operation.format_token is not None)
 
 

@@ -1,0 +1,124 @@
+"""The two lanes of a user query (``store/embedded.py``): streaming queries on the web worker's own thread
+under the watchdog, the rest in query processes. A real ``kgpub serve`` of its own (a runaway on a request
+thread replaces its worker, which a shared server's other tests should not see), and the watchdog alone.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from publisher.errors import PublisherError, QueryTimeout
+from publisher.settings import Settings
+from publisher.store import watchdog as watchdogs
+from tests.conftest import ROOT, free_port, kgpub_command, running
+from tests.test_sandbox import live_children
+
+TIMEOUT_S = 3.0
+JSON = {"Accept": "application/sparql-results+json"}
+# Streams (connected patterns, a whitelisted FILTER) but never ends: five patterns on one subject.
+STREAMING_RUNAWAY = (
+    "SELECT ?a WHERE { ?a ?b ?c . ?a ?d ?e . ?a ?f ?g . ?a ?h ?i . ?a ?j ?k FILTER(STRLEN(STR(?k)) < 0) }"
+)
+SMALL = "SELECT ?s ?n WHERE { ?s <http://schema.org/name> ?n } LIMIT 3"
+
+
+@pytest.fixture
+def server(built_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A server of its own (2 workers, a 3 s limit): its URL and its arbiter's process id."""
+    port = free_port()
+    command = [
+        *kgpub_command(),
+        "--project-dir",
+        str(ROOT),
+        "--build-dir",
+        str(built_settings.builds_root),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
+    env = {**os.environ, "KGPUB_QUERY_TIMEOUT_S": str(TIMEOUT_S)}
+    with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log", env) as process:
+        yield f"http://127.0.0.1:{port}/", process.pid
+
+
+def workers(arbiter: int) -> set[int]:
+    return {pid for pid, _ in live_children(arbiter) if pid}
+
+
+def test_a_streaming_runaway_gets_its_503_at_the_deadline_while_others_are_answered(
+    server: tuple[str, int],
+) -> None:
+    url, arbiter = server
+    before = workers(arbiter)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = time.monotonic()
+        runaway = pool.submit(requests.get, url + "sparql", params={"query": STREAMING_RUNAWAY}, headers=JSON)
+        time.sleep(0.5)
+        others = [
+            requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10) for _ in range(5)
+        ]
+        answer = runaway.result(timeout=TIMEOUT_S + 10)
+        answered_in = time.monotonic() - started
+    assert [r.status_code for r in others] == [200] * 5
+    assert answer.status_code == 503 and "time limit" in answer.text
+    assert TIMEOUT_S <= answered_in < TIMEOUT_S + 2
+    deadline = time.monotonic() + 15  # its worker stops (a few seconds) and gunicorn starts another
+    while time.monotonic() < deadline and (len(workers(arbiter)) != 2 or workers(arbiter) == before):
+        time.sleep(0.2)
+    after = workers(arbiter)
+    assert len(after) == 2 and len(after - before) == 1, (before, after)
+    assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
+
+
+# --- the watchdog alone --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def retired() -> Iterator[list[bool]]:
+    """A runaway handler that records being called, as the server's would retire the worker."""
+    calls: list[bool] = []
+    watchdogs.set_runaway_handler(lambda: calls.append(True))
+    yield calls
+    watchdogs.set_runaway_handler(None)
+
+
+def test_a_query_past_its_deadline_is_answered_by_the_watchdog_and_its_thread_never_returns(
+    retired: list[bool],
+) -> None:
+    answered: list[PublisherError] = []
+    returned = threading.Event()
+    release = threading.Event()
+
+    def request_thread() -> None:
+        with watchdogs.watchdog().ticket(time.monotonic() + 0.2, answered.append, QueryTimeout("late")):
+            release.wait()  # the engine, still busy
+        returned.set()
+
+    threading.Thread(target=request_thread, daemon=True).start()  # it parks for good: a daemon
+    time.sleep(0.6)
+    assert [str(error) for error in answered] == ["late"] and retired == [True]
+    release.set()
+    assert not returned.wait(0.3), "the thread returned: its server would write a second answer"
+
+
+def test_a_query_in_time_is_left_alone(retired: list[bool]) -> None:
+    answered: list[PublisherError] = []
+    with watchdogs.watchdog().ticket(time.monotonic() + 0.3, answered.append, QueryTimeout("late")):
+        pass
+    time.sleep(0.5)
+    assert answered == [] and retired == []
+
+
+def test_without_a_runaway_handler_nothing_runs_on_a_request_thread() -> None:
+    """Served in process (tests, ``kgpub serve --get``) nothing could stop a runaway on a request thread."""
+    assert not watchdogs.can_stop_runaways()
