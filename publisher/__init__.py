@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from publisher.web.pages import entities, indexes, ontology
     from publisher.web.site import assets, caching, errors
     from publisher.web.sparql import endpoint as sparql
+    from publisher.web.sparql.fast_path import SparqlFastPath
 
     settings = settings or Settings.load()
     app = Flask(__name__, template_folder="web/site/templates", static_folder=None)
@@ -31,4 +32,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.register(app)
+    app.wsgi_app = SparqlFastPath(app)  # type: ignore[method-assign]
     return app

@@ -32,6 +32,10 @@ worker holds), so a runaway query never outlives a dead web worker. A child stil
 may have inherited but its own pipe: a connection the worker closes must be closed for the client too.
 
 When the worker stops (``close``), queries in flight and later ones get ``ServerStopping`` (503).
+
+As with any use of ``forkserver``, a script that runs queries through the store must keep its top-level
+code under ``if __name__ == "__main__":`` (a child imports the main module first); the ``kgpub`` command,
+gunicorn and pytest do.
 """
 
 from __future__ import annotations

@@ -145,6 +145,9 @@ _lock = threading.Lock()
 def watchdog() -> Watchdog:
     """This process's watchdog (a forked process gets its own)."""
     global _watchdog
+    known = _watchdog
+    if known is not None and known[0] == os.getpid():
+        return known[1]
     with _lock:
         if _watchdog is None or _watchdog[0] != os.getpid():
             _watchdog = (os.getpid(), Watchdog())

@@ -2,9 +2,9 @@
 
 A streaming query runs on the request's thread (``store/embedded.py``); past its deadline the store's
 watchdog calls the function made here, with the error to send (a 503). It renders that error exactly as
-the app would (the negotiated error body, CORS and caching headers: the app's own handlers, under a
-request context of its own), writes the whole HTTP response on the client's connection and closes it for
-writing (``Connection: close``): the request's thread never returns, and its worker is being replaced.
+the app would (``site/errors.rendered``: the negotiated error body, CORS and caching headers), writes the
+whole HTTP response on the client's connection and closes it for writing (``Connection: close``): the
+request's thread never returns, and its worker is being replaced.
 
 Only a server that hands the application its socket can be answered this way: gunicorn does
 (``environ["gunicorn.socket"]``). Anywhere else :func:`overrun_answer` gives None, and the store runs every
@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response
-from werkzeug.http import http_date
 
 from publisher.errors import PublisherError
+from publisher.web.site.caching import http_now
+from publisher.web.site.errors import rendered
 
 SOCKET_KEY = "gunicorn.socket"
 
@@ -32,9 +33,7 @@ def overrun_answer(app: Flask, environ: dict[str, Any]) -> Callable[[PublisherEr
         return None
 
     def answer(error: PublisherError) -> None:
-        with app.request_context(environ):
-            response = app.process_response(app.make_response(app.handle_user_exception(error)))
-            raw = http_bytes(response, environ)
+        raw = http_bytes(rendered(app, environ, error), environ)
         client.send(raw, socket.MSG_DONTWAIT)  # an error page fits the socket's buffer; never block here
         client.shutdown(socket.SHUT_WR)
 
@@ -49,6 +48,6 @@ def http_bytes(response: Response, environ: dict[str, Any]) -> bytes:
         for name, value in response.get_wsgi_headers(environ).items()
         if name.lower() not in ("content-length", "connection")
     ]
-    headers += [("Content-Length", str(len(body))), ("Connection", "close"), ("Date", http_date())]
+    headers += [("Content-Length", str(len(body))), ("Connection", "close"), ("Date", http_now())]
     head = f"HTTP/1.1 {response.status}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers)
     return head.encode("latin-1") + b"\r\n" + body
