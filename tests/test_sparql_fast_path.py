@@ -71,6 +71,6 @@ def test_the_same_query_is_answered_from_the_builds_memo(app: Flask) -> None:
     """The build is immutable: a repeated query, dataset and format gets the kept answer."""
     query = "SELECT ?o WHERE { <https://kgpub.example.org/id/org/huawei> ?p ?o } LIMIT 2"
     first = call(app.wsgi_app, query, "application/sparql-results+json")
-    memo = app.extensions["kgpub"].memos.memo("sparql.answers", 1)
+    memo = app.extensions["kgpub"].current().memos.memo("sparql.answers", 1)
     assert any(key[0] == query for key in memo._entries)
     assert call(app.wsgi_app, query, "application/sparql-results+json") == first

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 from rdflib.term import Identifier, Node
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from publisher.errors import PublisherError
     from publisher.settings import Settings
 
@@ -77,12 +79,13 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(settings: Settings) -> Store:
-    """The embedded store over the current build, or a remote endpoint when ``store_url`` is set."""
+def open_store(settings: Settings, release: Path | None = None) -> Store:
+    """The embedded store over ``release`` (default: the current build), or a remote endpoint when
+    ``store_url`` is set."""
     if settings.store_url:
         from publisher.store.remote import RemoteStore
 
         return RemoteStore(settings)
     from publisher.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings)
+    return EmbeddedStore(settings, release)

@@ -1,7 +1,8 @@
 """HTTP caching for everything a build determines, applied once, as an ``after_request`` hook.
 
-A published build is immutable and the app serves exactly one build for its lifetime, so every
-successful ``GET``/``HEAD`` is a function of (build, request variant). That gives a validator for free:
+A published build is immutable and each request is answered from exactly one build (the release it
+pinned: ``app_state.Releases``), so every successful ``GET``/``HEAD`` is a function of (build, request
+variant). That gives a validator for free:
 
 * ``ETag`` (strong): a hash of the build id and the response variant: web base (bodies embed absolute
   links to wherever the server is reached), path, raw query string, the negotiated ``Content-Type`` and

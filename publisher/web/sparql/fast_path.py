@@ -21,7 +21,7 @@ give the same answers with the same headers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from flask import Flask
@@ -43,6 +43,9 @@ from publisher.web.sparql.endpoint import CORS_HEADERS, answered, content_type, 
 from publisher.web.sparql.overrun import overrun_answer
 from publisher.web.sparql.protocol import answer_formats
 
+if TYPE_CHECKING:
+    from publisher.app_state import Publisher
+
 PATH = "/sparql"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -63,9 +66,18 @@ class SparqlFastPath:
             media_type = negotiated(environ.get("HTTP_ACCEPT", ""), offered, None).media_type
         except NotAcceptable:  # the app reports the query's own errors first, then the 406
             return self.next(environ, start_response)
-        state = self.app.extensions["kgpub"]
+        releases = self.app.extensions["kgpub"]
+        state = releases.pin()  # the release this request is answered from, to its end
         try:
-            result = answered(state, UserQuery(text, media_type), overrun_answer(self.app, environ))
+            return self.answer(environ, start_response, state, UserQuery(text, media_type))
+        finally:
+            releases.unpin(state)
+
+    def answer(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], state: Publisher, query: UserQuery
+    ) -> Iterable[bytes]:
+        try:
+            result = answered(state, query, overrun_answer(self.app, environ))
         except PublisherError as error:
             return rendered(self.app, environ, error)(environ, start_response)
         except Exception:  # a bug: the app logs it and answers its plain 500
