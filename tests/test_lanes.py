@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,10 @@ STREAMING_RUNAWAY = (
     "SELECT ?a WHERE { ?a ?b ?c . ?a ?d ?e . ?a ?f ?g . ?a ?h ?i . ?a ?j ?k FILTER(STRLEN(STR(?k)) < 0) }"
 )
 SMALL = "SELECT ?s ?n WHERE { ?s <http://schema.org/name> ?n } LIMIT 3"
+# The same five patterns, sorted: nothing can be answered before every row is held (1.6 GiB in 4 s on the
+# test data, measured), so it must not stream.
+MATERIALIZING = "SELECT * WHERE { ?a ?b ?c . ?a ?d ?e . ?a ?f ?g . ?a ?h ?i . ?a ?j ?k } ORDER BY ?k"
+MEMORY_MB = 256
 
 
 @pytest.fixture
@@ -46,13 +51,24 @@ def server(built_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]
         "--workers",
         "2",
     ]
-    env = {**os.environ, "KGPUB_QUERY_TIMEOUT_S": str(TIMEOUT_S)}
+    env = {**os.environ, "KGPUB_QUERY_TIMEOUT_S": str(TIMEOUT_S), "KGPUB_QUERY_MEMORY_MB": str(MEMORY_MB)}
     with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log", env) as process:
         yield f"http://127.0.0.1:{port}/", process.pid
 
 
 def workers(arbiter: int) -> set[int]:
     return {pid for pid, _ in live_children(arbiter) if pid}
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next(
+        (int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0.0
+    )
 
 
 def test_a_streaming_runaway_gets_its_503_at_the_deadline_while_others_are_answered(
@@ -78,6 +94,78 @@ def test_a_streaming_runaway_gets_its_503_at_the_deadline_while_others_are_answe
     after = workers(arbiter)
     assert len(after) == 2 and len(after - before) == 1, (before, after)
     assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
+
+
+def test_memory_is_bounded_in_both_lanes(server: tuple[str, int]) -> None:
+    """The memory limit (issue 11): a runaway on a worker's thread streams, so the worker's memory stays
+    flat while it runs to its deadline; its sorted twin, which would hold every row, goes to a query
+    process and is stopped there by the memory limit, the worker's memory still flat."""
+    url, arbiter = server
+    for _ in range(4):  # both workers answer a streaming query: their in-memory copies are loaded
+        assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=20).ok
+    before = {pid: rss_mib(pid) for pid in workers(arbiter)}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        runaway = pool.submit(requests.get, url + "sparql", params={"query": STREAMING_RUNAWAY}, headers=JSON)
+        time.sleep(TIMEOUT_S - 0.5)
+        during = {pid: rss_mib(pid) for pid in before}
+        assert runaway.result(timeout=TIMEOUT_S + 10).status_code == 503
+    grown = {pid: (before[pid], during[pid]) for pid in before if during[pid] > before[pid] + 64}
+    assert not grown, grown
+    settled = time.monotonic() + 15  # the runaway's worker is replaced: measure the pair that serves now
+    while time.monotonic() < settled and len(workers(arbiter)) != 2:
+        time.sleep(0.2)
+    before = {pid: rss_mib(pid) for pid in workers(arbiter)}
+    answer = requests.get(
+        url + "sparql", params={"query": MATERIALIZING}, headers=JSON, timeout=TIMEOUT_S + 10
+    )
+    assert answer.status_code == 503 and f"memory limit of {MEMORY_MB} MiB" in answer.text, answer.text
+    after = {pid: rss_mib(pid) for pid in before}
+    assert all(after[pid] < before[pid] + 64 for pid in before), (before, after)
+    assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
+
+
+@pytest.fixture
+def canary() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server that records every request it gets: the endpoint must never call it."""
+    asked: list[str] = []
+
+    class Record(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    canary = ThreadingHTTPServer(("127.0.0.1", 0), Record)
+    threading.Thread(target=canary.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{canary.server_address[1]}/data.ttl", asked
+    canary.shutdown()
+
+
+def test_read_only_and_offline_whichever_lane(server: tuple[str, int], canary: tuple[str, list[str]]) -> None:
+    """The policy gate comes before the choice of lane: updates and SERVICE are refused, and a FROM
+    naming an outside IRI (a streaming query, answered on the worker's thread) fetches nothing."""
+    url, _ = server
+    outside, asked = canary
+    refused = [
+        f"SELECT * WHERE {{ SERVICE <{outside}> {{ ?s ?p ?o }} }}",
+        "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+        f"LOAD <{outside}>",
+    ]
+    for text in refused:
+        answer = requests.post(url + "sparql", data={"query": text}, headers=JSON, timeout=10)
+        assert answer.status_code in (400, 403), (text, answer.status_code)
+    from_outside = requests.get(
+        url + "sparql", params={"query": f"SELECT * FROM <{outside}> WHERE {{ ?s ?p ?o }}"}, headers=JSON
+    )
+    assert from_outside.status_code == 200 and from_outside.json()["results"]["bindings"] == []
+    ask = requests.get(
+        url + "sparql", params={"query": "ASK { <http://e/a> <http://e/b> <http://e/c> }"}, headers=JSON
+    )
+    assert ask.json()["boolean"] is False
+    assert asked == []
 
 
 # --- the watchdog alone --------------------------------------------------------------------------------
