@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import requests
 from publisher.errors import PublisherError, QueryTimeout
 from publisher.settings import Settings
 from publisher.store import watchdog as watchdogs
-from tests.conftest import ROOT, free_port, kgpub_command, running
+from tests.conftest import free_port, running, serve_command
 from tests.test_sandbox import live_children
 
 TIMEOUT_S = 3.0
@@ -39,18 +38,7 @@ MEMORY_MB = 256
 def server(built_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
     """A server of its own (2 workers, a 3 s limit): its URL and its arbiter's process id."""
     port = free_port()
-    command = [
-        *kgpub_command(),
-        "--project-dir",
-        str(ROOT),
-        "--build-dir",
-        str(built_settings.builds_root),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
+    command = serve_command(built_settings.builds_root, port)
     env = {**os.environ, "KGPUB_QUERY_TIMEOUT_S": str(TIMEOUT_S), "KGPUB_QUERY_MEMORY_MB": str(MEMORY_MB)}
     with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log", env) as process:
         yield f"http://127.0.0.1:{port}/", process.pid
@@ -122,50 +110,6 @@ def test_memory_is_bounded_in_both_lanes(server: tuple[str, int]) -> None:
     after = {pid: rss_mib(pid) for pid in before}
     assert all(after[pid] < before[pid] + 64 for pid in before), (before, after)
     assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
-
-
-@pytest.fixture
-def canary() -> Iterator[tuple[str, list[str]]]:
-    """An HTTP server that records every request it gets: the endpoint must never call it."""
-    asked: list[str] = []
-
-    class Record(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    canary = ThreadingHTTPServer(("127.0.0.1", 0), Record)
-    threading.Thread(target=canary.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{canary.server_address[1]}/data.ttl", asked
-    canary.shutdown()
-
-
-def test_read_only_and_offline_whichever_lane(server: tuple[str, int], canary: tuple[str, list[str]]) -> None:
-    """The policy gate comes before the choice of lane: updates and SERVICE are refused, and a FROM
-    naming an outside IRI (a streaming query, answered on the worker's thread) fetches nothing."""
-    url, _ = server
-    outside, asked = canary
-    refused = [
-        f"SELECT * WHERE {{ SERVICE <{outside}> {{ ?s ?p ?o }} }}",
-        "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
-        f"LOAD <{outside}>",
-    ]
-    for text in refused:
-        answer = requests.post(url + "sparql", data={"query": text}, headers=JSON, timeout=10)
-        assert answer.status_code in (400, 403), (text, answer.status_code)
-    from_outside = requests.get(
-        url + "sparql", params={"query": f"SELECT * FROM <{outside}> WHERE {{ ?s ?p ?o }}"}, headers=JSON
-    )
-    assert from_outside.status_code == 200 and from_outside.json()["results"]["bindings"] == []
-    ask = requests.get(
-        url + "sparql", params={"query": "ASK { <http://e/a> <http://e/b> <http://e/c> }"}, headers=JSON
-    )
-    assert ask.json()["boolean"] is False
-    assert asked == []
 
 
 # --- the watchdog alone --------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ import pytest
 import requests
 
 from publisher.settings import Settings
-from tests.conftest import ROOT, free_port, kgpub_command, running
-from tests.test_lanes import STREAMING_RUNAWAY
+from tests.conftest import free_port, running, serve_command
+from tests.test_lanes import STREAMING_RUNAWAY, rss_mib
 from tests.test_sandbox import RUNAWAY as PROCESS_RUNAWAY
 from tests.test_sandbox import live_children
 
@@ -58,8 +58,7 @@ class Outcome:
 @pytest.fixture
 def server(built_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
-    command = [*kgpub_command(), "--project-dir", str(ROOT), "--build-dir", str(built_settings.builds_root)]
-    command += ["serve", "--port", str(port), "--workers", "2"]
+    command = serve_command(built_settings.builds_root, port)
     env = {**os.environ, "KGPUB_QUERY_TIMEOUT_S": str(TIMEOUT_S)}
     with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log", env) as process:
         yield f"http://127.0.0.1:{port}/", process.pid
@@ -189,13 +188,6 @@ class Traffic:
 
 def accept(chooser: random.Random, offered: tuple[str, ...]) -> dict[str, str]:
     return {"Accept": chooser.choice(offered)}
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def worker_memory(arbiter: int) -> dict[int, float]:

@@ -20,6 +20,11 @@ of a small query to another thread or process cost ~25% of the throughput of the
 app, however cheap the hop itself (9 us for a socket round trip): the request then waits for two wake-ups
 on busy cores. The worker's own thread is the one place a small query costs what it costs the bare app;
 the lane rule keeps there only what cannot take the worker's memory, and the watchdog keeps the time limit.
+
+What it costs (README, "How a query runs"): an in-memory copy of the release in every worker
+(``memory.py``: 320 MiB at 1M triples); a process's isolation for streaming queries (an engine crash takes
+its worker's other requests with it); and a worker restart per streaming runaway (``watchdog.py``). The
+memory limit is kept by the lane rule instead of a process limit; ``tests/test_lanes.py`` checks both.
 """
 
 from __future__ import annotations
