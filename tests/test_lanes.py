@@ -84,14 +84,23 @@ def test_a_streaming_runaway_gets_its_503_at_the_deadline_while_others_are_answe
     assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
 
 
+def settled_memory(pids: set[int]) -> dict[int, float]:
+    """The processes' resident memory once it stopped moving (two readings 0.5 s apart within 4 MiB)."""
+    now = {pid: rss_mib(pid) for pid in pids}
+    for _ in range(40):
+        time.sleep(0.5)
+        previous, now = now, {pid: rss_mib(pid) for pid in pids}
+        if all(abs(now[pid] - previous[pid]) < 4 for pid in pids):
+            break
+    return now
+
+
 def test_memory_is_bounded_in_both_lanes(server: tuple[str, int]) -> None:
     """The memory limit (issue 11): a runaway on a worker's thread streams, so the worker's memory stays
     flat while it runs to its deadline; its sorted twin, which would hold every row, goes to a query
     process and is stopped there by the memory limit, the worker's memory still flat."""
     url, arbiter = server
-    for _ in range(4):  # both workers answer a streaming query: their in-memory copies are loaded
-        assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=20).ok
-    before = {pid: rss_mib(pid) for pid in workers(arbiter)}
+    before = settled_memory(workers(arbiter))  # the in-memory copies loaded
     with ThreadPoolExecutor(max_workers=1) as pool:
         runaway = pool.submit(requests.get, url + "sparql", params={"query": STREAMING_RUNAWAY}, headers=JSON)
         time.sleep(TIMEOUT_S - 0.5)
@@ -102,7 +111,7 @@ def test_memory_is_bounded_in_both_lanes(server: tuple[str, int]) -> None:
     settled = time.monotonic() + 15  # the runaway's worker is replaced: measure the pair that serves now
     while time.monotonic() < settled and len(workers(arbiter)) != 2:
         time.sleep(0.2)
-    before = {pid: rss_mib(pid) for pid in workers(arbiter)}
+    before = settled_memory(workers(arbiter))
     answer = requests.get(
         url + "sparql", params={"query": MATERIALIZING}, headers=JSON, timeout=TIMEOUT_S + 10
     )

@@ -10,7 +10,7 @@ Untrusted queries pass the policy check (``policy.py``), then take one of two la
 
 * **streaming** (``streaming.py``: connected triple patterns, simple FILTERs, LIMIT/OFFSET; memory bounded
   by the row cap) run on the request's own thread, over the release's in-memory copy (``memory.py``;
-  the on-disk store when the release is too big for memory), under the process's watchdog
+  the on-disk store while it loads, or when the release is too big for memory), under the process's watchdog
   (``watchdog.py``: 503 at the deadline, then the worker is replaced). Only when the caller can answer
   the client from another thread (``on_overrun``) and the server can replace the worker.
 * **everything else** runs in a query process (``sandbox.py``: killed at the deadline, memory-limited).
@@ -112,22 +112,12 @@ class EmbeddedStore:
 
     def _on_this_thread(self, query: UserQuery, facts: QueryFacts, on_overrun: Overrun) -> ProtocolResult:
         limit = self.settings.query_timeout_s
-        deadline = time.monotonic() + limit
-        engine = self._engine_for_streaming(deadline)
+        engine = self._memory.loaded() or self._store  # never waits for the copy: see ``memory.py``
         stopped = QueryTimeout(f"the query ran longer than {limit:g} s and was stopped")
-        with watchdog().ticket(deadline, on_overrun, stopped):
+        with watchdog().ticket(time.monotonic() + limit, on_overrun, stopped):
             return evaluate(
                 engine, query, self.namespace, self.settings.max_result_rows, facts.has_dataset_clause
             )
-
-    def _engine_for_streaming(self, deadline: float) -> ox.Store:
-        """The in-memory copy (waited for while it loads, see ``memory.py``), else the on-disk store."""
-        if not self._memory.wanted:
-            return self._store
-        copy = self._memory.wait(deadline - time.monotonic())
-        if copy is None and self._memory.wanted:
-            raise QueryTimeout("the query waited past its time limit for the store to load into memory")
-        return copy or self._store
 
     def warm_up(self) -> None:
         self._sandbox.prestart()
