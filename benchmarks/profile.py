@@ -16,7 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks import servers
-from benchmarks.run import KGPUB, REPO, RESULTS_JSON, sparql_path
+from benchmarks.common import KGPUB, REPO
+from benchmarks.sparql import RESULTS_JSON, sparql_path
 
 PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 

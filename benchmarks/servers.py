@@ -16,9 +16,16 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from benchmarks.common import KGPUB, REPO
+
+if TYPE_CHECKING:
+    from benchmarks.targets import Size
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 300.0  # rdflib-endpoint parses the whole dump before it answers
@@ -43,8 +50,9 @@ class Server:
         return max((high_water_mib(pid) for pid in workers), default=0.0)
 
     def helper_rss_mib(self) -> float:
-        """The largest high-water RSS among the workers' own children (kgpub: the query sandbox)."""
-        helpers = [pid for worker in children(self.process.pid) for pid in children(worker)]
+        """The largest high-water RSS among the processes under the workers (kgpub: its fork server and
+        query processes)."""
+        helpers = [pid for worker in children(self.process.pid) for pid in descendants(worker)]
         return max((high_water_mib(pid) for pid in helpers), default=0.0)
 
 
@@ -57,6 +65,7 @@ class Load:
     p99_ms: float
     requests: int
     errors: int
+    split: tuple[int, ...] = ()  # connections per worker process, most first, a second into the load
 
 
 def free_port() -> int:
@@ -127,6 +136,23 @@ def fetch(url: str, headers: Mapping[str, str] | None = None) -> bytes:
         return bytes(response.read())
 
 
+def post(url: str, data: bytes, content_type: str) -> None:
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type}, method="POST")
+    with urllib.request.urlopen(request, timeout=600) as response:
+        response.read()
+
+
+def fetch_from_kgpub(size: Size, path: str, headers: Mapping[str, str]) -> bytes:
+    """One response of ``kgpub serve`` over the size's project (a server started for it, one worker)."""
+    port = free_port()
+    argv = [KGPUB, "--project-dir", str(size.project), "serve", "--port", str(port), "--no-build"]
+    server = start("kgpub", argv, "/", port, {"KGPUB_WORKERS": "1"}, REPO, size.work / "kgpub-fetch.log")
+    try:
+        return fetch(server.url(path), headers)
+    finally:
+        stop(server)
+
+
 def stop(server: Server) -> None:
     """SIGTERM to the server's process group (workers and helpers too), SIGKILL if it lingers."""
     if server.process.poll() is not None:
@@ -147,9 +173,13 @@ def wrk(
     threads: int = 2,
     connections: int = 4,
     script: Path | None = None,
+    port: int | None = None,
 ) -> Load:
     """A bounded closed-loop load (``wrk -t2 -c4``): at most ``duration_s`` seconds, 10 s per request;
-    ``script`` is a wrk Lua script (e.g. ``first_render.lua``)."""
+    ``script`` is a wrk Lua script (e.g. ``first_render.lua``). With ``port``, which worker holds which
+    connection is sampled a second in: with 4 connections and 2 workers the split is drawn afresh on each
+    run (4-0 one run in 8, 3-1 one in 2, 2-2 three in 8), and all four on one worker nearly halves any
+    Python server's throughput; so figures are medians over several runs, each with its split recorded."""
     argv = [
         "wrk",
         f"-t{threads}",
@@ -162,8 +192,24 @@ def wrk(
     ]
     for key, value in (headers or {}).items():
         argv += ["-H", f"{key}: {value}"]
-    done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=duration_s + 60, check=True)
-    return parse_wrk(done.stdout)
+    load = subprocess.Popen([*argv, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    split: tuple[int, ...] = ()
+    if port is not None and duration_s > 1.5:
+        time.sleep(1)
+        split = connection_split(port)
+    out, err = load.communicate(timeout=duration_s + 60)
+    if load.returncode != 0:
+        raise RuntimeError(f"wrk failed ({load.returncode}): {err[-500:]}")
+    return replace(parse_wrk(out), split=split)
+
+
+def connection_split(port: int) -> tuple[int, ...]:
+    """How many established connections to ``port`` each process holds, most first (``ss``)."""
+    listing = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True
+    ).stdout
+    owners = re.findall(r'users:\(\("[^"]*",pid=(\d+)', listing)
+    return tuple(sorted(Counter(owners).values(), reverse=True))
 
 
 def parse_wrk(text: str) -> Load:
@@ -194,6 +240,12 @@ def children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under ``pid``."""
+    found = children(pid)
+    return found + [pid for child in found for pid in descendants(child)]
 
 
 def high_water_mib(pid: int) -> float:

@@ -15,20 +15,23 @@ __version__ = "0.1.0"
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build a publisher app over the current build (or a remote store); nothing else wires parts."""
-    from publisher.app_state import Publisher
-    from publisher.store import open_store
+    from publisher.app_state import Releases
+    from publisher.web import unpin
     from publisher.web.harvest import routes as harvest
     from publisher.web.pages import entities, indexes, ontology
     from publisher.web.site import assets, caching, errors
     from publisher.web.sparql import endpoint as sparql
+    from publisher.web.sparql.fast_path import SparqlFastPath
 
     settings = settings or Settings.load()
     app = Flask(__name__, template_folder="web/site/templates", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.extensions["kgpub"] = Publisher.open(settings, open_store(settings))
+    app.extensions["kgpub"] = Releases.open(settings)
     assets.register(app)
     for module in (sparql, harvest, ontology, indexes, entities):  # entities last: it owns the catch-all
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.register(app)
+    app.teardown_appcontext(unpin)
+    app.wsgi_app = SparqlFastPath(app)  # type: ignore[method-assign]
     return app

@@ -316,9 +316,12 @@ def get_in_process(settings: Settings, path: str) -> int:
 
 def run_gunicorn(settings: Settings, threads: int) -> None:
     """Run gunicorn in this process: each worker builds its own app (no preload), so each opens its own
-    read-only store and lazily its own query sandbox; the worker timeout sits above the query time limit,
-    so gunicorn never kills a worker that is only waiting for a query to be stopped."""
+    read-only store, its in-memory copy and its query processes; the worker timeout sits above the query
+    time limit, so gunicorn never kills a worker that is only waiting for a query to be stopped. How
+    workers start, stop and are replaced: ``publisher/serving.py``."""
     from gunicorn.app.base import BaseApplication
+
+    from publisher import serving
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -328,7 +331,6 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
                 "worker_class": "gthread" if threads > 1 else "sync",
                 "threads": threads,
                 "timeout": int(settings.query_timeout_s) + 10,
-                "graceful_timeout": int(settings.query_timeout_s) + 5,
                 "preload_app": False,
                 "limit_request_line": 8190,
                 "errorlog": "-",
@@ -338,6 +340,7 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
                 ),
                 "proc_name": "kgpub",
                 "control_socket_disable": True,  # gunicorn >= 25.1: one shared ~/.gunicorn path, not needed
+                **serving.hooks(),
             }
             for key, value in options.items():
                 if key in self.cfg.settings:

@@ -69,5 +69,14 @@ class QueryTooExpensive(PublisherError):
     status, title = 503, "Query exceeded the resource limit"
 
 
+class ServerStopping(PublisherError):
+    """The worker holding the query stopped taking queries (the server stops, or replaces the worker)."""
+
+    status, title = 503, "Server restarting"
+
+    def __init__(self, message: str = "the server is stopping or restarting: send the query again") -> None:
+        super().__init__(message)
+
+
 class StoreUnavailable(PublisherError):
     status, title = 502, "Triplestore unreachable"

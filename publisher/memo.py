@@ -1,7 +1,8 @@
 """The one memo mechanism of a running publisher: bounded LRU memos, owned by the app, per build.
 
-A published build is immutable and an app serves one build for its lifetime, so what the build says
-never changes while the app runs. :class:`Memos` (one per app, held by ``Publisher``) hands out named
+A published build is immutable and each :class:`~publisher.app_state.Publisher` serves one build (the
+app opens a new one for each new build: ``app_state.Releases``), so what the build says never changes
+while its Publisher lives. :class:`Memos` (one per Publisher) hands out named
 :class:`BoundedMemo` s: many small values that pages look up in batches (a page asks for the labels of its
 500 terms at once and queries the store only for those it has not seen), finished documents bounded by
 their size, and single computed facts (:meth:`Memos.value`). Each is an LRU with a fixed number of entries
@@ -91,9 +92,10 @@ class BoundedMemo(Generic[K, V]):
 class Memos:
     """Every memo of one app, by name: the one place a running publisher keeps what its build determines.
 
-    ``Publisher`` (``app.extensions["kgpub"]``) owns one, and a Publisher serves one build for its whole
-    life (it pins the release when it opens), so whatever is kept here is per build and dies with the
-    app: two apps (two builds) in one process never share a memo. Every memo is a :class:`BoundedMemo`.
+    Each ``Publisher`` owns one and serves one build for its whole life, so whatever is kept there is per
+    build and dies with it; the app's ``Releases`` owns one more, for what outlives a build because it is
+    keyed by content alone (a term's rendered markup). Two apps in one process never share a memo. Every
+    memo is a :class:`BoundedMemo`.
     """
 
     def __init__(self) -> None:

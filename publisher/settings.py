@@ -46,7 +46,13 @@ class Settings:
     query_timeout_s: float = _help("Wall-clock limit per SPARQL query, in seconds", 30.0)
     query_memory_mb: int = _help("Memory a query's process may allocate (embedded store), in MiB", 2048)
     query_processes: int = _help(
-        "Query processes per web worker (embedded store): SPARQL queries one worker runs at once", 1
+        "Query processes per web worker (embedded store): queries that do not stream one worker runs at once",
+        2,
+    )
+    memory_store_triples: int = _help(
+        "Releases up to this many triples are also held in memory by each web worker, for the user queries "
+        "it runs itself (0: never)",
+        2_000_000,
     )
     max_request_bytes: int = _help("Largest accepted request body, in bytes", 1_000_000)
     max_query_chars: int = _help("Longest accepted SPARQL query text, in characters", 100_000)
@@ -122,6 +128,7 @@ class SettingError(ValueError):
 
 
 AT_LEAST = {
+    "memory_store_triples": 0,
     "query_memory_mb": 1,
     "query_processes": 1,
     "max_request_bytes": 1,

@@ -136,14 +136,14 @@ def wait_until_responds(url: str, process: subprocess.Popen[bytes], timeout_s: f
 @contextmanager
 def running(
     command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """A server process for the duration of the block: polled until it answers, then stopped (SIGTERM,
     SIGKILL after 15 s). Its output goes to ``log_path`` for post-mortems."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_until_responds(ready_url, process)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -350,6 +350,12 @@ def kgpub_command() -> list[str]:
     """The installed console script, as a user runs it (``python -m publisher`` if not on PATH)."""
     script = shutil.which("kgpub")
     return [script] if script else [sys.executable, "-m", "publisher"]
+
+
+def serve_command(builds_root: Path, port: int) -> list[str]:
+    """``kgpub serve`` of the repository's project over ``builds_root``, with 2 workers, on ``port``."""
+    project = ["--project-dir", str(ROOT), "--build-dir", str(builds_root)]
+    return [*kgpub_command(), *project, "serve", "--port", str(port), "--workers", "2"]
 
 
 @pytest.fixture(scope="session")

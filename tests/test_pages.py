@@ -241,7 +241,7 @@ def test_a_document_is_served_again_byte_for_byte_and_per_web_base(pages_setting
 
 def test_memos_change_no_description(pages_settings: Settings) -> None:
     """Labels and a hub's counts remembered per build: the same description cold, warm, and without memos."""
-    store = create_app(pages_settings).extensions["kgpub"].store
+    store = create_app(pages_settings).extensions["kgpub"].current().store
     hub = URIRef(NS + "id/org/hub")
     for window in (Window(1, 5), Window(2, 5), Window(2, 5, ("in", SDO.memberOf))):
         memos = Memos(context=BoundedMemo(10_000), groups=BoundedMemo(10), groups_from=1)
@@ -261,7 +261,7 @@ def test_terms_kept_for_later_pages_change_no_page(pages_settings: Settings) -> 
     then reads as it does from a fresh worker, whichever pages came before (``?v=`` defeats the memo of
     finished documents, so the second round renders again from kept terms)."""
     warm = create_app(pages_settings)
-    store = warm.extensions["kgpub"].store
+    store = warm.extensions["kgpub"].current().store
     rows = store.select("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }").rows
     entities = {row["s"][len(NS) :].split("#")[0] for row in rows if row["s"].startswith(NS + "id/")}
     paths = [f"/doc/{rest}.html" for rest in sorted(entities)]

@@ -55,21 +55,25 @@ def count(store: EmbeddedStore) -> int:
 
 
 def query_children() -> set[int]:
-    """This process's live children that are query sandboxes (forked: they share our command line).
+    """This process's live query processes: the children of its fork server (a child of ours whose command
+    line runs ``multiprocessing.forkserver``).
 
     A child on its way out reads an empty command line once its memory is released, before it is a zombie
     (and before its pipe closes): it still counts, so a test waiting for a child to end waits for its end."""
-    me = os.getpid()
-    mine = Path(f"/proc/{me}/cmdline").read_bytes()
-    found = set()
+    servers = {pid for pid, cmdline in live_children(os.getpid()) if b"multiprocessing.forkserver" in cmdline}
+    return {pid for server in servers for pid, _ in live_children(server)}
+
+
+def live_children(parent: int) -> list[tuple[int, bytes]]:
+    """The children of ``parent`` that are not zombies, with their command lines."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            state, parent = stat.rsplit(")", 1)[1].split()[:2]
-            if int(parent) == me and state not in "ZX" and (entry / "cmdline").read_bytes() in (mine, b""):
-                found.add(int(entry.name))
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            if int(ppid) == parent and state not in "ZX":
+                found.append((int(entry.name), (entry / "cmdline").read_bytes()))
         except (OSError, ValueError):
             continue
     return found

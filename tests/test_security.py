@@ -74,10 +74,11 @@ def test_no_query_makes_the_server_fetch_anything(live_server: LiveServer, canar
 
 
 def test_a_runaway_query_is_stopped_while_others_are_answered(live_server: LiveServer) -> None:
-    """The embedded store's worker has one query process: a quick query that lands on the runaway's worker
-    waits for it, within its own time limit, and is answered after the runaway is stopped if it arrived
-    long enough after it (the kill, a fresh process, the query). A head start of a fraction of the limit
-    keeps that margin under load (0.3 s left ~0.25 s of it; with no head start such queries got 503)."""
+    """A worker has two query processes by default, so a quick query that lands on the runaway's worker is
+    answered by the other one; with one (``KGPUB_QUERY_PROCESSES=1``) it waits for the runaway, within its
+    own time limit, and is answered after the runaway is stopped if it arrived long enough after it (the
+    kill, a fresh process, the query). A head start of a fraction of the limit keeps that margin under load
+    (0.3 s left ~0.25 s of it; with no head start such queries got 503)."""
     timeout_s = live_server.settings.query_timeout_s
     with ThreadPoolExecutor(max_workers=4) as pool:
         started = time.monotonic()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from publisher.settings import Settings
-from tests.conftest import ROOT, free_port, kgpub_command, running
+from tests.conftest import free_port, running, serve_command
 
 COUNT_ALL = (
     b"GET /sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D HTTP/1.1\r\n"
@@ -23,18 +23,7 @@ COUNT_ALL = (
 def fresh_server(built_settings: Settings, tmp_path: Path) -> Iterator[str]:
     """A server no query has reached yet, so its workers fork their query processes during the test."""
     port = free_port()
-    command = [
-        *kgpub_command(),
-        "--project-dir",
-        str(ROOT),
-        "--build-dir",
-        str(built_settings.builds_root),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
+    command = serve_command(built_settings.builds_root, port)
     with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log"):
         yield f"127.0.0.1:{port}"
 

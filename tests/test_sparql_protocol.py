@@ -59,7 +59,7 @@ def count(client: FlaskClient, **params: str | list[str]) -> int:
 
 @pytest.fixture(scope="module")
 def manifest(app: Flask):  # type: ignore[no-untyped-def]
-    return app.extensions["kgpub"].manifest
+    return app.extensions["kgpub"].current().manifest
 
 
 # --- the three ways to send a query ----------------------------------------------------------------------

@@ -9,13 +9,16 @@ and writes the engine's on-disk store that this layer opens.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from rdflib.term import Identifier, Node
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from publisher.errors import PublisherError
     from publisher.settings import Settings
 
 Row = Mapping[str, Node]
@@ -48,12 +51,14 @@ class UserQuery:
 
 
 class Store(Protocol):
-    """Read-only access to the published graph.
+    """Read-only access to the published graph (``warm_up`` and ``close``: a server's worker starts and ends).
 
     ``select``/``ask``/``construct`` are for the publisher's own fixed queries (from ``publisher/queries``)
     with values bound through ``bindings``, never spliced into text. ``run_user_query`` is for untrusted
     queries from the endpoint: policy-checked, time-limited, size-capped, and serialized in the store.
-    The default graph is the union of all named graphs.
+    Its ``on_overrun``, when the caller can give one, answers the client with an error from another
+    thread: a store may then run a query on the caller's own thread and, past the deadline, answer through
+    it and never return (``store/watchdog.py``). The default graph is the union of all named graphs.
     """
 
     def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult: ...
@@ -64,17 +69,23 @@ class Store(Protocol):
         self, query: str, bindings: Mapping[str, Identifier] | None = None
     ) -> list[tuple[Node, Node, Node]]: ...
 
-    def run_user_query(self, query: UserQuery) -> ProtocolResult: ...
+    def run_user_query(
+        self, query: UserQuery, on_overrun: Callable[[PublisherError], None] | None = None
+    ) -> ProtocolResult: ...
+
+    def warm_up(self) -> None:
+        """Start, in the background, what a first user query would otherwise wait for; return at once."""
 
     def close(self) -> None: ...
 
 
-def open_store(settings: Settings) -> Store:
-    """The embedded store over the current build, or a remote endpoint when ``store_url`` is set."""
+def open_store(settings: Settings, release: Path | None = None) -> Store:
+    """The embedded store over ``release`` (default: the current build), or a remote endpoint when
+    ``store_url`` is set."""
     if settings.store_url:
         from publisher.store.remote import RemoteStore
 
         return RemoteStore(settings)
     from publisher.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings)
+    return EmbeddedStore(settings, release)

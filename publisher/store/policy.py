@@ -22,12 +22,12 @@ FROM / FROM NAMED are allowed: Oxigraph only treats their IRIs as graph names an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from publisher.errors import QueryRefused, QueryTooLarge
-from publisher.sparql_text import QUERY_FORMS, Token, outside_strings, tokens_of_kind
+from publisher.sparql_text import QUERY_FORMS, lexemes
+from publisher.store.streaming import streams
 
 if TYPE_CHECKING:
     from publisher.settings import Settings
@@ -41,17 +41,6 @@ PRAGMA = "DEFINE"  # Virtuoso's query pragmas (e.g. get:soft "replace" dereferen
 EXTENSION_SCHEMES = ("BIF", "SQL")
 KEYWORD_KINDS = frozenset({"word", "pname", "iri"})
 EXTENSION_NAMESPACES = ("http://www.openlinksw.com/schemas/bif#", "http://www.openlinksw.com/schemas/sql#")
-
-
-def keywords(text: str) -> Iterator[Token]:
-    """Bare words (keywords, function names), prefixed names and Virtuoso-extension IRIs: the tokens that
-    can carry a keyword or reach a store's extensions.
-
-    Only these and IRIs are built as objects: the user endpoint lexes every query, and most tokens are not.
-    """
-    for token in tokens_of_kind(text, KEYWORD_KINDS):
-        if token.kind != "iri" or _is_extension_iri(token.text):
-            yield token
 
 
 def _is_extension_iri(iri: str) -> bool:
@@ -72,30 +61,34 @@ class QueryFacts:
 
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE (see ``query_form``), None if none
     has_dataset_clause: bool  # FROM / FROM NAMED (see ``has_dataset_clause``)
+    streams: bool = False  # evaluated a row at a time, memory bounded by the row cap (``streaming.py``)
 
 
 def check_user_query(text: str, settings: Settings) -> QueryFacts:
     """Raise QueryTooLarge (413) or QueryRefused (403); for a query the engine may run, what it is."""
     if len(text) > settings.max_query_chars:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {settings.max_query_chars}")
-    form, dataset = None, False
-    if "\\" in outside_strings(text):
+    lexed = lexemes(text)
+    if any(kind != "string" and "\\" in token for kind, token, _ in lexed):
         raise QueryRefused(
             "escapes (\\u, \\U) are only allowed inside strings here: they could spell a refused keyword"
         )
-    for token in keywords(text):
-        head = token.prefix_part.upper()
-        if token.kind == "iri" or token.kind == "pname" and head in EXTENSION_SCHEMES:
+    form, dataset = None, False
+    for kind, token, start in lexed:
+        if kind not in KEYWORD_KINDS or kind == "iri" and not _is_extension_iri(token):
+            continue
+        head = token.split(":", 1)[0].upper()
+        if kind == "iri" or kind == "pname" and head in EXTENSION_SCHEMES:
             raise QueryRefused(
-                f"Virtuoso's bif: and sql: functions are not allowed (at character {token.start}): "
+                f"Virtuoso's bif: and sql: functions are not allowed (at character {start}): "
                 "behind a remote Virtuoso they reach its SQL built-ins, which can read files and fetch URLs"
             )
         if FEDERATION in head:
             raise QueryRefused(
-                f"SERVICE (federated query) is not allowed here (at character {token.start}): "
+                f"SERVICE (federated query) is not allowed here (at character {start}): "
                 "this endpoint answers from its own data only"
             )
-        if token.kind != "word":
+        if kind != "word":
             continue
         if head in UPDATE_KEYWORDS:
             raise QueryRefused(f"SPARQL Update ({head}) is not allowed: this endpoint is read-only")
@@ -107,4 +100,4 @@ def check_user_query(text: str, settings: Settings) -> QueryFacts:
             dataset = True
         elif form is None and head in QUERY_FORMS:
             form = head
-    return QueryFacts(form, dataset)
+    return QueryFacts(form, dataset, streams(lexed))

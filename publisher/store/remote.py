@@ -71,6 +71,7 @@ from publisher.store.http import HttpClient
 from publisher.store.policy import check_user_query
 from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
 from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
+from publisher.store.watchdog import Overrun
 
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -118,8 +119,10 @@ class RemoteStore:
         parsed = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
         return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in parsed]
 
-    def run_user_query(self, query: UserQuery) -> ProtocolResult:
-        """Policy check (403/413), then the endpoint under the time limit; capped like the embedded store."""
+    def run_user_query(self, query: UserQuery, on_overrun: Overrun | None = None) -> ProtocolResult:
+        """Policy check (403/413), then the endpoint under the time limit; capped like the embedded store.
+
+        ``on_overrun`` is not needed: this thread only waits on the network, and stops at the deadline."""
         check_user_query(query.text, self.settings)
         deadline = time.monotonic() + self.settings.query_timeout_s
         fields = [*self._limit_fields(), *dataset_fields(query.default_graph_uris, query.named_graph_uris)]
@@ -135,6 +138,9 @@ class RemoteStore:
                 SyntaxError
             ) as err:  # the endpoint's own output does not parse: its fault, not the client's
                 raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
+
+    def warm_up(self) -> None:
+        """Nothing to start: the remote endpoint is already running."""
 
     def close(self) -> None:
         """Close the pooled connections."""

@@ -1,33 +1,41 @@
-"""The time limit for untrusted queries: a small pool of killable child processes per web worker.
+"""The time and memory limits for user queries that do not stream: a small pool of killable child processes
+per web worker (streaming ones run on the worker's thread: ``embedded.py``).
 
-pyoxigraph's ``Store.query`` has no timeout and cannot be interrupted from another thread, so each
-untrusted query runs in a child process that holds the store open read-only. The parent waits at most
+pyoxigraph's ``Store.query`` has no timeout and cannot be interrupted from another thread, so such a
+query runs in a child process that holds the store open read-only. The parent waits at most
 ``query_timeout_s`` (waiting for a free child counts towards it); on timeout it kills that child (SIGKILL)
 and raises ``QueryTimeout``, and a later query starts a fresh child in its place. The child also
 serializes and caps the answer (``results.evaluate``), so only bytes cross the pipe.
 
-A worker keeps up to ``processes`` children (the ``query_processes`` setting), started lazily, one query
-each at a time; a query that finds every child busy waits for one within its own time limit, so at most
-``processes`` queries run per worker. With more than one, a runaway query holds one child, not the
-worker's whole endpoint, until it is stopped. The default is one: on the 2-core benchmark machine, small
-queries under ``wrk -c4`` cost 10-25% more CPU per request with two children per worker than with one
-(more processes to switch between; the children's wait on the lock was not what bounded throughput).
+A worker keeps up to ``processes`` children (the ``query_processes`` setting), started with the worker
+(``prestart``) or when a query needs one, one query each at a time; a query that finds every child busy
+waits for one within its own time limit, so at most ``processes`` queries run per worker. With more than
+one, a runaway query holds one child, not the worker's whole endpoint, until it is stopped. The default
+is one: on the 2-core benchmark machine, small queries under ``wrk -c4`` cost 10-25% more CPU per request
+with two children per worker than with one (more processes to switch between; the children's wait on the
+lock was not what bounded throughput).
 
 Messages are plain bytes (``send_bytes``/``recv_bytes``), not pickled objects: a query is a marshalled
 tuple of strings, an answer a one-byte status, the media type and the body. Only an error is pickled
 (rare, and the exceptions define ``__reduce__`` where their constructor needs it).
 
-Start method, measured on the project's build (2 cores): ``fork`` starts a child in 35-100 ms;
-``forkserver`` took 0.4-0.8 s per child (each child re-imported publisher/rdflib/flask) and ``spawn``
-0.65 s, and both re-run the main script, so they need ``if __name__ == "__main__"`` guards. ``fork`` is
-the default. Its known risk, forking while another thread holds a lock the child then needs, is bounded
-here: the child touches only its own, freshly opened store, children are started one at a time (so a
-child never inherits another child's half-made pipe), and a child that hangs is killed by the same
-deadline as a slow query. The child asks the kernel to kill it when its parent dies (Linux
-``PR_SET_PDEATHSIG``), so a runaway query never outlives a dead web worker; since the kernel means the
-parent *thread*, children are forked by one long-lived spawner thread, never by a request's thread.
-A forked child closes every socket it inherited (the listening socket, the client connections of that
-instant) but its own pipe, so a connection the worker closes is closed for the client too.
+Children come from a fork server (``multiprocessing``'s ``forkserver``, one per web worker): a small,
+single-threaded process started once (about 0.9 s, in the background at worker start), which imports this
+module and pyoxigraph and forks a child in about 15 ms. Forking from the web worker itself (the method
+until 2026-12-07) is no longer right: a worker now holds its release in memory (``memory.py``), and a
+child forked from it would keep the worker's pages alive, so every page the worker touched afterwards
+(pyoxigraph's in-memory store writes a lock word on each quad it reads) would be copied: up to a second
+store's worth per child. A fork-server child shares nothing with the worker: no memory, no lock another
+thread held at the fork, no socket. The child asks the kernel to kill it when its parent (the fork server)
+dies (Linux ``PR_SET_PDEATHSIG``), and the fork server ends when its worker does (it watches a pipe the
+worker holds), so a runaway query never outlives a dead web worker. A child still closes every socket it
+may have inherited but its own pipe: a connection the worker closes must be closed for the client too.
+
+When the worker stops (``close``), queries in flight and later ones get ``ServerStopping`` (503).
+
+As with any use of ``forkserver``, a script that runs queries through the store must keep its top-level
+code under ``if __name__ == "__main__":`` (a child imports the main module first); the ``kgpub`` command,
+gunicorn and pytest do.
 """
 
 from __future__ import annotations
@@ -38,27 +46,25 @@ import marshal
 import multiprocessing
 import os
 import pickle
-import queue
 import resource
 import select
 import signal
 import stat
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from publisher.errors import PublisherError, QueryTimeout, QueryTooExpensive
+from publisher.errors import PublisherError, QueryTimeout, QueryTooExpensive, ServerStopping
 from publisher.store import ProtocolResult, UserQuery
 from publisher.store.results import UnacceptableFormat, evaluate  # re-exported: the web layer maps it to 406
 
 __all__ = ["Sandbox", "SandboxConfig", "UnacceptableFormat"]
 
 _PR_SET_PDEATHSIG = 1
-_T = TypeVar("_T")
+_PRELOAD = ["publisher.store.sandbox", "pyoxigraph"]  # imported once by the fork server, not per child
 _OK, _TRUNCATED, _ERROR = 0, 1, 2  # the first byte of an answer
 
 
@@ -69,7 +75,6 @@ class SandboxConfig:
     timeout_s: float
     max_rows: int
     memory_bytes: int | None = None  # RLIMIT_DATA of each child: a query cannot take the machine's memory
-    start_method: str = "fork"
     processes: int = 1  # children per worker: how many queries it runs at once
 
 
@@ -84,6 +89,7 @@ class Sandbox:
         self._guard = threading.Lock()  # the child lists; starting and stopping children
         self._idle: list[_Child] = []
         self._children: set[_Child] = set()
+        self._closed = False
 
     def run(self, query: UserQuery, names_dataset: bool | None = None) -> ProtocolResult:
         """Evaluate in a child within the time limit (waiting for a free child counts towards it).
@@ -91,6 +97,8 @@ class Sandbox:
         ``names_dataset``: whether the text has FROM / FROM NAMED, if the policy pass already found out.
         """
         deadline = time.monotonic() + self.config.timeout_s
+        if self._closed:
+            raise ServerStopping()
         if not self._slots.acquire(timeout=self.config.timeout_s):
             raise QueryTimeout(
                 f"no query slot became free within {self.config.timeout_s:g} s; try again later"
@@ -109,9 +117,23 @@ class Sandbox:
         media_type = payload[1 : 1 + media_length].decode("ascii")
         return ProtocolResult(payload[1 + media_length :], media_type, status == _TRUNCATED)
 
+    def prestart(self) -> None:
+        """Start the children now, in the background, so the first queries do not wait for them."""
+        threading.Thread(target=self._prestart, daemon=True, name="kgpub-prestart").start()
+
+    def _prestart(self) -> None:
+        for _ in range(self.config.processes):
+            with self._guard:
+                if self._closed or len(self._children) >= self.config.processes:
+                    return
+                child = _Child.start(self.config)
+                self._children.add(child)
+                self._idle.append(child)
+
     def close(self) -> None:
-        """Stop every child, idle or busy (a busy query then fails as if its process had died)."""
+        """Stop every child, idle or busy; queries in flight and later ones get ``ServerStopping``."""
         with self._guard:
+            self._closed = True
             children, self._children, self._idle = list(self._children), set(), []
             for child in children:
                 child.stop()
@@ -131,12 +153,14 @@ class Sandbox:
     def _take(self) -> _Child:
         """An idle child, else a new one; the caller holds a slot, so there are never more than ``processes``."""
         with self._guard:
+            if self._closed:
+                raise ServerStopping()
             while self._idle:
                 child = self._idle.pop()
                 if child.process.is_alive():
                     return child
                 self._drop(child)
-            child = _Child.start(self.config)  # under the guard: one fork at a time
+            child = _Child.start(self.config)  # under the guard: one start at a time
             self._children.add(child)
             return child
 
@@ -150,6 +174,8 @@ class Sandbox:
             return answer[0], answer[1:]
         except (EOFError, OSError, IndexError) as err:  # the child died (its memory limit, most likely)
             self._discard(child)
+            if self._closed:
+                raise ServerStopping() from err
             limit = f" of {self.config.memory_bytes // 2**20} MiB" if self.config.memory_bytes else ""
             raise QueryTooExpensive(
                 f"the query's process ended before answering, most likely at its memory limit{limit}"
@@ -174,15 +200,12 @@ class _Child:
 
     @classmethod
     def start(cls, config: SandboxConfig) -> _Child:
-        """Fork a child from the spawner thread (see ``_spawn``) and wait for it."""
-        return _spawn(lambda: cls._fork(config))
-
-    @classmethod
-    def _fork(cls, config: SandboxConfig) -> _Child:
-        context = multiprocessing.get_context(config.start_method)
+        """A new child from this process's fork server (started with the first child)."""
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
         parent_end, child_end = context.Pipe()
-        process = context.Process(  # type: ignore[attr-defined]  # typeshed's BaseContext lacks it; every context has it
-            target=_child_main, args=(child_end, config, os.getpid()), daemon=True, name="kgpub-query"
+        process = context.Process(
+            target=_child_main, args=(child_end, config), daemon=True, name="kgpub-query"
         )
         process.start()
         child_end.close()
@@ -199,53 +222,16 @@ class _Child:
         self.conn.close()
 
 
-_spawner: tuple[int, queue.SimpleQueue[Any]] | None = None
-_spawner_lock = threading.Lock()
-
-
-def _spawn(fork: Callable[[], _T]) -> _T:
-    """Run ``fork`` on this process's spawner thread, which lives as long as the process does.
-
-    Linux sends ``PR_SET_PDEATHSIG`` when the *thread* that forked the child ends, not the process: a
-    child forked from a short-lived request thread (a thread pool that shrinks, a test's executor) would be
-    killed with it, idle in the pool. So every child is forked by one daemon thread per process.
-    """
-    global _spawner
-    with _spawner_lock:
-        if _spawner is None or _spawner[0] != os.getpid():  # none yet, or inherited through a fork: dead
-            requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
-            threading.Thread(
-                target=_spawner_loop, args=(requests,), daemon=True, name="kgpub-spawner"
-            ).start()
-            _spawner = (os.getpid(), requests)
-        requests = _spawner[1]
-    done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
-    requests.put((fork, done))
-    ok, value = done.get()
-    if not ok:
-        raise value
-    return value  # type: ignore[no-any-return]
-
-
-def _spawner_loop(requests: queue.SimpleQueue[Any]) -> None:
-    while True:
-        fork, done = requests.get()
-        try:
-            done.put((True, fork()))
-        except BaseException as err:  # handed to the caller, which raises it
-            done.put((False, err))
-
-
 def _encode(query: UserQuery, names_dataset: bool | None) -> bytes:
     graphs = tuple(map(str, query.default_graph_uris)), tuple(map(str, query.named_graph_uris))
     return marshal.dumps((str(query.text), str(query.media_type), *graphs, names_dataset))  # exact str only
 
 
-def _child_main(conn: Connection, config: SandboxConfig, parent_pid: int) -> None:
+def _child_main(conn: Connection, config: SandboxConfig) -> None:
     """The child's loop: answer one query at a time until the parent closes the pipe."""
     import pyoxigraph as ox
 
-    _die_with_parent(parent_pid)
+    _die_with_parent()
     _default_signals()
     _close_inherited_sockets(keep=conn.fileno())
     if config.memory_bytes:
@@ -275,10 +261,8 @@ def _child_main(conn: Connection, config: SandboxConfig, parent_pid: int) -> Non
 
 
 def _default_signals() -> None:
-    """Drop the signal handlers inherited from the web worker: gunicorn's SIGTERM handler only flags its
-    own loop to stop, so a child keeping it would ignore the SIGTERM that ends it when the worker exits
-    (multiprocessing terminates daemonic children), and the worker would hang until gunicorn's graceful
-    timeout ran out."""
+    """Default signal handling, whatever the parent had: a handler like gunicorn's, which only flags its
+    own loop to stop, would make a child ignore the SIGTERM that ends it, and its worker wait for it."""
     for name in (
         "SIGTERM",
         "SIGINT",
@@ -297,13 +281,14 @@ def _default_signals() -> None:
 
 
 def _close_inherited_sockets(keep: int) -> None:
-    """Close every socket the fork copied from the web worker except the child's own pipe (``keep``).
+    """Close every socket this child holds but its own pipe (``keep``).
 
-    A forked child holds a copy of each descriptor the worker had open at that instant: the listening
-    socket and the client connections of that moment. When the worker then closes an idle keep-alive
-    connection, the child's copy keeps the TCP connection open, so the client's next request lands in a
-    socket nobody reads, and it hangs until its own timeout (issue 11). Files (the store's, logs) are
-    left: they hold nothing a client waits on.
+    A child forked from a web worker would hold a copy of each descriptor the worker had open at that
+    instant: the listening socket and the client connections of that moment. When the worker then closed
+    an idle keep-alive connection, the child's copy kept the TCP connection open, so the client's next
+    request landed in a socket nobody read and hung until its own timeout (issue 11). The fork server
+    passes on none of the worker's descriptors; this keeps the rule whatever a future start method copies.
+    Files (the store's, logs) are left: they hold nothing a client waits on.
     """
     for fd in _open_descriptors():
         if fd == keep or fd <= 2:
@@ -323,8 +308,9 @@ def _open_descriptors() -> list[int]:
         return list(range(min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)))
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGKILL this process when its parent exits (no-op elsewhere)."""
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent (the fork server) exits (no-op elsewhere)."""
+    parent_pid = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

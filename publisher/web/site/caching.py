@@ -1,7 +1,8 @@
 """HTTP caching for everything a build determines, applied once, as an ``after_request`` hook.
 
-A published build is immutable and the app serves exactly one build for its lifetime, so every
-successful ``GET``/``HEAD`` is a function of (build, request variant). That gives a validator for free:
+A published build is immutable and each request is answered from exactly one build (the release it
+pinned: ``app_state.Releases``), so every successful ``GET``/``HEAD`` is a function of (build, request
+variant). That gives a validator for free:
 
 * ``ETag`` (strong): a hash of the build id and the response variant: web base (bodies embed absolute
   links to wherever the server is reached), path, raw query string, the negotiated ``Content-Type`` and
@@ -27,14 +28,19 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
-from werkzeug.http import http_date
+from werkzeug.http import http_date, quote_etag
 
 from publisher.web import publisher
 from publisher.web.site.urls import base_variant
 
+if TYPE_CHECKING:
+    from publisher.app_state import Publisher
+
 UNBUILT = "unbuilt"
+POLICY_KEY = "kgpub.caching"  # app.extensions: the app's CachePolicy, for code outside a request context
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,12 @@ class CachePolicy:
 def register(app: Flask, policy: CachePolicy | None = None) -> None:
     """Install the caching hook on ``app`` (called once from ``create_app``)."""
     chosen = policy or CachePolicy()
+    app.extensions[POLICY_KEY] = chosen
     app.after_request(lambda response: apply_policy(response, chosen))
+
+
+def policy_of(app: Flask) -> CachePolicy:
+    return app.extensions[POLICY_KEY]  # type: ignore[no-any-return]
 
 
 def apply_policy(response: Response, policy: CachePolicy) -> Response:
@@ -68,8 +79,8 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
     _set_freshness(response, _max_age(policy), had_expires="expires" in present)
     if response.status_code == 200 and "etag" not in present:
         encoding = headers.get("Content-Encoding") if "content-encoding" in present else None
-        response.set_etag(entity_tag(response.content_type, encoding))
-        headers["Last-Modified"] = _http_build_time()
+        for name, value in validators(publisher(), entity_tag(response.content_type, encoding)):
+            headers[name] = value
         if CONDITIONAL_HEADERS.isdisjoint(request.environ):
             _unconditional(response, present)
         else:
@@ -102,7 +113,7 @@ def _unconditional(response: Response, present: frozenset[str]) -> None:
     and a ``Content-Length``, no status change. Skips its header parsing on every plain request.
     ``present``: ``header_names(response)``."""
     if "date" not in present:
-        response.headers["Date"] = _http_now()
+        response.headers["Date"] = http_now()
     if response.automatically_set_content_length and "content-length" not in present:
         length = response.calculate_content_length()
         if length is not None:
@@ -111,23 +122,39 @@ def _unconditional(response: Response, present: frozenset[str]) -> None:
 
 def entity_tag(media_type: str | None, content_encoding: str | None = None) -> str:
     """The strong ETag of the current request's variant under the served build (unquoted)."""
-    variant = (
+    return variant_tag(
         publisher().build_id,
         base_variant(),
         request.path,
         request.query_string.decode("latin-1"),
-        media_type or "",
-        content_encoding or "",
+        media_type,
+        content_encoding,
     )
+
+
+def variant_tag(
+    build_id: str, base: str, path: str, query: str, media_type: str | None, encoding: str | None = None
+) -> str:
+    """:func:`entity_tag` from its parts (for code that has a WSGI environ, not a request context)."""
+    variant = (build_id, base, path, query, media_type or "", encoding or "")
     return hashlib.sha256("\x1f".join(variant).encode()).hexdigest()[:32]
 
 
-def build_time() -> datetime:
+def validators(state: Publisher, tag: str) -> list[tuple[str, str]]:
+    """The ``ETag`` and ``Last-Modified`` of a build-determined 200 (``tag``: :func:`variant_tag`'s)."""
+    return [("ETag", quote_etag(tag)), ("Last-Modified", http_build_time(state))]
+
+
+def freshness(max_age: int) -> tuple[str, str]:
+    return "Cache-Control", f"public, max-age={max_age}"
+
+
+def build_time(state: Publisher | None = None) -> datetime:
     """The build's creation time, at HTTP-date precision (so If-Modified-Since compares exactly).
 
     Only meaningful when ``Publisher.build_id`` is not ``"unbuilt"``; the epoch otherwise.
     """
-    manifest = publisher().manifest
+    manifest = (state or publisher()).manifest
     created = datetime.fromisoformat(manifest.created) if manifest else datetime.fromtimestamp(0, UTC)
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
@@ -137,7 +164,7 @@ def build_time() -> datetime:
 _clock: tuple[int, str] = (0, "")
 
 
-def _http_now() -> str:
+def http_now() -> str:
     """``http_date()`` of now, formatted once per second (HTTP dates have whole seconds)."""
     global _clock
     second = int(time.time())
@@ -146,9 +173,9 @@ def _http_now() -> str:
     return _clock[1]
 
 
-def _http_build_time() -> str:
-    """``build_time()`` as an HTTP date, formatted once per app and build."""
-    return publisher().memos.value("http build time", lambda: http_date(build_time()))
+def http_build_time(state: Publisher) -> str:
+    """``build_time()`` as an HTTP date, formatted once per build."""
+    return state.memos.value("http build time", lambda: http_date(build_time(state)))
 
 
 def _max_age(policy: CachePolicy) -> int:
@@ -157,7 +184,8 @@ def _max_age(policy: CachePolicy) -> int:
 
 def _set_freshness(response: Response, max_age: int, had_expires: bool = True) -> None:
     """Replace whatever the producer set (send_file defaults to ``no-cache``) with the build policy."""
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    name, value = freshness(max_age)
+    response.headers[name] = value
     if had_expires:
         response.headers.pop("Expires", None)
 

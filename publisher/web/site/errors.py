@@ -18,6 +18,8 @@ The body format follows the client's ``Accept``:
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, current_app, render_template, request
 from jinja2.utils import htmlsafe_json_dumps
 from werkzeug.exceptions import HTTPException
@@ -33,6 +35,14 @@ def register(app: Flask) -> None:
     """Convert errors at the edge, once; views and the store just raise."""
     app.register_error_handler(PublisherError, handle_publisher_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+
+
+def rendered(app: Flask, environ: dict[str, Any], error: PublisherError) -> Response:
+    """``error`` answered exactly as the app answers it from a view (its handler, its ``after_request``
+    hooks), for code that holds a WSGI environ but runs outside that request's context (another thread,
+    or the SPARQL endpoint's path around Flask)."""
+    with app.request_context(environ):
+        return app.process_response(app.make_response(app.handle_user_exception(error)))
 
 
 def handle_publisher_error(error: PublisherError) -> Response:

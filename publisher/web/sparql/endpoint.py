@@ -14,17 +14,25 @@
 * Every answer carries ``Access-Control-Allow-Origin: *``; ``OPTIONS`` answers CORS preflights.
 * ``X-Kgpub-Truncated: true`` marks an answer cut at ``max_result_rows`` rows (or triples); it is listed
   in ``Access-Control-Expose-Headers`` so browser clients can read it.
+* Answers are kept per build (:func:`answered`: the build is immutable, so the same query, dataset and
+  format always get the same bytes), bounded in entries and bytes; embedded store only (a remote store's
+  data changes when ``kgpub publish`` runs, not with the build).
+* ``GET /sparql?query=...`` with nothing else unusual is answered by ``fast_path.py`` around Flask, with the
+  same functions and the same headers (:func:`protocol_headers`, ``CORS_HEADERS``, ``site/caching.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
 from werkzeug.http import parse_accept_header
+from werkzeug.utils import get_content_type
 
 from publisher.errors import PublisherError
 from publisher.formats import (
@@ -41,16 +49,21 @@ from publisher.store import ProtocolResult, UserQuery
 from publisher.web import publisher
 from publisher.web.pages.models import Alternate
 from publisher.web.site.assets import static_folders
-from publisher.web.site.negotiation import add_alternates, add_vary, download_name, negotiate
+from publisher.web.site.negotiation import add_alternates, download_name, negotiate
 from publisher.web.site.serialize import graph_bytes
 from publisher.web.site.urls import site_url, web_base
+from publisher.web.sparql.overrun import overrun_answer
 from publisher.web.sparql.protocol import ProtocolRequest, answer_formats, read_request
 from publisher.web.sparql.query_page import QueryPage, dataset_prefixes, examples, find_editor, starter_query
 from publisher.web.sparql.service_description import DatasetFacts, service_description
 
+if TYPE_CHECKING:
+    from publisher.app_state import Publisher
+
 bp = Blueprint("sparql", __name__, template_folder="templates")
 
 TRUNCATED_HEADER = "X-Kgpub-Truncated"
+ANSWER_MEMO_ENTRIES, ANSWER_MEMO_BYTES = 4096, 64 * 2**20  # per worker and build
 DESCRIPTION_OFFERED = GRAPH_FORMATS + (HTML,)  # Turtle first: RDF clients sending */* get the description
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -91,8 +104,28 @@ def answer(operation: ProtocolRequest) -> Response:
     except NotAcceptable:
         report_query_errors_first(operation)
         raise
-    result = publisher().store.run_user_query(user_query(operation, media_type))
+    on_overrun = overrun_answer(current_app._get_current_object(), request.environ)  # type: ignore[attr-defined]
+    result = answered(publisher(), user_query(operation, media_type), on_overrun)
     return protocol_response(result, download=operation.format_token is not None)
+
+
+def answered(
+    state: Publisher, query: UserQuery, on_overrun: Callable[[PublisherError], None] | None
+) -> ProtocolResult:
+    """The store's answer to ``query``, from the build's memo when the same query was answered before."""
+    if state.settings.store_url:
+        return state.store.run_user_query(query, on_overrun)
+    memo = state.memos.memo("sparql.answers", ANSWER_MEMO_ENTRIES, ANSWER_MEMO_BYTES, _answer_bytes)
+    key = (query.text, tuple(query.default_graph_uris), tuple(query.named_graph_uris), query.media_type)
+    kept: ProtocolResult | None = memo.get(key)
+    if kept is None:
+        kept = state.store.run_user_query(query, on_overrun)
+        memo.put(key, kept)
+    return kept
+
+
+def _answer_bytes(result: ProtocolResult) -> int:
+    return len(result.body)
 
 
 def user_query(operation: ProtocolRequest, media_type: str) -> UserQuery:
@@ -106,12 +139,17 @@ def result_format(operation: ProtocolRequest) -> Format:
     if offered is None:  # not a query (an update, or malformed): the store answers 400/403 before serializing
         return RESULT_FORMATS[0]
     accept, token = request.environ.get("HTTP_ACCEPT", ""), operation.format_token
-    if len(accept) > MEMO_ACCEPT_CHARS or len(token or "") > MEMO_ACCEPT_CHARS:
-        return negotiate(request.accept_mimetypes, offered, token)
-    return _negotiated(accept, offered, token)
+    return negotiated(accept, offered, token)
 
 
 MEMO_ACCEPT_CHARS = 512  # longer Accept headers (or format tokens) are negotiated afresh, not remembered
+
+
+def negotiated(accept: str, offered: tuple[Format, ...], token: str | None) -> Format:
+    """``negotiate`` from the raw ``Accept`` header, remembered for the usual short ones."""
+    if len(accept) > MEMO_ACCEPT_CHARS or len(token or "") > MEMO_ACCEPT_CHARS:
+        return negotiate(parse_accept_header(accept or None, MIMEAccept), offered, token)
+    return _negotiated(accept, offered, token)
 
 
 @lru_cache(maxsize=256)
@@ -148,16 +186,28 @@ def refused_media_type(token: str | None) -> str | None:
 
 
 def protocol_response(result: ProtocolResult, download: bool) -> Response:
-    """The store's bytes as they are, flagged when truncated, as an attachment for ``format=`` links."""
-    response = Response(result.body, mimetype=result.media_type.split(";", 1)[0].strip())
+    """The store's bytes as they are, with :func:`protocol_headers`."""
+    return Response(result.body, headers=protocol_headers(result, download))
+
+
+def content_type(result: ProtocolResult) -> str:
+    """The answer's ``Content-Type`` (Werkzeug's: a charset for text types), which its ETag also hashes."""
+    return get_content_type(result.media_type.split(";", 1)[0].strip(), "utf-8")
+
+
+def protocol_headers(result: ProtocolResult, download: bool) -> list[tuple[str, str]]:
+    """An answer's own headers: its type, flagged when truncated, an attachment for ``format=`` links,
+    ``Vary: Accept`` (the CORS and caching headers come from the app's hooks)."""
+    headers = [("Content-Type", content_type(result))]
     if result.truncated:
-        response.headers[TRUNCATED_HEADER] = "true"
+        headers.append((TRUNCATED_HEADER, "true"))
     fmt = by_media_type(result.media_type) if download else None
     if fmt is not None:
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{download_name("query-results", fmt)}"'
+        headers.append(
+            ("Content-Disposition", f'attachment; filename="{download_name("query-results", fmt)}"')
         )
-    return add_vary(response)
+    headers.append(("Vary", "Accept"))
+    return headers
 
 
 # --- no query: service description or query page ------------------------------------------------------

@@ -1,0 +1,18 @@
+-- wrk script: every request sends another query text, so no cache keyed by the text can answer. The path's
+-- query (?query=<a SELECT without LIMIT>) gets " LIMIT <10..16> # <thread>-<n>" appended: the LIMIT changes
+-- the answer a little, the comment makes every text new (each wrk thread numbers its own, by its id).
+local threads = 0
+
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+
+local counter = 0
+
+request = function()
+  counter = counter + 1
+  local tail = " LIMIT " .. (10 + counter % 7) .. " # " .. id .. "-" .. counter
+  local encoded = string.gsub(tail, "[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end)
+  return wrk.format(nil, wrk.path .. encoded)
+end

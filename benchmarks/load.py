@@ -1,0 +1,78 @@
+"""HTTP under load: kgpub with every area's targets, then each area's peers, one server at a time (they
+never compete), restarted every round; each target loaded ``--wrk-runs`` times (fresh connections, so a
+fresh draw of which worker holds which: see ``servers.wrk``) after a short warm-up; medians reported."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from typing import Any
+
+from benchmarks import servers
+from benchmarks.common import KGPUB, REPO, median, say
+from benchmarks.targets import Peer, Size, areas
+
+
+def kgpub_peer(size: Size) -> Peer:
+    """``kgpub serve`` (2 gunicorn gthread workers × 4 threads) with every area's targets."""
+    return Peer(
+        "kgpub",
+        lambda port: [KGPUB, "--project-dir", str(size.project), "serve", "--port", str(port), "--no-build"],
+        "/",
+        tuple(target for area in areas() for target in area.kgpub_targets(size)),
+        {"KGPUB_WORKERS": "2"},
+    )
+
+
+def measure_http(size: Size, args: argparse.Namespace) -> dict[str, Any]:
+    chosen = [kgpub_peer(size)] + [peer for area in areas() for peer in area.peers(size)]
+    chosen = [peer for peer in chosen if peer.name not in args.skip_peers]
+    rounds: dict[str, list[dict[str, Any]]] = {}
+    for n in range(args.repeat):
+        for peer in chosen:
+            rounds.setdefault(peer.name, []).append(serve_round(peer, size, args))
+            say(f"{size.project.parent.name}: HTTP round {n + 1}/{args.repeat}: {peer.name} done")
+    return {name: merge_rounds(runs) for name, runs in rounds.items()}
+
+
+def serve_round(peer: Peer, size: Size, args: argparse.Namespace) -> dict[str, Any]:
+    """Start one server, load each of its targets, record memory, stop it."""
+    port = servers.free_port()
+    log = size.work / f"{peer.name}.log"
+    server = servers.start(peer.name, peer.argv(port), peer.ready, port, peer.env, cwd=REPO, log=log)
+    try:
+        if peer.setup is not None:
+            peer.setup(server.url("/"))
+        loads = {}
+        for target in peer.targets:
+            url = server.url(target.path)
+            servers.wrk(url, min(2.0, args.duration / 5), target.headers, script=target.script)
+            runs = [
+                asdict(servers.wrk(url, args.duration, target.headers, script=target.script, port=port))
+                for _ in range(args.wrk_runs)
+            ]
+            loads[target.label] = {"runs": runs, "versus": list(target.versus)}
+        return {
+            "startup_s": server.startup_s,
+            "rss_mib": server.peak_rss_mib(),
+            "helper_rss_mib": server.helper_rss_mib(),
+            "loads": loads,
+        }
+    finally:
+        servers.stop(server)
+
+
+def merge_rounds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over every wrk run of every round; the connection splits seen are kept as they were."""
+    loads: dict[str, dict[str, Any]] = {}
+    for label, first in runs[0]["loads"].items():
+        every = [load for run in runs for load in run["loads"][label]["runs"]]
+        numbers = [key for key in every[0] if key != "split"]
+        loads[label] = {key: median(load[key] for load in every) for key in numbers}
+        loads[label] |= {"splits": [list(load["split"]) for load in every], "versus": first["versus"]}
+    return {
+        "startup_s": median(r["startup_s"] for r in runs),
+        "rss_mib": median(r["rss_mib"] for r in runs),
+        "helper_rss_mib": median(r["helper_rss_mib"] for r in runs),
+        "loads": loads,
+    }

@@ -1,0 +1,171 @@
+"""The time limit for queries that run on a web worker's own thread: answer 503 at the deadline, then
+retire the worker.
+
+pyoxigraph cannot stop a query, so a streaming query (``streaming.py``) run on the request's thread is
+given a :class:`Ticket` with its deadline. If it finishes in time, nothing happens. If not, this
+process's watchdog thread answers the client with the error through ``on_overrun`` (the web layer writes
+the 503 on the connection itself: the request's thread is still inside the engine) and calls the
+*runaway handler* the server installed, which retires the worker: it stops taking connections, lets the
+requests it holds finish (``serving.py``), and exits, which is what finally stops the query; the server
+starts a fresh worker meanwhile. The request's thread, should the query end after all, never returns: its
+answer was already sent, and returning would make the server write a second one.
+
+What a runaway costs here, against one in a query process (killed at the deadline): the core it keeps
+busy until its worker exits (a few seconds past the deadline), and a worker start. What it does not cost:
+other requests, on this worker or another, are answered meanwhile (pyoxigraph releases the GIL while it
+evaluates).
+
+Without a runaway handler (the app served in-process: tests, ``kgpub serve --get``) nothing could stop a
+runaway, so :func:`can_stop_runaways` is false and every query goes to the query processes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from publisher.errors import PublisherError, ServerStopping
+
+Overrun = Callable[[PublisherError], None]  # answers the client with this error, from another thread
+RUNNING, DONE, OVERRUN = "running", "done", "overrun"
+log = logging.getLogger(__name__)
+
+
+class Ticket:
+    """One query running on a request's thread, with its deadline; finished by whichever comes first."""
+
+    def __init__(self, deadline: float, on_overrun: Overrun, error: PublisherError) -> None:
+        self.deadline = deadline
+        self.on_overrun = on_overrun
+        self.error = error  # what the client is told if the deadline passes
+        self.state = RUNNING
+        self._lock = threading.Lock()
+
+    def claim(self, state: str) -> bool:
+        """Move from running to ``state``; false if the other side got there first."""
+        with self._lock:
+            if self.state != RUNNING:
+                return False
+            self.state = state
+            return True
+
+
+class Watchdog:
+    """This process's deadlines for queries on request threads, and the thread that enforces them."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[int, Ticket] = {}
+        self._ids = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._sleeping_until: float | None = None  # when the watchdog thread wakes next (None: when told)
+        self.stopping = False  # the worker stopped taking queries
+        self.parked = 0  # request threads whose query overran: they never return
+
+    @contextmanager
+    def ticket(self, deadline: float, on_overrun: Overrun, error: PublisherError) -> Iterator[Ticket]:
+        """Run the block under ``deadline`` (``error`` answers it past that); a block that overruns never
+        leaves (see the module docstring)."""
+        ticket = Ticket(deadline, on_overrun, error)
+        key = next(self._ids)
+        with self._wake:
+            if self.stopping:
+                raise ServerStopping()
+            self._tickets[key] = ticket
+            self._start()
+            if self._sleeping_until is None or deadline < self._sleeping_until:
+                self._wake.notify()  # rarely: deadlines come in order, so the thread usually sleeps till one
+        try:
+            yield ticket
+        finally:
+            with self._wake:
+                self._tickets.pop(key, None)
+            if not ticket.claim(DONE):
+                self._park()
+
+    def overrun_all(self, error: PublisherError) -> None:
+        """Answer every query in flight with ``error`` now and refuse new ones (the worker is stopping)."""
+        with self._wake:
+            self.stopping = True
+            tickets = list(self._tickets.values())
+        for ticket in tickets:
+            self._overrun(ticket, error)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request thread is inside the engine now, or parked for good."""
+        return bool(self._tickets) or self.parked > 0
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._watch, daemon=True, name="kgpub-watchdog")
+            self._thread.start()
+
+    def _watch(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [t for t in self._tickets.values() if t.deadline <= now and t.state == RUNNING]
+                if not due:
+                    upcoming = [t.deadline for t in self._tickets.values() if t.state == RUNNING]
+                    self._sleeping_until = min(upcoming) if upcoming else None
+                    self._wake.wait(self._sleeping_until - now if self._sleeping_until else None)
+                    self._sleeping_until = 0.0  # awake: a new ticket need not wake it
+                    continue
+            for ticket in due:
+                if self._overrun(ticket, ticket.error):
+                    retire_worker()
+
+    def _overrun(self, ticket: Ticket, error: PublisherError) -> bool:
+        if not ticket.claim(OVERRUN):
+            return False
+        try:
+            ticket.on_overrun(error)
+        except Exception:  # the client may be gone; the worker must still retire
+            log.exception("could not answer a query that overran its deadline")
+        return True
+
+    def _park(self) -> None:
+        """This thread's query overran and its answer was sent: wait here until the worker exits."""
+        with self._wake:
+            self.parked += 1
+        threading.Event().wait()
+
+
+_watchdog: tuple[int, Watchdog] | None = None
+_runaway_handler: Callable[[], None] | None = None
+_lock = threading.Lock()
+
+
+def watchdog() -> Watchdog:
+    """This process's watchdog (a forked process gets its own)."""
+    global _watchdog
+    known = _watchdog
+    if known is not None and known[0] == os.getpid():
+        return known[1]
+    with _lock:
+        if _watchdog is None or _watchdog[0] != os.getpid():
+            _watchdog = (os.getpid(), Watchdog())
+        return _watchdog[1]
+
+
+def set_runaway_handler(handler: Callable[[], None] | None) -> None:
+    """What retires this process once a query on a request thread overran (installed by the server)."""
+    global _runaway_handler
+    _runaway_handler = handler
+
+
+def can_stop_runaways() -> bool:
+    """Whether a query may run on a request thread here: only if an overrun can end this process."""
+    return _runaway_handler is not None
+
+
+def retire_worker() -> None:
+    """Ask the server to replace this process (its handler must bear being called more than once)."""
+    if _runaway_handler is not None:
+        _runaway_handler()

@@ -1,0 +1,167 @@
+"""The two lanes of a user query (``store/embedded.py``): streaming queries on the web worker's own thread
+under the watchdog, the rest in query processes. A real ``kgpub serve`` of its own (a runaway on a request
+thread replaces its worker, which a shared server's other tests should not see), and the watchdog alone.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from publisher.errors import PublisherError, QueryTimeout
+from publisher.settings import Settings
+from publisher.store import watchdog as watchdogs
+from tests.conftest import free_port, running, serve_command
+from tests.test_sandbox import live_children
+
+TIMEOUT_S = 3.0
+JSON = {"Accept": "application/sparql-results+json"}
+# Streams (connected patterns, a whitelisted FILTER) but never ends: five patterns on one subject.
+STREAMING_RUNAWAY = (
+    "SELECT ?a WHERE { ?a ?b ?c . ?a ?d ?e . ?a ?f ?g . ?a ?h ?i . ?a ?j ?k FILTER(STRLEN(STR(?k)) < 0) }"
+)
+SMALL = "SELECT ?s ?n WHERE { ?s <http://schema.org/name> ?n } LIMIT 3"
+# Not streaming (BIND): each CONCAT doubles a string, so it asks for terabytes within a second, well before
+# the time limit even on a loaded machine (a sorted five-way join also gets there, 1.6 GiB in 4 s, but not
+# always within 3 s when the suite shares the cores).
+DOUBLINGS = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(40))
+MATERIALIZING = f'SELECT ?v40 WHERE {{ BIND("0123456789abcdef" AS ?v0) {DOUBLINGS} }}'
+MEMORY_MB = 256
+
+
+@pytest.fixture
+def server(built_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A server of its own (2 workers, a 3 s limit): its URL and its arbiter's process id."""
+    port = free_port()
+    command = serve_command(built_settings.builds_root, port)
+    env = {**os.environ, "KGPUB_QUERY_TIMEOUT_S": str(TIMEOUT_S), "KGPUB_QUERY_MEMORY_MB": str(MEMORY_MB)}
+    with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log", env) as process:
+        yield f"http://127.0.0.1:{port}/", process.pid
+
+
+def workers(arbiter: int) -> set[int]:
+    return {pid for pid, _ in live_children(arbiter) if pid}
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next(
+        (int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0.0
+    )
+
+
+def test_a_streaming_runaway_gets_its_503_at_the_deadline_while_others_are_answered(
+    server: tuple[str, int],
+) -> None:
+    url, arbiter = server
+    before = workers(arbiter)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = time.monotonic()
+        runaway = pool.submit(requests.get, url + "sparql", params={"query": STREAMING_RUNAWAY}, headers=JSON)
+        time.sleep(0.5)
+        others = [
+            requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10) for _ in range(5)
+        ]
+        answer = runaway.result(timeout=TIMEOUT_S + 10)
+        answered_in = time.monotonic() - started
+    assert [r.status_code for r in others] == [200] * 5
+    assert answer.status_code == 503 and "time limit" in answer.text
+    assert TIMEOUT_S <= answered_in < TIMEOUT_S + 2
+    deadline = time.monotonic() + 15  # its worker stops (a few seconds) and gunicorn starts another
+    while time.monotonic() < deadline and (len(workers(arbiter)) != 2 or workers(arbiter) == before):
+        time.sleep(0.2)
+    after = workers(arbiter)
+    assert len(after) == 2 and len(after - before) == 1, (before, after)
+    assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
+
+
+def settled_memory(pids: set[int]) -> dict[int, float]:
+    """The processes' resident memory once it stopped moving (two readings 0.5 s apart within 4 MiB)."""
+    now = {pid: rss_mib(pid) for pid in pids}
+    for _ in range(40):
+        time.sleep(0.5)
+        previous, now = now, {pid: rss_mib(pid) for pid in pids}
+        if all(abs(now[pid] - previous[pid]) < 4 for pid in pids):
+            break
+    return now
+
+
+def test_memory_is_bounded_in_both_lanes(server: tuple[str, int]) -> None:
+    """The memory limit (issue 11): a runaway on a worker's thread streams, so the worker's memory stays
+    flat while it runs to its deadline; a query that does not stream and takes memory fast goes to a query
+    process and is stopped there by the memory limit, the worker's memory still flat."""
+    url, arbiter = server
+    before = settled_memory(workers(arbiter))  # the in-memory copies loaded
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        runaway = pool.submit(requests.get, url + "sparql", params={"query": STREAMING_RUNAWAY}, headers=JSON)
+        time.sleep(TIMEOUT_S - 0.5)
+        during = {pid: rss_mib(pid) for pid in before}
+        assert runaway.result(timeout=TIMEOUT_S + 10).status_code == 503
+    grown = {pid: (before[pid], during[pid]) for pid in before if during[pid] > before[pid] + 64}
+    assert not grown, grown
+    settled = time.monotonic() + 15  # the runaway's worker is replaced: measure the pair that serves now
+    while time.monotonic() < settled and len(workers(arbiter)) != 2:
+        time.sleep(0.2)
+    before = settled_memory(workers(arbiter))
+    answer = requests.get(
+        url + "sparql", params={"query": MATERIALIZING}, headers=JSON, timeout=TIMEOUT_S + 10
+    )
+    assert answer.status_code == 503 and f"memory limit of {MEMORY_MB} MiB" in answer.text, answer.text
+    after = {pid: rss_mib(pid) for pid in before}
+    assert all(after[pid] < before[pid] + 64 for pid in before), (before, after)
+    assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
+
+
+# --- the watchdog alone --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def retired() -> Iterator[list[bool]]:
+    """A runaway handler that records being called, as the server's would retire the worker."""
+    calls: list[bool] = []
+    watchdogs.set_runaway_handler(lambda: calls.append(True))
+    yield calls
+    watchdogs.set_runaway_handler(None)
+
+
+def test_a_query_past_its_deadline_is_answered_by_the_watchdog_and_its_thread_never_returns(
+    retired: list[bool],
+) -> None:
+    answered: list[PublisherError] = []
+    returned = threading.Event()
+    release = threading.Event()
+
+    def request_thread() -> None:
+        with watchdogs.watchdog().ticket(time.monotonic() + 0.2, answered.append, QueryTimeout("late")):
+            release.wait()  # the engine, still busy
+        returned.set()
+
+    threading.Thread(target=request_thread, daemon=True).start()  # it parks for good: a daemon
+    time.sleep(0.6)
+    assert [str(error) for error in answered] == ["late"] and retired == [True]
+    release.set()
+    assert not returned.wait(0.3), "the thread returned: its server would write a second answer"
+
+
+def test_a_query_in_time_is_left_alone(retired: list[bool]) -> None:
+    answered: list[PublisherError] = []
+    with watchdogs.watchdog().ticket(time.monotonic() + 0.3, answered.append, QueryTimeout("late")):
+        pass
+    time.sleep(0.5)
+    assert answered == [] and retired == []
+
+
+def test_without_a_runaway_handler_nothing_runs_on_a_request_thread() -> None:
+    """Served in process (tests, ``kgpub serve --get``) nothing could stop a runaway on a request thread."""
+    assert not watchdogs.can_stop_runaways()

@@ -1,0 +1,76 @@
+"""``GET /sparql?query=`` around Flask (``web/sparql/fast_path.py``) answers exactly as the view does: the
+same status, body and headers, for every answer form and format, truncated or not, and errors through
+the app's handlers. Both are driven with the same WSGI environ, one through the app's stack (which the
+fast path fronts), one straight into Flask's own ``wsgi_app`` behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from werkzeug.test import EnvironBuilder
+
+from publisher import create_app
+from publisher.settings import Settings
+
+SELECT = "SELECT ?s ?o WHERE { ?s <http://schema.org/name> ?o } LIMIT 5"
+CASES = [
+    (SELECT, "application/sparql-results+json"),
+    (SELECT, "application/sparql-results+xml"),
+    (SELECT, "text/csv"),
+    (SELECT, "text/tab-separated-values"),
+    (SELECT, "*/*"),
+    ("ASK { ?s ?p ?o }", "application/sparql-results+json"),
+    ("CONSTRUCT WHERE { ?s <http://schema.org/name> ?o }", "text/turtle"),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "application/json, text/plain;q=0.5"),
+    ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json"),  # cut at the row cap below
+    ("SELECT ?x WHERE { ?x", "application/sparql-results+json"),  # 400, rendered by the app's handler
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "text/html"),  # 403
+]
+
+
+@pytest.fixture(scope="module")
+def app(built_settings: Settings) -> Flask:
+    return create_app(built_settings.with_(max_result_rows=40))
+
+
+def call(wsgi: Any, query: str, accept: str) -> tuple[str, dict[str, str], bytes]:
+    environ = EnvironBuilder(path="/sparql", query_string="query=" + quote(query), headers={"Accept": accept})
+    seen: list[tuple[str, list[tuple[str, str]]]] = []
+    body = wsgi(environ.get_environ(), lambda status, headers, exc_info=None: seen.append((status, headers)))
+    data = b"".join(body)
+    getattr(body, "close", lambda: None)()
+    status, headers = seen[0]
+    return status, {name: value for name, value in headers if name != "Date"}, data
+
+
+@pytest.mark.parametrize("query, accept", CASES)
+def test_the_fast_path_answers_as_the_view_does(app: Flask, query: str, accept: str) -> None:
+    fast = call(app.wsgi_app, query, accept)
+    view = call(app.wsgi_app.next, query, accept)  # type: ignore[attr-defined]
+    assert fast == view
+
+
+def test_the_fast_path_took_the_plain_request(app: Flask) -> None:
+    """A plain GET is answered without the app: no Flask request context is ever pushed for it."""
+    pushed: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: pushed.append("view"))
+    try:
+        status, headers, _ = call(app.wsgi_app, SELECT, "application/sparql-results+json")
+        call(app.wsgi_app, SELECT + " ", "application/sparql-results+json")  # another text, evaluated
+        assert status == "200 OK" and headers["ETag"] and pushed == []
+        call(app.wsgi_app, SELECT, "text/turtle")  # a 406: the app's
+        assert pushed == ["view"]
+    finally:
+        app.before_request_funcs[None].pop()
+
+
+def test_the_same_query_is_answered_from_the_builds_memo(app: Flask) -> None:
+    """The build is immutable: a repeated query, dataset and format gets the kept answer."""
+    query = "SELECT ?o WHERE { <https://kgpub.example.org/id/org/huawei> ?p ?o } LIMIT 2"
+    first = call(app.wsgi_app, query, "application/sparql-results+json")
+    memo = app.extensions["kgpub"].current().memos.memo("sparql.answers", 1)
+    assert any(key[0] == query for key in memo._entries)
+    assert call(app.wsgi_app, query, "application/sparql-results+json") == first
