@@ -21,6 +21,8 @@ from string import Template
 
 from rdflib.term import Identifier
 
+from publisher.sparql_text import inline_trailing_values
+
 
 @cache
 def load_query(name: str, **constants: Sequence[Identifier]) -> str:
@@ -43,6 +45,13 @@ def with_values(query: str, variable: str, terms: Iterable[Identifier]) -> str:
     """
     rendered = " ".join(term.n3() for term in terms)
     return f"{query}\nVALUES ?{variable} {{ {rendered} }}"
+
+
+def restricted(query: str, variable: str, terms: Iterable[Identifier]) -> str:
+    """``query`` joined with ``VALUES ?variable { ... }`` at the start of its WHERE group, so an engine
+    starts from those terms (pyoxigraph joins a trailing VALUES last: a page's signatories took 3.5 s at 1M
+    that way, 9 ms this way). Same rule as :func:`with_values` for the terms."""
+    return inline_trailing_values(with_values(query, variable, terms))
 
 
 def with_row(query: str, bindings: Mapping[str, Identifier]) -> str:

@@ -30,7 +30,7 @@ from rdflib.term import Node
 from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
 from publisher.web import publisher
-from publisher.web.pages.models import Naming, Term
+from publisher.web.pages.terms import Naming, Term
 from publisher.web.site import caching
 from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
 from publisher.web.site.negotiation import add_alternates, choose
