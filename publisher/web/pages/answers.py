@@ -36,6 +36,11 @@ def iris_in(rows: Iterable[Row]) -> set[URIRef]:
     return {term for row in rows for term in row.values() if isinstance(term, URIRef)}
 
 
+def total(rows: Iterable[Row]) -> int:
+    """The sum of a counting query's ``?n`` (one row per group, none when nothing matched)."""
+    return sum(int(str(row["n"])) for row in rows)
+
+
 def by_key(rows: Iterable[Row], key: str) -> dict[Node, list[Row]]:
     grouped: dict[Node, list[Row]] = defaultdict(list)
     for row in rows:

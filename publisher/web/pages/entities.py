@@ -15,6 +15,7 @@ static prefix (``/sparql``, ``/dumps/...``) above it anyway.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
@@ -32,9 +33,10 @@ from publisher.web.pages.describe import Description, Memos, Window, describe, e
 from publisher.web.pages.entity_page import JSONLD_CONTEXT, EntityPage, Where, entity_page
 from publisher.web.pages.kinds import Hierarchy, hierarchy
 from publisher.web.pages.models import Alternate
+from publisher.web.pages.prebuilt import PAGES, PLACEHOLDER, read_page, usable
 from publisher.web.pages.terms import Term
 from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES
-from publisher.web.site.languages import Languages, requested
+from publisher.web.site.languages import DEFAULT_LANGUAGE, Languages, requested
 from publisher.web.site.negotiation import add_alternates, add_vary, choose, link_value
 from publisher.web.site.params import FORBIDDEN, iri_param, page_param
 from publisher.web.site.serialize import Triple, rdf_bytes
@@ -45,6 +47,8 @@ bp = Blueprint("resources", __name__, template_folder="templates")
 DOC_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)  # HTML first: what a browser or */* gets
 BY_EXTENSION = {fmt.extension: fmt for fmt in DOC_FORMATS}
 MAX_PATH_CHARS = 1024
+PAGE_PARAMETERS = frozenset({"page", "direction", "property"})  # a prebuilt page is the whole first page
+PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 # '#' and '?' never belong to a path we serve: a hash IRI is served by its base's document.
 NOT_IN_PATH = re.compile(r"[#?]")
 CONTEXT_MEMO_TERMS = (
@@ -77,6 +81,8 @@ def document(name: str) -> Response:
     sits behind the path validation, and only successful documents are kept."""
     rest, fmt = split_extension(name)
     iri = entity_iri(rest)
+    if fmt is HTML and (built := prebuilt_document(rest)) is not None:
+        return built
     # what the bytes depend on: where the request arrived (links, site frame) or the configured web base,
     # and the reader's languages (Accept-Language)
     base = (request.url_root, publisher().settings.web_base, languages().chain)
@@ -105,6 +111,47 @@ def make_document(rest: str, iri: URIRef, fmt: Format | None) -> Response:
     if description.has_more and chosen is not HTML:
         response.headers["Link"] = link_value(next_page_url(rest, chosen), chosen, rel="next")
     return add_alternates(response, alternates(rest))
+
+
+def prebuilt_document(rest: str) -> Response | None:
+    """The page the build rendered, when there is one this request may have: the whole first page (no
+    ``page``/``direction``/``property``), for a reader whose languages do not pick a label language the page
+    has over English. A file read and one replacement: the first render of a page costs no query."""
+    pages = prebuilt_pages()
+    if pages is None or not PAGE_PARAMETERS.isdisjoint(request.args):
+        return None
+    found = read_page(pages, rest)
+    if found is None or languages().prefers(found[2]):
+        return None
+    html, content_language, _ = found
+    response = Response(html.replace(PLACEHOLDER_BYTES, web_base().encode()), mimetype=HTML.media_type)
+    response.headers["Content-Language"] = content_language
+    return add_alternates(add_vary(response, "Accept-Language"), alternates(rest))
+
+
+def prebuilt_pages() -> Path | None:
+    """The served release's ``pages/``, if the build rendered them with the code running now."""
+    release = publisher().release_dir
+    return publisher().memos.value(
+        "prebuilt pages", lambda: release / PAGES if release and usable(release / PAGES) else None
+    )
+
+
+def rendered(rest: str) -> tuple[bytes, str, frozenset[str]] | None:
+    """``rest``'s HTML document as an English reader's first page (made within a request context), with
+    the language of its names and the label languages of its terms; None when the IRI occurs nowhere or is
+    not a thing readers look for (modelling nodes are rendered on request)."""
+    iri = entity_iri(rest)
+    description = describe(
+        publisher().store, iri, Window(1, publisher().settings.page_size), publisher().namespace, memos()
+    )
+    if description is None:
+        return None
+    page = build_page(description, rest)
+    if page.kind is None:
+        return None
+    html = render_template("entity.html", page=page).encode("utf-8")
+    return html, page.title.lang or DEFAULT_LANGUAGE, page.languages
 
 
 # ---------------------------------------------------------------- request -> IRI, window, format
@@ -203,7 +250,7 @@ def install_term_filter(state: BlueprintSetupState) -> None:
 def html_document(description: Description, rest: str) -> Response:
     page = build_page(description, rest)
     response = Response(render_template("entity.html", page=page), mimetype=HTML.media_type)
-    response.headers["Content-Language"] = languages().primary
+    response.headers["Content-Language"] = page.title.lang or DEFAULT_LANGUAGE  # the names' language
     return add_vary(response, "Accept-Language")
 
 

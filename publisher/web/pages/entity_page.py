@@ -124,7 +124,8 @@ def summary(
         return line + (f", {span}." if (span := _span(shown)) else ".")
     if isinstance(shown, PersonView) and shown.posts:
         post = shown.posts[0]
-        held = f"{post.title} ({post.organisation.label})" if post.organisation and post.title else post.title
+        org = post.organisation.label if post.organisation else None
+        held = f"{post.title} ({org})" if org and post.title and org not in post.title else post.title
         return f"{name}, {held or what}: posts held, events and agreements signed."
     if isinstance(shown, OccasionView) and shown.rows and kind and kind.key == "agreement":
         row = shown.rows[0]

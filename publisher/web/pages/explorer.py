@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -185,7 +186,7 @@ def explorer_page(
     if page > 1 and not shown:
         abort(404, description="This page is past the last agreement; the first page has no ?page.")
     counts = {facet: facet_counts(chosen, facet) for facet in FACETS}
-    top = {facet: [v for v, _ in c.most_common(FACET_VALUES_SHOWN)] for facet, c in counts.items()}
+    top = {facet: _top(facet, c) for facet, c in counts.items()}
     active = [v for values in filters.values() for v in values]
     naming = naming_for([*_named(shown), *(v for vs in top.values() for v in vs), *active])
     rows = tuple(_row(e, naming) for e in shown)
@@ -202,6 +203,13 @@ def explorer_page(
         network=_network(chosen, naming) if chosen else None,
         timeline=_timeline(chosen, not filters),
     )
+
+
+def _top(facet: str, counts: Counter[Node]) -> list[Node]:
+    """The values a facet lists: the most frequent, except years, newest first."""
+    if facet == "year":
+        return sorted(counts, key=str, reverse=True)[:FACET_VALUES_SHOWN]
+    return [value for value, _ in counts.most_common(FACET_VALUES_SHOWN)]
 
 
 def _named(entries: Sequence[Entry]) -> list[Node]:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
-from rdflib import Literal, URIRef
+from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
 from publisher.queries import load_query, restricted, with_window
@@ -297,10 +297,14 @@ def _item(member: Member, naming: Naming, note: Callable[[Member], str | None] |
     )
 
 
-def naming_for(iris: Sequence[Node]) -> Naming:
-    """Labels (and types, image URLs) of ``iris`` in the reader's languages, ready to make terms with."""
+def naming_for(iris: Sequence[Node], with_types: bool = False) -> Naming:
+    """Labels (and types, image URLs) of ``iris`` in the reader's languages, ready to make terms with;
+    ``with_types``: the labels of their types too (to say what each thing is)."""
     memo = publisher().memos.memo("describe.context", 20_000)
-    found = context(publisher().store, [i for i in iris if isinstance(i, URIRef)], memo)
+    found = list(context(publisher().store, [i for i in iris if isinstance(i, URIRef)], memo))
+    if with_types:
+        types = {o for _s, p, o in found if p == RDF.type and isinstance(o, URIRef)}
+        found += context(publisher().store, types, memo)
     return Naming.from_context(publisher().namespace, web_base(), found, languages=naming_languages())
 
 

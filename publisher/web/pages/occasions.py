@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from publisher.queries import load_query, restricted
+from publisher.queries import load_query, with_values
 from publisher.store import Row, Store
 from publisher.web.pages.agreements import (
     NO_AGREEMENTS,
@@ -92,7 +92,7 @@ def fetch_article(store: Store, article: URIRef, event_classes: Sequence[URIRef]
     return _with_agreements(
         store,
         [r["agreement"] for r in reported],
-        events=store.select(restricted(ARTICLE_EVENTS, "type", event_classes), bound).rows,
+        events=store.select(with_values(ARTICLE_EVENTS, "type", event_classes), bound).rows,
         people=store.select(ARTICLE_PEOPLE, bound).rows,
     )
 

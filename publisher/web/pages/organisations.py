@@ -1,21 +1,21 @@
 """An organisation's page in the reader's terms: its partnerships first (who with, when, who signed for each
 side, at which event, from which article), then its units, the people who held posts there, its events.
 
-Everything is bounded for hubs (a university party to thousands of agreements): the page counts all of
-them, draws the partners with most agreements, details the latest ``LATEST`` and links to the partnership
-explorer for the rest.
+Bounded for hubs (a university party to thousands of agreements): the engine counts and sorts (partners with
+their first and latest dates, totals, items per year), the page reads the latest ``LATEST`` agreements and
+``LISTED`` holdings and events in detail, and links to the partnership explorer for the rest. So a hub's
+page reads a few hundred rows, not tens of thousands.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from publisher.queries import load_query
+from publisher.queries import counted, load_query, per_year, with_window
 from publisher.store import Row, Store
 from publisher.web.pages.agreements import (
     NO_AGREEMENTS,
@@ -24,26 +24,33 @@ from publisher.web.pages.agreements import (
     agreement_rows,
     fetch_agreements,
 )
-from publisher.web.pages.answers import by_key
-from publisher.web.pages.pictures import Mark, Network, Timeline, star, timeline
+from publisher.web.pages.answers import by_key, total
+from publisher.web.pages.pictures import MAX_MARKS, Mark, Network, Timeline, star, timeline, yearly
 from publisher.web.pages.posts import (
     EventEntry,
     Holding,
+    HoldingData,
     event_entries,
-    holding_dates,
+    fetch_event_roles,
+    fetch_holdings,
+    first_dates,
     holdings,
-    latest_first,
     named_in,
 )
 from publisher.web.pages.terms import Naming, Term
-from publisher.web.site.dates import sort_key
+from publisher.web.site.dates import typed
 from publisher.web.site.labels import KGO
 
 AGREEMENTS = load_query("org-agreements.rq")
 PARTNERS = load_query("org-partners.rq")
 UNITS = load_query("org-units.rq")
-PEOPLE = load_query("org-people.rq")
+HOLDINGS = load_query("org-holdings.rq")
 EVENTS = load_query("org-events.rq")
+AGREEMENTS_BY_TYPE = counted(AGREEMENTS, "agreement", ("this", "type"))
+AGREEMENTS_PER_YEAR = per_year(AGREEMENTS, "agreement", "when")
+HOLDINGS_COUNT = counted(HOLDINGS, "holding")
+EVENTS_COUNT = counted(EVENTS, "event")
+EVENTS_PER_YEAR = per_year(EVENTS, "event", "date")
 LATEST = 20  # agreements detailed on the page
 LISTED = 20  # people, events and units listed
 PARTNERS_LISTED = 40
@@ -51,40 +58,53 @@ PARTNERS_LISTED = 40
 
 @dataclass(frozen=True)
 class OrgData:
-    agreements: tuple[Row, ...]
-    partners: tuple[Row, ...]
-    latest: tuple[URIRef, ...]
+    totals: tuple[Row, ...]  # agreements and cooperations, counted by type
+    latest: tuple[Row, ...]  # the newest agreements (one more than shown: are there more?)
     details: AgreementData
+    partners: tuple[Row, ...]  # every partner with its count and first and latest date
     units: tuple[Row, ...]
-    people: tuple[Row, ...]
-    people_shown: tuple[Node, ...]
-    people_dates: tuple[Row, ...]
-    events: tuple[Row, ...]
+    holdings: int
+    people: HoldingData  # the latest holdings, detailed
+    events: int
+    latest_events: tuple[Row, ...]
+    roles: tuple[Row, ...]  # the parts played at the latest events
+    per_year: tuple[Row, ...]  # (year, agreements or events, n): the timeline when there are many
 
     def iris(self) -> set[URIRef]:
+        """What the page names: the partners it lists, the latest agreements, units, people and events."""
+        named = named_in(self.units, self.roles, self.latest, self.latest_events)
+        partners = {r["partner"] for r in top_partners(self.partners)}
         return (
-            self.details.iris()
-            | named_in(self.partners, self.units, self.people, self.people_dates, self.events)
-            | {r["agreement"] for r in self.agreements if isinstance(r["agreement"], URIRef)}
+            named | self.details.iris() | self.people.iris() | {p for p in partners if isinstance(p, URIRef)}
         )
 
 
 def fetch_org(store: Store, org: URIRef) -> OrgData:
     bound = {"this": org}
-    agreements = store.select(AGREEMENTS, bound).rows
-    latest = tuple(latest_first(agreements, "agreement", ("date", "eventDate"))[:LATEST])
-    people = store.select(PEOPLE, bound).rows
-    shown = tuple(latest_first(people, "holding", ("attested",))[:LISTED])
+    latest = store.select(with_window(AGREEMENTS, MAX_MARKS + 1), bound).rows
+    shown = [
+        r["agreement"] for r in latest[:MAX_MARKS] if isinstance(r["agreement"], URIRef)
+    ]  # rows and marks
+    held = store.select(with_window(HOLDINGS, LISTED), bound).rows
+    events = store.select(with_window(EVENTS, MAX_MARKS + 1), bound).rows
+    yearly_rows: list[Row] = []
+    if len(latest) + len(events) > MAX_MARKS:  # a timeline of counts: the engine counts them
+        yearly_rows += [
+            {**r, "kind": Literal("agreement")} for r in store.select(AGREEMENTS_PER_YEAR, bound).rows
+        ]
+        yearly_rows += [{**r, "kind": Literal("event")} for r in store.select(EVENTS_PER_YEAR, bound).rows]
     return OrgData(
-        agreements=agreements,
+        totals=store.select(AGREEMENTS_BY_TYPE, bound).rows,
+        latest=latest,
+        details=fetch_agreements(store, shown) if shown else NO_AGREEMENTS,
         partners=store.select(PARTNERS, bound).rows,
-        latest=latest,  # type: ignore[arg-type]
-        details=fetch_agreements(store, latest) if latest else NO_AGREEMENTS,  # type: ignore[arg-type]
         units=store.select(UNITS, bound).rows,
-        people=people,
-        people_shown=shown,
-        people_dates=holding_dates(store, shown) if shown else (),  # type: ignore[arg-type]
-        events=store.select(EVENTS, bound).rows,
+        holdings=total(store.select(HOLDINGS_COUNT, bound).rows),
+        people=fetch_holdings(store, [r["holding"] for r in held]),
+        events=total(store.select(EVENTS_COUNT, bound).rows),
+        latest_events=events,
+        roles=fetch_event_roles(store, [r["event"] for r in events[:LISTED]]),
+        per_year=tuple(yearly_rows),
     )
 
 
@@ -115,81 +135,92 @@ class OrgView:
 
 
 def org_view(data: OrgData, org: URIRef, naming: Naming) -> OrgView:
-    kinds = {row["agreement"]: row["type"] for row in data.agreements}
-    dates = _agreement_dates(data.agreements)
-    partners = _partners(data.partners, dates, naming)
-    events = latest_first(data.events, "event", ("date",))
+    def acting(row: Row) -> bool:  # the organisation's own part: as the agent, or someone acting for it
+        return row["agent"] == org or row.get("for") == org
+
+    totals = {r["type"]: int(str(r["n"])) for r in data.totals}
+    shown = [_partner(row, naming) for row in top_partners(data.partners)]
+    latest = [r["agreement"] for r in data.latest[:LATEST] if isinstance(r["agreement"], URIRef)]
     units = sorted((naming.term(r["unit"]) for r in data.units), key=lambda t: t.label.lower())
     name = naming.label(org)
     return OrgView(
-        agreements=sum(1 for kind in kinds.values() if kind == KGO.Agreement),
-        cooperations=sum(1 for kind in kinds.values() if kind == KGO.Cooperation),
-        partners=tuple(partners[:PARTNERS_LISTED]),
-        more_partners=max(0, len(partners) - PARTNERS_LISTED),
-        rows=agreement_rows(data.details, data.latest, naming),
-        more_rows=max(0, len(kinds) - len(data.latest)),
+        agreements=totals.get(KGO.Agreement, 0),
+        cooperations=totals.get(KGO.Cooperation, 0),
+        partners=tuple(sorted(shown, key=lambda p: (-p.count, p.organisation.label.lower()))),
+        more_partners=len(data.partners) - len(shown),
+        rows=agreement_rows(data.details, latest, naming),
+        more_rows=max(0, sum(totals.values()) - len(latest)),
         network=star(
-            naming.term(org), [(p.organisation, p.count) for p in partners], f"{name} and its partners"
+            naming.term(org),
+            [(p.organisation, p.count) for p in shown],
+            f"{name} and its partners",
+            len(data.partners),
         )
-        if partners
+        if shown
         else None,
-        timeline=_timeline(data, dates, naming, name),
+        timeline=_timeline(data, naming, name),
         units=tuple(units[:LISTED]),
         more_units=max(0, len(units) - LISTED),
-        people=holdings(data.people, data.people_dates, data.people_shown, naming, "person", None),
-        more_people=max(0, len({r["holding"] for r in data.people}) - len(data.people_shown)),
-        events=event_entries(data.events, events[:LISTED], naming, None),
-        more_events=max(0, len(events) - LISTED),
+        people=holdings(data.people, naming, where=False),
+        more_people=data.holdings - len(data.people.chosen),
+        events=event_entries(
+            data.roles,
+            [r["event"] for r in data.latest_events[:LISTED]],
+            first_dates(data.latest_events, "event", "date"),
+            naming,
+            acting,
+        ),
+        more_events=max(0, data.events - LISTED),
     )
 
 
-def _agreement_dates(rows: Sequence[Row]) -> dict[Node, Literal]:
-    """Each agreement's date: its own, else its signing event's (the earliest, if a source gives two)."""
-    found: dict[Node, Literal] = {}
-    for row in sorted(rows, key=lambda r: (sort_key(r.get("date")), sort_key(r.get("eventDate")))):
-        date = row.get("date") or row.get("eventDate")
-        if isinstance(date, Literal) and row["agreement"] not in found:
-            found[row["agreement"]] = date
-    return found
+def top_partners(rows: Sequence[Row]) -> list[Row]:
+    """The partners a page lists: most agreements first (ties by IRI, so only these need a name)."""
+    return sorted(rows, key=lambda r: (-int(str(r["n"])), str(r["partner"])))[:PARTNERS_LISTED]
 
 
-def _partners(rows: Sequence[Row], dates: dict[Node, Literal], naming: Naming) -> list[Partner]:
-    """Partners by number of agreements with this organisation, each with its first and latest date."""
-    agreements: dict[Node, set[Node]] = defaultdict(set)
-    for row in rows:
-        agreements[row["partner"]].add(row["agreement"])
-    made = []
-    for partner, shared in agreements.items():
-        known = sorted((dates[a] for a in shared if a in dates), key=sort_key)
-        made.append(
-            Partner(
-                naming.term(partner),
-                len(shared),
-                naming.term(known[0]) if known else None,
-                naming.term(known[-1]) if known else None,
-            )
-        )
-    return sorted(made, key=lambda p: (-p.count, p.organisation.label.lower()))
+def _partner(row: Row, naming: Naming) -> Partner:
+    first, latest = (typed(str(row[key])) if key in row else None for key in ("first", "latest"))
+    return Partner(
+        naming.term(row["partner"]),
+        int(str(row["n"])),
+        naming.term(first) if first is not None else None,
+        naming.term(latest) if latest is not None else None,
+    )
 
 
-def _timeline(data: OrgData, dates: dict[Node, Literal], naming: Naming, name: str) -> Timeline | None:
-    """The organisation's agreements (with whom) and events (in which part) in time."""
-    partners = by_key(data.partners, "agreement")
-    marks = [
-        Mark(
-            naming.term(agreement),
-            naming.term(date).label,
-            str(date),
-            "agreement",
-            "with " + ", ".join(sorted(naming.label(r["partner"]) for r in partners.get(agreement, []))),
-        )
-        for agreement, date in dates.items()
-    ]
-    seen = {row["event"] for row in data.agreements if "event" in row}  # drawn as their agreements
-    for event, rows in by_key(data.events, "event").items():
-        date = rows[0].get("date")
-        if event in seen or not isinstance(date, Literal):
+def _timeline(data: OrgData, naming: Naming, name: str) -> Timeline | None:
+    """The organisation's agreements (with whom) and events (in which part) in time: each while few,
+    counted per year by the engine when many."""
+    label = f"{name} in time: agreements and events"
+    if data.per_year:
+        counts: dict[str, tuple[int, int]] = {}
+        for row in data.per_year:
+            a, e = counts.get(str(row["year"]), (0, 0))
+            n = int(str(row["n"]))
+            counts[str(row["year"])] = (a + n, e) if str(row["kind"]) == "agreement" else (a, e + n)
+        return yearly(counts, label) if counts else None
+    signings = {
+        event for by_p in data.details.facts.values() for event in by_p.get(KGO.signedAt, ())
+    }  # drawn as their agreements
+    org = data.latest[0]["this"] if data.latest else None
+    marks = [_agreement_mark(r, org, data, naming) for r in data.latest if isinstance(r.get("when"), Literal)]
+    roles = by_key(data.roles, "event")
+    for row in data.latest_events:
+        if row["event"] in signings or not isinstance(row.get("date"), Literal):
             continue
-        roles = ", ".join(sorted({naming.label(r["role"]) for r in rows}))
-        marks.append(Mark(naming.term(event), naming.term(date).label, str(date), "event", roles))
-    return timeline(marks, f"{name} in time: agreements and events") if marks else None
+        played = ", ".join(sorted({naming.label(r["role"]) for r in roles.get(row["event"], [])}))
+        marks.append(
+            Mark(naming.term(row["event"]), naming.term(row["date"]).label, str(row["date"]), "event", played)
+        )
+    return timeline(marks, label) if marks else None
+
+
+def _agreement_mark(row: Row, org: Node | None, data: OrgData, naming: Naming) -> Mark:
+    """An agreement on the timeline, said by whom it was with."""
+    agreement, when = row["agreement"], row["when"]
+    parties = data.details.facts.get(agreement, {}).get(KGO.party, ())
+    others = sorted(naming.label(p) for p in parties if p != org)
+    return Mark(
+        naming.term(agreement), naming.term(when).label, str(when), "agreement", "with " + ", ".join(others)
+    )

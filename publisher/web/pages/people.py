@@ -4,14 +4,12 @@ signed, with whom they appeared, and the records that may be the same person (ne
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rdflib import URIRef
-from rdflib.term import Node
 
-from publisher.queries import load_query
+from publisher.queries import counted, load_query, restricted, with_window
 from publisher.store import Row, Store
 from publisher.web.pages.agreements import (
     NO_AGREEMENTS,
@@ -20,58 +18,79 @@ from publisher.web.pages.agreements import (
     agreement_rows,
     fetch_agreements,
 )
+from publisher.web.pages.answers import total
 from publisher.web.pages.pictures import Mark, Timeline, timeline
 from publisher.web.pages.posts import (
     EventEntry,
     Holding,
+    HoldingData,
     event_entries,
-    holding_dates,
+    fetch_holdings,
+    first_dates,
     holdings,
-    latest_first,
     named_in,
 )
 from publisher.web.pages.terms import Naming, Term
+from publisher.web.site.dates import sort_key
 
-POSTS = load_query("person-posts.rq")
+HOLDINGS = load_query("person-holdings.rq")
+EVENT_LIST = load_query("person-event-list.rq")
 EVENTS = load_query("person-events.rq")
 SIGNED = load_query("person-signed.rq")
 COMPANIONS = load_query("person-companions.rq")
 IDENTITIES = load_query("person-identities.rq")
+HOLDINGS_COUNT = counted(HOLDINGS, "holding")
+EVENTS_COUNT = counted(EVENT_LIST, "event")
 LISTED = 30  # holdings, events, agreements and companions listed (a long-serving president holds hundreds)
 
 
 @dataclass(frozen=True)
 class PersonData:
-    posts: tuple[Row, ...]
-    posts_shown: tuple[Node, ...]
-    post_dates: tuple[Row, ...]
-    events: tuple[Row, ...]
+    holdings: int
+    posts: HoldingData  # the latest, detailed
+    event_count: int
+    events: tuple[Row, ...]  # the parts played at the latest events
     signed: tuple[URIRef, ...]
     details: AgreementData
-    companions: tuple[Row, ...]
+    companions: tuple[Row, ...]  # every companion with how many events they shared and for whom they acted
     identities: tuple[Row, ...]
 
     def iris(self) -> set[URIRef]:
-        rows = (self.posts, self.post_dates, self.events, self.companions, self.identities)
-        return self.details.iris() | named_in(*rows) | set(self.signed)
+        listed = top_companions(self.companions)
+        named = {r["other"] for r in listed if isinstance(r["other"], URIRef)} | {
+            p for r in listed for p in _parties(r)
+        }
+        rows = (self.events, self.identities)
+        return self.details.iris() | self.posts.iris() | named_in(*rows) | set(self.signed) | named
 
 
 def fetch_person(store: Store, person: URIRef) -> PersonData:
     bound = {"this": person}
-    posts = store.select(POSTS, bound).rows
-    shown = tuple(latest_first(posts, "holding", ("attested",))[:LISTED])
+    held = store.select(with_window(HOLDINGS, LISTED), bound).rows
+    events = [
+        e
+        for r in store.select(with_window(EVENT_LIST, LISTED), bound).rows
+        if isinstance(e := r["event"], URIRef)
+    ]
     signed_rows = store.select(SIGNED, bound).rows
-    signed = tuple(sorted({r["agreement"] for r in signed_rows}, key=str))[:LISTED]
+    signed = tuple(
+        sorted({r["agreement"] for r in signed_rows if isinstance(r["agreement"], URIRef)}, key=str)
+    )
     return PersonData(
-        posts=posts,
-        posts_shown=shown,
-        post_dates=holding_dates(store, shown) if shown else (),  # type: ignore[arg-type]
-        events=store.select(EVENTS, bound).rows,
-        signed=signed,  # type: ignore[arg-type]
-        details=fetch_agreements(store, signed) if signed else NO_AGREEMENTS,  # type: ignore[arg-type]
+        holdings=total(store.select(HOLDINGS_COUNT, bound).rows),
+        posts=fetch_holdings(store, [r["holding"] for r in held]),
+        event_count=total(store.select(EVENTS_COUNT, bound).rows),
+        events=store.select(restricted(EVENTS, "event", events), bound).rows if events else (),
+        signed=signed[:LISTED],
+        details=fetch_agreements(store, signed[:LISTED]) if signed else NO_AGREEMENTS,
         companions=store.select(COMPANIONS, bound).rows,
         identities=store.select(IDENTITIES, bound).rows,
     )
+
+
+def top_companions(rows: Sequence[Row]) -> list[Row]:
+    """The companions a page lists: most shared events first (ties by IRI, so only these need a name)."""
+    return sorted(rows, key=lambda r: (-int(str(r["events"])), str(r["other"])))[:LISTED]
 
 
 @dataclass(frozen=True)
@@ -102,22 +121,23 @@ class PersonView:
 
 
 def person_view(data: PersonData, person: URIRef, naming: Naming) -> PersonView:
-    events = latest_first(data.events, "event", ("date",))
-    entries = event_entries(data.events, events[:LISTED], naming, "for")
-    companions = _companions(data.companions, naming)
+    dates = first_dates(data.events, "event", "date")
+    events = sorted(dates, key=lambda e: (sort_key(dates[e]), str(e)), reverse=True)
+    events += sorted({r["event"] for r in data.events} - set(dates), key=str)  # undated last
+    entries = event_entries(data.events, events, dates, naming, lambda _row: True)
     signed = sorted(
         agreement_rows(data.details, data.signed, naming),
         key=lambda r: r.date.key if r.date else "",
         reverse=True,
     )
     return PersonView(
-        posts=holdings(data.posts, data.post_dates, data.posts_shown, naming, "this", "organization"),
-        more_posts=max(0, len({r["holding"] for r in data.posts}) - len(data.posts_shown)),
+        posts=holdings(data.posts, naming, where=True),
+        more_posts=data.holdings - len(data.posts.chosen),
         events=entries,
-        more_events=max(0, len(events) - LISTED),
+        more_events=max(0, data.event_count - LISTED),
         signed=tuple(signed),
-        companions=tuple(companions[:LISTED]),
-        more_companions=max(0, len(companions) - LISTED),
+        companions=_companions(data, naming),
+        more_companions=max(0, len(data.companions) - LISTED),
         identities=tuple(
             Identity(
                 naming.term(r["other"]),
@@ -135,19 +155,18 @@ def person_view(data: PersonData, person: URIRef, naming: Naming) -> PersonView:
     )
 
 
-def _companions(rows: Sequence[Row], naming: Naming) -> list[Companion]:
-    events: dict[Node, set[Node]] = defaultdict(set)
-    parties: dict[Node, set[Node]] = defaultdict(set)
-    for row in rows:
-        events[row["other"]].add(row["event"])
-        if "for" in row:
-            parties[row["other"]].add(row["for"])
+def _parties(row: Row) -> set[URIRef]:
+    """For whom a companion acted: the IRIs its row's ``?parties`` lists."""
+    return {URIRef(iri) for iri in str(row.get("parties", "")).split()}
+
+
+def _companions(data: PersonData, naming: Naming) -> tuple[Companion, ...]:
     made = [
         Companion(
-            naming.term(other),
-            len(shared),
-            tuple(sorted((naming.term(p) for p in parties[other]), key=lambda t: t.label.lower())),
+            naming.term(row["other"]),
+            int(str(row["events"])),
+            tuple(sorted((naming.term(p) for p in _parties(row)), key=lambda t: t.label.lower())),
         )
-        for other, shared in events.items()
+        for row in top_companions(data.companions)
     ]
-    return sorted(made, key=lambda c: (-c.events, c.person.label.lower()))
+    return tuple(sorted(made, key=lambda c: (-c.events, c.person.label.lower())))

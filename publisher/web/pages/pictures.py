@@ -20,11 +20,13 @@ from publisher.web.pages.terms import Term
 MAX_NODES = 24
 MAX_MARKS = 30
 WIDTH = 720
-LABEL_CHARS = 26
-# A network's canvas: an ellipse of nodes, wide enough for a 26-character label beside each side node.
-NET_WIDTH, NET_HEIGHT = 760, 460
+LABEL_CHARS = 22
+# A network's canvas: an ellipse of nodes, wide enough for a 22-character label beside each side node.
+NET_WIDTH, NET_HEIGHT = 840, 460
+# A timeline's rows: the text at the left, the axis at the right.
+AXIS_LEFT, ROW, TEXT_CHARS = 360, 24, 44
 MIDDLE_X, MIDDLE_Y = NET_WIDTH / 2, NET_HEIGHT / 2
-RING_X, RING_Y = 170, 180
+RING_X, RING_Y = 180, 180
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,11 @@ class Network:
     more: int  # institutions not drawn
 
 
-def star(centre: Term, partners: Sequence[tuple[Term, int]], label: str) -> Network:
-    """An organisation in the middle, its partners around it (most agreements first), one edge each."""
+def star(centre: Term, partners: Sequence[tuple[Term, int]], label: str, total: int | None = None) -> Network:
+    """An organisation in the middle, its partners around it (most agreements first), one edge each;
+    ``total``: how many partners it has in all, when ``partners`` lists only the first."""
     shown = sorted(partners, key=lambda p: (-p[1], p[0].label.lower()))[:MAX_NODES]
-    hub = _node(centre, MIDDLE_X, MIDDLE_Y, 14, sum(n for _, n in partners))
+    hub = _node(centre, MIDDLE_X, MIDDLE_Y, 14, 0)
     ring = [
         _on_circle(term, count, index, len(shown), _radius(count, shown))
         for index, (term, count) in enumerate(shown)
@@ -79,7 +82,8 @@ def star(centre: Term, partners: Sequence[tuple[Term, int]], label: str) -> Netw
         )
         for n in ring
     )
-    return Network(label, NET_WIDTH, NET_HEIGHT, (hub, *ring), edges, max(0, len(partners) - len(shown)))
+    more = (len(partners) if total is None else total) - len(shown)
+    return Network(label, NET_WIDTH, NET_HEIGHT, (hub, *ring), edges, max(0, more))
 
 
 def web(ranked: Sequence[tuple[Term, int]], pairs: Mapping[tuple[str, str], int], label: str) -> Network:
@@ -133,7 +137,7 @@ def _node(term: Term, x: float, y: float, r: float, count: int) -> NetNode:
     anchor = "middle" if abs(side) < 20 else ("start" if side > 0 else "end")
     lx = x + (r + 4 if anchor == "start" else -(r + 4) if anchor == "end" else 0)
     ly = y + (r + 14 if anchor == "middle" and y >= MIDDLE_Y else -(r + 6) if anchor == "middle" else 4)
-    short = term.label if len(term.label) <= LABEL_CHARS else term.label[: LABEL_CHARS - 1] + "…"
+    short = _cut(term.label, LABEL_CHARS)
     return NetNode(term, round(x, 1), round(y, 1), r, count, short, anchor, round(lx, 1), round(ly, 1))
 
 
@@ -150,9 +154,12 @@ class Mark:
 
 @dataclass(frozen=True)
 class PlacedMark:
+    """A mark on its row: the text at the left (cut to fit), the dot at its date on the axis."""
+
     mark: Mark
     x: float
     y: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -185,7 +192,7 @@ def timeline(marks: Sequence[Mark], label: str) -> Timeline:
         return Timeline(label, WIDTH, 60, (), (), (), undated)
     first, last = years[0], years[-1] + 1
     span = max(last - first, 1)
-    left, right = 40, WIDTH - 20
+    left, right = AXIS_LEFT, WIDTH - 20
 
     def x_of(key: str) -> float:
         year = int(key[:4])
@@ -197,13 +204,27 @@ def timeline(marks: Sequence[Mark], label: str) -> Timeline:
     step = max(1, math.ceil(span / 10))
     ticks = tuple((x_of(f"{year}-01-01"), str(year)) for year in range(first, last + 1, step))
     if len(dated) <= MAX_MARKS:
-        placed = tuple(PlacedMark(m, x_of(m.key), 30 + 22 * index) for index, m in enumerate(dated))
-        return Timeline(label, WIDTH, 60 + 22 * len(dated), ticks, placed, (), undated)
+        placed = tuple(
+            PlacedMark(m, x_of(m.key), 24 + ROW * index, _cut(f"{m.date} · {_line(m)}", TEXT_CHARS))
+            for index, m in enumerate(dated)
+        )
+        return Timeline(label, WIDTH, 56 + ROW * len(dated), ticks, placed, (), undated)
     counts: dict[str, tuple[int, int]] = {}
     for mark in dated:
         a, e = counts.get(mark.key[:4], (0, 0))
         counts[mark.key[:4]] = (a + 1, e) if mark.kind == "agreement" else (a, e + 1)
     return yearly(counts, label, undated)
+
+
+def _line(mark: Mark) -> str:
+    """An agreement by whom it was with; an event by its name and the part played."""
+    if mark.kind == "agreement" and mark.note:
+        return mark.note
+    return f"{mark.term.label} ({mark.note})" if mark.note else mark.term.label
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def yearly(counts: Mapping[str, tuple[int, int]], label: str, undated: int = 0) -> Timeline:

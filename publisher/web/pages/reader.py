@@ -44,17 +44,18 @@ class Walk:
 
 
 AGREEMENT_DETAILS: Final = ("agreement-facts.rq", "agreement-events.rq", "agreement-signatories.rq")
+HOLDING_DETAILS: Final = ("holding-facts.rq", "holding-dates.rq")
 QUERIES: Final[dict[str, tuple[Walk, ...]]] = {
     "organisation": (
         Walk("org-agreements.rq", AGREEMENT_DETAILS, "agreement"),
         Walk("org-partners.rq"),
         Walk("org-units.rq"),
-        Walk("org-people.rq", ("holding-dates.rq",), "holding"),
-        Walk("org-events.rq"),
+        Walk("org-holdings.rq", HOLDING_DETAILS, "holding"),
+        Walk("org-events.rq", ("event-roles.rq",), "event"),
     ),
     "person": (
-        Walk("person-posts.rq", ("holding-dates.rq",), "holding"),
-        Walk("person-events.rq"),
+        Walk("person-holdings.rq", HOLDING_DETAILS, "holding"),
+        Walk("person-event-list.rq", ("person-events.rq",), "event"),
         Walk("person-signed.rq", AGREEMENT_DETAILS, "agreement"),
         Walk("person-companions.rq"),
         Walk("person-identities.rq"),

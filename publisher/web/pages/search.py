@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request
 from rdflib import Literal, URIRef
 from rdflib.term import Node
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from publisher.queries import load_query, with_window
@@ -28,7 +29,7 @@ from publisher.web.pages.indexes import naming_for
 from publisher.web.pages.kinds import KINDS, Kind
 from publisher.web.pages.terms import Naming, Term
 from publisher.web.site.labels import LABEL_PREDICATES
-from publisher.web.site.params import page_param
+from publisher.web.site.params import iri_param, page_param
 from publisher.web.site.urls import site_url
 
 bp = Blueprint("search", __name__, template_folder="templates")
@@ -39,6 +40,7 @@ MAX_HITS = 1000  # hits ranked per search (a one-letter phrase matches most of t
 SUGGESTIONS = 8
 SUGGEST_HITS = 200
 SUGGEST_MIN_CHARS = 2
+MAX_LABELS = 200  # IRIs named per request (a page of query results)
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,27 @@ def suggest() -> Response:
     href}]}``; nothing under ``SUGGEST_MIN_CHARS`` characters (every thing has an "a")."""
     phrase = _phrase()
     found = found_for(phrase, SUGGEST_HITS) if len(phrase) >= SUGGEST_MIN_CHARS else []
-    naming = naming_for([f.iri for f in found])
+    naming = naming_for([f.iri for f in found], with_types=True)
     ranked = ranked_hits(found, phrase, naming)[:SUGGESTIONS]
     body = {
         "query": phrase,
         "suggestions": [{"label": h.term.label, "kind": h.kind, "href": h.term.href} for _, h in ranked],
     }
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+
+
+@bp.get("/search/labels")
+def labels() -> Response:
+    """Names for IRIs of this dataset (``?iri=...``, repeated, at most ``MAX_LABELS``), in the reader's
+    languages: ``{iri: {"label", "href"}}``. The query page shows result IRIs by these names."""
+    asked = request.args.getlist("iri")
+    if len(asked) > MAX_LABELS:
+        raise BadRequest(f"At most {MAX_LABELS} IRIs at once.")
+    namespace = publisher().namespace
+    iris = [iri_param(MultiDict({"iri": i}), "iri") for i in asked if i.startswith(namespace)]
+    naming = naming_for(iris)
+    named = {str(i): {"label": naming.label(i), "href": naming.term(i).href} for i in iris}
+    return Response(json.dumps(named, ensure_ascii=False), mimetype="application/json")
 
 
 def _phrase() -> str:
@@ -119,7 +135,7 @@ def results_page(phrase: str) -> Results:
     size = publisher().settings.page_size
     page = _page(size)
     found = found_for(phrase, MAX_HITS + 1)
-    naming = naming_for([f.iri for f in found])
+    naming = naming_for([f.iri for f in found], with_types=True)
     ranked = [hit for _, hit in ranked_hits(found, phrase, naming)]
     shown = ranked[(page - 1) * size : page * size]
     return Results(

@@ -73,6 +73,19 @@ def _written(match: re.Match[str]) -> str:
     return text
 
 
+def typed(lexical: str) -> Literal | None:
+    """A date given as text (an aggregate's ``MIN(STR(?date))``) back as a literal of its precision, told by
+    its shape: "2017" a year, "2017-04" a month, "2017-04-05" a day, with a time a dateTime."""
+    match = PATTERN.fullmatch(lexical)
+    if not lexical or match is None or match["year"] is None:
+        return None
+    if match["hour"] is not None:
+        return Literal(lexical, datatype=XSD.dateTime)
+    return Literal(
+        lexical, datatype=XSD.date if match["day"] else XSD.gYearMonth if match["month"] else XSD.gYear
+    )
+
+
 def sort_key(value: Node | None) -> str:
     """What dates sort by: the lexical form, so "2017" < "2017-04" < "2017-04-05" (no day is invented)."""
     return str(value) if value is not None else ""
