@@ -46,6 +46,11 @@ def test_entities_come_before_modelling_nodes(client: FlaskClient) -> None:
     assert found[0] == "http://localhost/id/person/hu-qinghua-tianjin-university"
     kinds = [href.split("/id/", 1)[1].split("/", 1)[0] for href in found]
     assert kinds.index("participation") > kinds.index("person")
+    # a participation whose name starts with the phrase still comes after agreements merely naming it
+    found = hits(client.get("/search?q=Huawei").get_data(as_text=True))
+    kinds = [href.rsplit("/", 2)[-2] for href in found]  # .../id/<kind>/<slug>
+    assert "agreement" in kinds and "participation" in kinds
+    assert max(i for i, k in enumerate(kinds) if k == "agreement") < kinds.index("participation")
 
 
 def test_a_chinese_name_is_found(hub: FlaskClient) -> None:

@@ -2,10 +2,11 @@
 (``/search/suggest?q=``, a small JSON answer).
 
 Every label in every language is searched (the phrase is bound as a literal, never spliced). Hits are
-ranked: a name that is the phrase first, then names starting with it, then names with a word starting
-with it, then any; within each, the things readers look for (institutions, people, agreements, events...)
-before modelling nodes (participations, post holdings...); then shorter names; then IRIs, so the order is
-the same on every store. Each hit says what it is and, where known, when, or how many agreements.
+ranked: a name that is the phrase first; then the things readers look for (institutions, people,
+agreements, events...) before modelling nodes (participations, post holdings...), whose names only
+describe a role in something else; within each, names starting with the phrase, then names with a word
+starting with it, then any; then by kind, shorter names, IRIs, so the order is the same on every store.
+Each hit says what it is and, where known, when, or how many agreements.
 """
 
 from __future__ import annotations
@@ -166,7 +167,15 @@ def ranked_hits(found: Sequence[Found], phrase: str, naming: Naming) -> list[tup
         kind = hierarchy.kind_of(naming.types(f.iri))
         shown = naming.term(f.iri)
         match = min((_match(str(label).lower(), wanted), str(label)) for label in f.labels)
-        key = (match[0], _kind_rank(kind), len(shown.label), shown.label.lower(), str(f.iri))
+        key = (
+            match[0] > 0,
+            kind is None,
+            match[0],
+            _kind_rank(kind),
+            len(shown.label),
+            shown.label.lower(),
+            str(f.iri),
+        )
         matched = next((label for label in f.labels if str(label) == match[1]), None)
         extra = naming.term(matched) if matched is not None and str(matched) != shown.label else None
         made.append(
