@@ -14,12 +14,11 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import LiveServer
+from tests.conftest import SCREENSHOTS, LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"  # from npm, by scripts/install-axe.sh
-SCREENSHOTS = ROOT / "build" / "screenshots"
 # Chromium's own background traffic fails on this closed network; these flags keep it quiet.
 FLAGS = [
     "--no-sandbox",
