@@ -31,11 +31,12 @@ INCREMENTAL_PHASES = (
 
 
 def full_build(project: Path) -> list[str]:
-    return [KGPUB, "--project-dir", str(project), "build", "--full"]
+    # the build's phases up to publishing; its pages are rendered and timed apart (benchmarks.prebuilt_pages)
+    return [KGPUB, "--project-dir", str(project), "build", "--full", "--no-pages"]
 
 
 def incremental_build(project: Path) -> list[str]:
-    return [KGPUB, "--project-dir", str(project), "build"]
+    return [KGPUB, "--project-dir", str(project), "build", "--no-pages"]
 
 
 def unvalidated_build(project: Path) -> list[str]:

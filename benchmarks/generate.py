@@ -73,6 +73,7 @@ PREFIXES = """@prefix kgo:     <https://kgpub.example.org/ontology#> .
 @prefix grp:     <id/group/> .
 @prefix fig:     <id/figure/> .
 @prefix scheme:  <id/scheme/> .
+@prefix pl:      <id/place/> .
 """
 
 # Titles of the posts each kind of organisation has, most senior first (slug, label).
@@ -141,6 +142,8 @@ class Org:
     parent: Org | None = None
     units: list[Org] = field(default_factory=list)
     alternate: str | None = None
+    city: str | None = None  # where a university is (its name says), for its campus
+    zh: str | None = None  # its Chinese name, where one is made
 
     @property
     def ref(self) -> str:
@@ -225,6 +228,10 @@ class World:
 
     def _university(self, name: str) -> Org:
         university = self._org(name, "university", ("schema:CollegeOrUniversity",))
+        university.city = next((c for c in names.CITIES if name.startswith(c + " ")), None)
+        form = names.UNIVERSITY_FORMS_ZH.get(name.replace(university.city or "", "{city}", 1))
+        if form and university.city in names.CITIES_ZH:
+            university.zh = form.format(city=names.CITIES_ZH[university.city])
         for college in self.rng.sample(names.COLLEGES, self.rng.randint(3, 8)):
             self._org(college, "college", ("schema:CollegeOrUniversity", "org:OrganizationalUnit"), university)
         return university
@@ -306,6 +313,20 @@ class World:
             self._register(f"post/{slug}", "posts.ttl", doc)
         return f"post:{slug}"
 
+    def use_campus(self, org: Org) -> tuple[str, str]:
+        """A university's main campus and its city (places, written once something mentions them)."""
+        campus, city = f"pl:{org.slug}-main-campus", f"pl:{slugify(org.city or 'unknown')}"
+        if f"place/{org.slug}" not in self.entities:
+            doc = Turtle()
+            doc.node(f"{campus} a kgo:Campus", ("schema:name", en(f"Main Campus, {org.name}")))
+            self._register(f"place/{org.slug}", "places.ttl", doc)
+        if f"city/{city}" not in self.entities:
+            doc = Turtle()
+            zh = names.CITIES_ZH.get(org.city or "")
+            doc.node(f"{city} a schema:City", ("schema:name", [en(org.city or "unknown"), *([f'"{zh}"@zh-hans'] if zh else [])]))
+            self._register(f"city/{city}", "places.ttl", doc)
+        return campus, city
+
     def use_image(self, org: Org) -> str:
         url = f"<https://images.example.edu/campus/{org.slug}.jpg>"
         if f"image/{org.slug}" not in self.entities:
@@ -322,7 +343,7 @@ class World:
 
 def _org_turtle(org: Org) -> Turtle:
     doc = Turtle()
-    doc.node(f"{org.ref} a {', '.join(org.classes)}", ("schema:name", en(org.name)),
+    doc.node(f"{org.ref} a {', '.join(org.classes)}", ("schema:name", [en(org.name), *([f'"{org.zh}"@zh-hans'] if org.zh else [])]),
              ("schema:alternateName", [en(org.alternate)] if org.alternate else []),
              ("org:subOrganizationOf", [org.parent.ref] if org.parent else []))
     return doc
@@ -401,10 +422,13 @@ class ArticleWriter:
         witness_posts = [(host, TITLES["university"][self.rng.randrange(2)][0]), (organiser, "deputy-director")]
         witnesses = [self._act(art, signing, "witness", wp, day, wp[0]) for wp in witness_posts]
         speech = self._speech(art, signing, day, witness_posts[0], topics)
+        place = self._place(art, host)
+        dating = self.rng.random()  # the agreement dated by the text; else by its ceremony, maybe inferred
         self._event(art, signing, "kgo:SigningCeremony", f"Signing ceremony of the agreement between "
                     f"{_and(p.name for p in parties)}", day, parent=conference, subevents=[speech],
-                    participations=[*signers, *witnesses])
-        agreement = self._agreement(art, parties, signing, day, topics)
+                    participations=[*signers, *witnesses], location=place,
+                    inferred="Dated by the conference it was part of." if dating >= 0.85 else None)
+        agreement = self._agreement(art, parties, signing, day, topics, dated=dating < 0.7)
         lab_name = ""
         if self.rng.random() < 0.35:
             unveiling, lab_name = self._joint_lab(art, parties, conference, day, topics)
@@ -455,6 +479,18 @@ class ArticleWriter:
             unit = self.rng.choice(party.units)
             return unit, TITLES[unit.kind][0][0]
         return party, TITLES[party.kind][-1][0]
+
+    def _place(self, art: Article, host: Org) -> str:
+        """Where a signing was held: the host university's main campus (in its city, as the article says),
+        or the host's premises."""
+        if host.city is None or self.rng.random() >= 0.6:
+            return host.ref
+        campus, city = self.world.use_campus(host)
+        art.doc.node(campus, ("schema:containedInPlace", city))
+        art.doc.node(host.ref, ("schema:location", campus))
+        art.mentions[campus] = None
+        art.mentions[city] = None
+        return campus
 
     def _topics(self, low: int, high: int) -> list[str]:
         drawn = (self.world.pick_topic.pick(self.rng) for _ in range(self.rng.randint(low, high)))
@@ -520,7 +556,8 @@ class ArticleWriter:
 
     def _event(self, art: Article, ref: str, cls: str, name: str, day: date, *, parent: str | None = None,
                organiser: Org | None = None, subevents: Sequence[str] = (), participations: Sequence[str] = (),
-               topics: Sequence[str] = (), description: str | None = None) -> None:
+               topics: Sequence[str] = (), description: str | None = None, location: str | None = None,
+               inferred: str | None = None) -> None:
         if organiser:
             self._mention_org(art, organiser)
         art.doc.node(f"{ref} a {cls}", ("schema:name", en(name)), ("schema:startDate", xsd_date(day)),
@@ -528,18 +565,44 @@ class ArticleWriter:
                      ("schema:superEvent", [parent] if parent else []), ("schema:subEvent", list(subevents)),
                      ("schema:about", [f"topic:{t}" for t in topics]),
                      ("schema:description", [en(description)] if description else []),
+                     ("schema:location", [location] if location else []),
+                     ("kgo:inferred", ["schema:startDate"] if inferred else []),
+                     ("skos:editorialNote", [en(inferred)] if inferred else []),
                      ("prov:qualifiedAssociation", list(participations)), ("prov:wasDerivedFrom", art.ref))
 
-    def _agreement(self, art: Article, parties: list[Org], signing: str, day: date, topics: list[str]) -> str:
+    def _agreement(self, art: Article, parties: list[Org], signing: str, day: date, topics: list[str],
+                   dated: bool = True) -> str:
+        """The agreement signed (of a kind; dated by the text, or only by its ceremony), and now and then an
+        earlier one it supplements, renews or builds on, known only by reference."""
         slug = f"{day}-strategic-cooperation-{art.slug[11:]}"
         activities = self.rng.sample(names.ACTIVITIES, self.rng.randint(1, 3))
+        kind = names.AGREEMENT_KINDS[min(int(self.rng.expovariate(0.7)), len(names.AGREEMENT_KINDS) - 1)]
+        relation: tuple[str, str] | None = None
+        if self.rng.random() < 0.12:
+            relation = self._earlier_agreement(art, parties[:2], slug, day)
+            kind = {"kgo:supplements": "supplementaryAgreement", "kgo:renews": "renewalAgreement"}.get(relation[0], kind)
         art.doc.node(f"ag:{slug} a kgo:Agreement",
-                     ("schema:name", en(f"Strategic Cooperation Agreement between {_and(p.name for p in parties)}")),
+                     ("schema:name", en(f"{_kind_name(kind)} between {_and(p.name for p in parties)}")),
+                     ("dcterms:type", f"kgo:{kind}"),
                      ("kgo:party", [p.ref for p in parties]), ("kgo:signedAt", signing),
-                     ("dcterms:date", xsd_date(day)),
+                     ("dcterms:date", [xsd_date(day)] if dated else []),
                      ("dcterms:subject", [f"topic:{t}" for t in topics]),
+                     (relation[0] if relation else "kgo:relatedAgreement", [relation[1]] if relation else []),
                      ("kgo:activity", [f"act:{slugify(a)}" for a in activities]), ("prov:wasDerivedFrom", art.ref))
         return slug
+
+    def _earlier_agreement(self, art: Article, parties: list[Org], slug: str, day: date) -> tuple[str, str]:
+        """An agreement the article names by its year (or month) only: never signed in the graph."""
+        year = day.year - self.rng.randint(1, 4)
+        month = self.rng.randint(1, 12) if self.rng.random() < 0.4 else None
+        stated = f'"{year}-{month:02d}"^^xsd:gYearMonth' if month else f'"{year}"^^xsd:gYear'
+        ref = f"ag:{slug}-earlier"
+        art.doc.node(f"{ref} a kgo:Agreement",
+                     ("schema:name", en(f"Framework agreement between {_and(p.name for p in parties)} of {year}")),
+                     ("dcterms:type", "kgo:frameworkAgreement"), ("kgo:party", [p.ref for p in parties]),
+                     ("dcterms:date", stated), ("kgo:dateAsStated", en(f"in {year}")),
+                     ("prov:wasDerivedFrom", art.ref))
+        return self.rng.choice(("kgo:supplements", "kgo:renews", "kgo:buildsOn", "kgo:follows")), ref
 
     def _joint_lab(self, art: Article, parties: list[Org], conference: str, day: date,
                    topics: list[str]) -> tuple[str, str]:
@@ -579,6 +642,12 @@ class ArticleWriter:
                      ("schema:author", publisher.ref), ("schema:publisher", publisher.ref), ("schema:image", images),
                      ("schema:about", art.about), ("schema:mentions", [m for m in art.mentions if m not in art.about]),
                      ("dcterms:subject", [f"topic:{t}" for t in topics]))
+
+
+def _kind_name(kind: str) -> str:
+    """``strategicCooperationAgreement`` -> "Strategic cooperation agreement"."""
+    words = re.sub(r"([A-Z])", r" \1", kind).lower().split()
+    return " ".join(words).capitalize()
 
 
 def _and(items: Iterable[str]) -> str:

@@ -313,3 +313,46 @@ ACTIVITIES = (
     "joint applications for national projects",
 )
 SECTIONS = ("College News", "Campus News", "Research", "Cooperation", "International", "Features")
+
+# Chinese names where a generated name has one: cities, and the three commonest university forms. Only these
+# get a schema:name@zh-hans, as only some real entities have one stated.
+CITIES_ZH = {
+    "Tianjin": "天津",
+    "Beijing": "北京",
+    "Shanghai": "上海",
+    "Nanjing": "南京",
+    "Wuhan": "武汉",
+    "Chengdu": "成都",
+    "Xi'an": "西安",
+    "Harbin": "哈尔滨",
+    "Dalian": "大连",
+    "Jinan": "济南",
+    "Qingdao": "青岛",
+    "Hangzhou": "杭州",
+    "Xiamen": "厦门",
+    "Fuzhou": "福州",
+    "Changsha": "长沙",
+    "Zhengzhou": "郑州",
+    "Hefei": "合肥",
+    "Nanchang": "南昌",
+    "Kunming": "昆明",
+    "Guiyang": "贵阳",
+    "Chongqing": "重庆",
+    "Guangzhou": "广州",
+    "Shenyang": "沈阳",
+    "Changchun": "长春",
+}
+UNIVERSITY_FORMS_ZH = {
+    "{city} University": "{city}大学",
+    "{city} University of Technology": "{city}理工大学",
+    "{city} Normal University": "{city}师范大学",
+}
+# Agreement kinds (the ontology's kgo:AgreementKind individuals), commonest first.
+AGREEMENT_KINDS = (
+    "strategicCooperationAgreement",
+    "memorandumOfUnderstanding",
+    "memorandumOfCooperation",
+    "frameworkAgreement",
+    "cooperationAgreement",
+    "letterOfIntent",
+)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import generate, inprocess
+from benchmarks import generate, inprocess, prebuilt_pages
 from benchmarks.builds import time_builds, time_rebuilds
 from benchmarks.common import REPO, median, say
 from benchmarks.load import measure_http
@@ -55,6 +55,7 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
         "code": code_version(),
     }
     result["build"] = time_builds(project, args, f"{size} build")
+    result["pages"] = prebuilt_pages.render_full(project)  # the release served below, with a build's pages
     if not args.skip_inprocess:
         result["inprocess"] = measure_inprocess(project, meta, args)
     result["http"] = measure_http(Size(project, meta, work), args)

@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from publisher.app_state import Releases
     from publisher.web import unpin
     from publisher.web.harvest import routes as harvest
-    from publisher.web.pages import entities, indexes, ontology
+    from publisher.web.pages import entities, explorer, indexes, ontology, search
     from publisher.web.site import assets, caching, errors
     from publisher.web.sparql import endpoint as sparql
     from publisher.web.sparql.fast_path import SparqlFastPath
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kgpub"] = Releases.open(settings)
     assets.register(app)
-    for module in (sparql, harvest, ontology, indexes, entities):  # entities last: it owns the catch-all
+    for module in (sparql, harvest, ontology, indexes, search, explorer, entities):  # entities: the catch-all
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.register(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,9 @@ from publisher.errors import DataError, PublisherError
 from publisher.formats import CLI_FORMATS, JSON_RESULTS, TURTLE
 from publisher.settings import Settings
 from publisher.store import UserQuery
+
+if TYPE_CHECKING:
+    from publisher.pipeline.publish import Build
 
 
 class PublisherFailure(click.ClickException):
@@ -103,17 +106,36 @@ def validate(ctx: click.Context) -> None:
     is_flag=True,
     help="Rebuild everything, even when only data files changed since the current release.",
 )
+@click.option(
+    "--pages/--no-pages",
+    default=True,
+    show_default=True,
+    help="Render the pages of the things readers look for into the release, so serving one is a file read.",
+)
 @click.pass_context
-def build(ctx: click.Context, full: bool) -> None:
+def build(ctx: click.Context, full: bool, pages: bool) -> None:
     """Validate, then publish a new release and point build/current at it (progress on stderr).
 
     When only data files changed since the current release, the build is incremental: it re-parses the
-    changed graphs, validates what the change can reach, and patches a copy of the release.
+    changed graphs, validates what the change can reach, and patches a copy of the release. Then the pages
+    of the things readers look for are rendered into the release (only those the change reaches, when the
+    previous release has pages), so serving one is a file read; the release is served meanwhile.
     """
-    from publisher.pipeline.publish import build as run_build
-
-    result = run_build(settings_of(ctx), progress=say, full=full)
+    result = build_release(settings_of(ctx), full=full, pages=pages)
     click.echo(f"{result.path}\t{result.manifest.triples} triples")
+
+
+def build_release(settings: Settings, full: bool = False, pages: bool = True) -> Build:
+    """``kgpub build``: publish a release, then render its pages from the previous release's."""
+    from publisher.pipeline.publish import build as run_build
+    from publisher.pipeline.publish import current_release
+    from publisher.prerender import prerender
+
+    previous = current_release(settings.builds_root)
+    result = run_build(settings, progress=say, full=full)
+    if pages:
+        prerender(settings, result.path, previous, say)
+    return result
 
 
 @cli.command()
@@ -297,10 +319,8 @@ def serve(
         and not settings.store_url
         and not (settings.current_build / "manifest.json").is_file()
     ):
-        from publisher.pipeline.publish import build as run_build
-
         say(f"no build at {settings.current_build}: building first")
-        run_build(settings, progress=say)
+        build_release(settings)
     if get_path:
         ctx.exit(get_in_process(settings, get_path))
     run_gunicorn(settings, threads=threads)

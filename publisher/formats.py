@@ -22,6 +22,7 @@ class Kind(Enum):
     GRAPH = "graph"
     DATASET = "dataset"
     PAGE = "page"
+    TABLE = "table"
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,11 @@ HTML = Format(
     kind=Kind.PAGE,
     aliases=("application/xhtml+xml",),
 )
+
+#: A page's table as data: the partnership explorer's CSV and JSON, as Datasette offers every table.
+TABLE_CSV = Format(media_type="text/csv", extension="csv", label="CSV", kind=Kind.TABLE)
+TABLE_JSON = Format(media_type="application/json", extension="json", label="JSON", kind=Kind.TABLE)
+TABLE_FORMATS: tuple[Format, ...] = (TABLE_CSV, TABLE_JSON)
 
 #: SELECT / ASK results, in server preference order (JSON first: the protocol's de-facto default).
 RESULT_FORMATS: tuple[Format, ...] = (JSON_RESULTS, XML_RESULTS, CSV_RESULTS, TSV_RESULTS)

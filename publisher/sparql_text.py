@@ -11,7 +11,8 @@ the rewrites the publisher makes to queries before an engine sees them.
   :func:`declared_prefixes`.
 * **Rewrites**: :func:`where_group_start` (where a pattern can join a query first), :func:`insert_in_where`
   and :func:`inline_trailing_values` (used by the remote store for bindings, by the SHACL-SPARQL rules for
-  their focus nodes).
+  their focus nodes), :func:`where_group` and :func:`renamed` (used to join page queries into the
+  patterns the build walks to find the pages a change reaches).
 
 Nothing here knows an engine or HTTP; ``tests/test_sparql_text.py`` is its own.
 """
@@ -19,7 +20,7 @@ Nothing here knows an engine or HTTP; ``tests/test_sparql_text.py`` is its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Set
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -192,6 +193,24 @@ def insert_in_where(query: str, pattern: str) -> str | None:
     """``query`` with ``pattern`` as the first element of its outermost WHERE group; None without one."""
     at = where_group_start(query)
     return None if at is None else f"{query[:at]} {pattern} {query[at:]}"
+
+
+def where_group(query: str) -> str | None:
+    """The text of ``query``'s outermost WHERE group, braces included; None without one."""
+    at = where_group_start(query)
+    if at is None:
+        return None
+    depth = 0
+    for token in significant(query[at - 1 :]):
+        depth += (token.text == "{") - (token.text == "}")
+        if depth == 0:
+            return query[at - 1 : at + token.start]
+    return None
+
+
+def renamed(query: str, rename: Callable[[str], str]) -> str:
+    """``query`` with every variable ``?name`` (or ``$name``) written ``?`` + ``rename(name)``."""
+    return "".join("?" + rename(t.text[1:]) if t.kind == "var" else t.text for t in tokens(query))
 
 
 def inline_trailing_values(query: str) -> str:

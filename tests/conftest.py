@@ -424,3 +424,14 @@ def canary() -> Iterator[Canary]:
     server = Canary()
     yield server
     server.server.shutdown()
+
+
+SESSION_STARTED = time.time()
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"  # written by test_browser.py
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where this run's screenshots are (each page type at 1280 and 390 px), even under ``-q``."""
+    taken = [shot for shot in SCREENSHOTS.glob("*.png") if shot.stat().st_mtime >= SESSION_STARTED]
+    if taken:
+        terminalreporter.write_line(f"{len(taken)} screenshots for review in {SCREENSHOTS}")

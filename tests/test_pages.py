@@ -23,8 +23,9 @@ from publisher.memo import BoundedMemo
 from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.web.pages.describe import Memos, Window, describe
-from publisher.web.pages.models import Naming
+from publisher.web.pages.terms import Naming
 from publisher.web.site.labels import SDO, best_label, fallback_label
+from publisher.web.site.languages import chain_of
 from tests.conftest import free_port, oxigraph_binary, wait_until_responds
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages"
@@ -89,7 +90,7 @@ def test_markup_in_labels_and_literals_is_escaped(pages: FlaskClient) -> None:
     body = html(pages, "/doc/id/org/hostile.html")
     assert "<script>alert(" not in body
     assert "&lt;script&gt;alert(&#39;label&#39;)&lt;/script&gt; Hostile &amp; Co" in body
-    assert body.count("</script>") == 1  # only the one closing the JSON-LD block
+    assert body.count("</script>") == body.count("<script")  # no literal closes the JSON-LD block early
 
 
 def test_escaped_labels_of_linked_entities(pages: FlaskClient) -> None:
@@ -118,7 +119,8 @@ def test_embedded_json_ld_parses_and_describes_the_entity(pages: FlaskClient) ->
 
 def test_predicates_and_values_are_shown_by_label(pages: FlaskClient) -> None:
     body = html(pages, "/doc/id/org/hub.html")
-    assert "<h1>Hub University</h1>" in body  # the English name wins over the Chinese one
+    assert '<h1 lang="en">Hub University</h1>' in body  # the English name wins over the Chinese one
+    assert '<span lang="zh">枢纽大学</span>' in body.split("names-beside", 1)[1]  # and the other is beside it
     assert ">partner</a>" in body and ">member of</a>" in body  # ontology labels for predicates
     assert ">Partner 01</a>" in body  # linked entities by their labels
     assert (
@@ -129,15 +131,18 @@ def test_predicates_and_values_are_shown_by_label(pages: FlaskClient) -> None:
     assert 'href="http://localhost/ontology#partner"' in body  # ontology terms: the ontology page
 
 
-def test_literals_show_language_and_datatype(pages: FlaskClient) -> None:
+def test_literals_show_no_raw_tags_but_keep_them_in_a_tooltip(pages: FlaskClient) -> None:
     body = html(pages, "/doc/id/article/hub-opens.html")
-    assert '<small class="lang">@en</small>' in body
-    assert ">xsd:dateTime</a>" in body
+    shown = text(body.split("<main", 1)[1])  # what a reader sees (the embedded JSON-LD is data)
+    assert "@en" not in shown and "xsd:dateTime" not in shown
+    assert '<span class="literal" lang="en" title="@en">Hub University opens</span>' in body
+    when = '<time datetime="2024-03-01T09:00:00+08:00" title="2024-03-01T09:00:00+08:00 (xsd:dateTime)">'
+    assert when + "1 March 2024, 09:00 (UTC+08:00)</time>" in body
 
 
 def test_types_are_linked_and_labelled(pages: FlaskClient) -> None:
     body = html(pages, "/doc/id/org/hub.html")
-    assert re.search(r'<p class="types">a .*>hub</a>', body)
+    assert re.search(r'<p class="kind">Institution · .*>hub</a>', body)
 
 
 def test_incoming_links(pages: FlaskClient) -> None:
@@ -150,7 +155,7 @@ def test_facts_name_the_articles_stating_them(pages: FlaskClient) -> None:
     body = html(pages, "/doc/id/org/hub.html")
     row = body.split(">Opened in 2024.</span>", 1)[1].split("</li>", 1)[0]
     assert ">Hub University opens</a>" in row and ">Hub University grows</a>" in row
-    assert "Facts below are stated by shared entity data" in text(body)  # the hub's usual source, said once
+    assert "Source of most facts here: shared entity data" in text(body)  # the hub's usual source, said once
 
 
 # ---------------------------------------------------------------- paging
@@ -195,9 +200,11 @@ def test_hash_iris_belong_to_their_document(pages: FlaskClient) -> None:
     assert (URIRef(NS + "id/org/hub#charter"), SDO.name, Literal("Charter of the hub", lang="en")) in graph
 
 
-def test_images_are_shown(pages: FlaskClient) -> None:
+def test_images_are_links_to_the_original_never_embedded(pages: FlaskClient) -> None:
     body = html(pages, "/doc/id/org/hub.html")
-    assert '<img src="http://images.example.org/hub.jpg"' in body
+    assert "<img" not in body  # no hot-linked third-party file: broken hosts, mixed content
+    link = '<a href="http://images.example.org/hub.jpg" title="http://images.example.org/hub.jpg" class="external"'
+    assert link in body and ">Image, images.example.org</a>" in body
 
 
 # ---------------------------------------------------------------- the same pages over a remote store
@@ -352,9 +359,16 @@ def test_naming_links_by_scheme(naming: Naming) -> None:
 
 def test_naming_literals(naming: Naming) -> None:
     dated = naming.term(Literal("2024-01-01", datatype=XSD.date))
-    assert dated.datatype is not None and dated.datatype.label == "xsd:date"
-    assert naming.term(Literal("plain")).datatype is None
+    assert (dated.label, dated.machine, dated.tooltip) == (
+        "1 January 2024",
+        "2024-01-01",
+        "2024-01-01 (xsd:date)",
+    )
+    assert naming.term(Literal("2017-04", datatype=XSD.gYearMonth)).label == "April 2017"
+    assert naming.term(Literal("2017", datatype=XSD.gYear)).label == "2017"
+    assert naming.term(Literal("plain")).tooltip is None
     assert naming.term(Literal("hi", lang="en")).lang == "en"
+    assert naming.term(Literal("3", datatype=XSD.integer)).tooltip == "xsd:integer"
 
 
 def test_best_label_precedence() -> None:
@@ -363,8 +377,14 @@ def test_best_label_precedence() -> None:
         (SKOS.prefLabel, Literal("pref zh", lang="zh")),
         (SKOS.prefLabel, Literal("pref untagged")),
     ]
-    assert best_label(pairs) == "pref untagged"  # the first predicate wins; untagged beats another language
-    assert best_label(pairs + [(SKOS.prefLabel, Literal("pref en", lang="en-GB"))]) == "pref en"
+    assert str(best_label(pairs)) == "rdfs en"  # the reader's language first (English by default)
+    assert (
+        str(best_label(pairs + [(SKOS.prefLabel, Literal("pref en", lang="en-GB"))])) == "pref en"
+    )  # then rank
+    assert str(best_label(pairs, chain_of(["zh-CN"]))) == "pref zh"  # zh-CN falls back to zh
+    assert (
+        str(best_label(pairs[2:] + [(RDFS.label, Literal("de", lang="de"))])) == "pref untagged"
+    )  # untagged next
     assert best_label([(SDO.description, Literal("not a label"))]) is None
     assert fallback_label("http://schema.org/Person") == "schema:Person"
     assert fallback_label("https://elsewhere.example/thing/forty-two") == "forty-two"

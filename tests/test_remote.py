@@ -34,10 +34,27 @@ JSON = "application/sparql-results+json"
 REMOTE_BACKENDS = tuple(ENDPOINTS)
 RDF_SYNTAXES = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt"}
 PERSON = "/doc/id/person/hu-qinghua-tianjin-university"
+DURATION_PAGE = "/doc/id/agreement/tju-tencent-innovative-engineering-memorandum.html"  # schema:duration P3Y
 EVERY_SURFACE = [  # (path, Accept): one request per view function of the web layer
     ("/", "text/html"),
     ("/search?q=Huawei", "text/html"),
+    ("/search/suggest?q=hua", "application/json"),
     ("/class/", "text/html"),
+    ("/class?iri=http://schema.org/Organization", "text/html"),
+    ("/organisations", "text/html"),
+    ("/people", "text/html"),
+    ("/events", "text/html"),
+    ("/partnerships", "text/html"),
+    ("/partnerships?institution=https://kgpub.example.org/id/org/huawei&sort=name", "text/html"),
+    ("/partnerships.csv", "*/*"),
+    ("/partnerships.json", "*/*"),
+    ("/doc/id/org/tianjin-university.html", "text/html"),
+    ("/doc/id/org/huawei.html?lang=zh", "text/html"),
+    (DURATION_PAGE, "text/html"),
+    ("/doc/id/agreement/cqu-huawei-strategic-cooperation-2023.html", "text/html"),
+    ("/doc/id/event/2023-08-30-cqu-huawei-signing-ceremony.html", "text/html"),
+    ("/doc/id/article/2020-10-12-tju-china-telecom-huawei-agreement.html", "text/html"),
+    ("/doc/id/person/wang-shuxin-tianjin-university.html", "text/html"),
     (PERSON + ".html", "text/html"),
     (PERSON + ".ttl", "text/turtle"),
     (PERSON + ".jsonld", "application/ld+json"),
@@ -74,14 +91,12 @@ def bare_app(oxigraph_endpoint: str, tmp_path_factory: pytest.TempPathFactory, p
 def test_every_surface_is_the_same_over_the_remote_store(
     client: FlaskClient, remote_app: Flask, path: str, accept: str, request: pytest.FixtureRequest
 ) -> None:
-    if path.startswith("/search") and request.node.callspec.params["remote_app"] == "virtuoso":
+    if path == DURATION_PAGE and request.node.callspec.params["remote_app"] == "virtuoso":
         request.applymarker(
             pytest.mark.xfail(
                 strict=True,
-                reason=(
-                    "search hits come in the store's own index order (search.rq has no ORDER BY, by design): "
-                    "Virtuoso lists the same hits in another order than Oxigraph's"
-                ),
+                reason="Virtuoso 7.2.5 answers the xsd:duration 'P3Y' as '36' (months): a value the remote store "
+                "would have to normalise (store/remote.py)",
             )
         )
     embedded = client.get(path, headers={"Accept": accept})

@@ -13,8 +13,10 @@ from publisher.sparql_text import (
     nesting,
     outside_strings,
     query_form,
+    renamed,
     significant,
     tokens,
+    where_group,
     where_group_start,
 )
 
@@ -130,3 +132,12 @@ def test_a_trailing_values_clause_moves_into_the_where_group() -> None:
 )
 def test_values_clauses_that_must_stay_where_they_are(query: str) -> None:
     assert inline_trailing_values(query) == query
+
+
+def test_the_where_group_of_a_query_and_renamed_variables() -> None:
+    query = 'PREFIX s: <http://s/> SELECT ?x WHERE { ?x s:p "}" . { ?x s:q ?y } } ORDER BY ?x'
+    assert where_group(query) == '{ ?x s:p "}" . { ?x s:q ?y } }'
+    assert where_group("ASK {}") == "{}"
+    assert renamed('SELECT $x ?y { ?x <p> "?x" }', lambda name: name.upper()) == (
+        'SELECT ?X ?Y { ?X <p> "?x" }'
+    )

@@ -83,8 +83,12 @@ class Graphs:
         return found
 
 
-def candidates(branches: Branches | None, changed: Collection[Triple], graphs: Graphs) -> set[URIRef] | None:
-    """Focus nodes whose result may differ after ``changed`` (added and removed triples); None: all of them."""
+def candidates(
+    branches: Branches | None, changed: Collection[Triple], graphs: Graphs, only_iris: bool = False
+) -> set[URIRef] | None:
+    """Focus nodes whose result may differ after ``changed`` (added and removed triples); None: all of them.
+    A candidate that is not an IRI makes it all of them, unless ``only_iris`` (focus nodes that can only be
+    IRIs, such as pages' subjects: then it is left out)."""
     if branches is None:
         return None
     found: set[Node] = set()
@@ -98,9 +102,31 @@ def candidates(branches: Branches | None, changed: Collection[Triple], graphs: G
                 return None
             for s, _p, o in hits:
                 found |= _reach_of(s, o, options, graphs)
-    if not all(isinstance(node, URIRef) for node in found):
+    return _iris(found, only_iris)
+
+
+def _iris(found: set[Node], only_iris: bool) -> set[URIRef] | None:
+    iris = {node for node in found if isinstance(node, URIRef)}
+    return iris if only_iris or len(iris) == len(found) else None
+
+
+def binding(node: Node, branches: Branches | None, graphs: Graphs) -> set[URIRef] | None:
+    """Focus nodes (IRIs) with a solution that can bind ``node`` to a variable of the branches (what a page
+    shows by name: when its label changes, those pages change); None: all of them. Walked from every
+    variable, through the patterns matched whenever the one binding it is, back to ``$this``."""
+    if branches is None:
         return None
-    return found  # type: ignore[return-value]
+    found: set[Node] = set()
+    for branch in branches:
+        starts = {
+            (end, tuple(other for other in branch if edge.sees(other)))
+            for edge in branch
+            for end in (edge.source, edge.target)
+            if isinstance(end, Variable) and end != THIS
+        }
+        for variable, visible in starts:
+            found |= _walk_all({node}, _simple_chains(variable, visible, set()), graphs, None) or set()
+    return _iris(found, only_iris=True)
 
 
 def _reach_of(s: Node, o: Node, options: list[tuple[str, list[Chain]]], graphs: Graphs) -> set[Node]:

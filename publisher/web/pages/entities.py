@@ -14,13 +14,12 @@ static prefix (``/sparql``, ``/dumps/...``) above it anyway.
 
 from __future__ import annotations
 
-import json
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.blueprints import BlueprintSetupState
-from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from rdflib import URIRef
 from werkzeug.datastructures import MultiDict
@@ -31,11 +30,16 @@ from publisher.formats import GRAPH_FORMATS, HTML, Format
 from publisher.memo import BoundedMemo
 from publisher.web import publisher
 from publisher.web.pages.describe import Description, Memos, Window, describe, exists
-from publisher.web.pages.models import Alternate, EntityPage, Naming, Term, entity_page
-from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
-from publisher.web.site.negotiation import add_alternates, choose, link_value
+from publisher.web.pages.entity_page import JSONLD_CONTEXT, EntityPage, Where, entity_page
+from publisher.web.pages.kinds import Hierarchy, hierarchy
+from publisher.web.pages.models import Alternate
+from publisher.web.pages.prebuilt import PAGES, PLACEHOLDER, read_page, usable
+from publisher.web.pages.terms import Term
+from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES
+from publisher.web.site.languages import DEFAULT_LANGUAGE, Languages, requested
+from publisher.web.site.negotiation import add_alternates, add_vary, choose, link_value
 from publisher.web.site.params import FORBIDDEN, iri_param, page_param
-from publisher.web.site.serialize import Triple, canonical_json, json_ld, rdf_bytes
+from publisher.web.site.serialize import Triple, rdf_bytes
 from publisher.web.site.urls import doc_url, is_reserved, web_base
 
 bp = Blueprint("resources", __name__, template_folder="templates")
@@ -43,9 +47,10 @@ bp = Blueprint("resources", __name__, template_folder="templates")
 DOC_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)  # HTML first: what a browser or */* gets
 BY_EXTENSION = {fmt.extension: fmt for fmt in DOC_FORMATS}
 MAX_PATH_CHARS = 1024
+PAGE_PARAMETERS = frozenset({"page", "direction", "property"})  # a prebuilt page is the whole first page
+PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 # '#' and '?' never belong to a path we serve: a hash IRI is served by its base's document.
 NOT_IN_PATH = re.compile(r"[#?]")
-JSONLD_CONTEXT = {"@vocab": str(SDO), **{p: ns for p, ns in PREFIXES.items() if p != "schema"}}
 CONTEXT_MEMO_TERMS = (
     20_000  # terms whose labels, types and image URLs a worker remembers (a hub page shows ~550)
 )
@@ -76,8 +81,11 @@ def document(name: str) -> Response:
     sits behind the path validation, and only successful documents are kept."""
     rest, fmt = split_extension(name)
     iri = entity_iri(rest)
-    # what the bytes depend on: where the request arrived (links, site frame) or the configured web base
-    base = (request.url_root, publisher().settings.web_base)
+    if fmt is HTML and (built := prebuilt_document(rest)) is not None:
+        return built
+    # what the bytes depend on: where the request arrived (links, site frame) or the configured web base,
+    # and the reader's languages (Accept-Language)
+    base = (request.url_root, publisher().settings.web_base, languages().chain)
     key = (*base, request.path, request.query_string) if fmt is not None else None
     kept = documents().get(key) if key is not None else None
     if kept is not None:
@@ -103,6 +111,56 @@ def make_document(rest: str, iri: URIRef, fmt: Format | None) -> Response:
     if description.has_more and chosen is not HTML:
         response.headers["Link"] = link_value(next_page_url(rest, chosen), chosen, rel="next")
     return add_alternates(response, alternates(rest))
+
+
+def prebuilt_document(rest: str) -> Response | None:
+    """The page the build rendered, when there is one this request may have: the whole first page (no
+    ``page``/``direction``/``property``), for a reader whose languages do not pick a label language the page
+    has over English. A file read and one replacement: the first render of a page costs no query."""
+    pages = prebuilt_pages()
+    if pages is None or not PAGE_PARAMETERS.isdisjoint(request.args):
+        return None
+    found = read_page(pages, rest)
+    if found is None or languages().prefers(found[2]):
+        return None
+    html, content_language, _ = found
+    response = Response(html.replace(PLACEHOLDER_BYTES, web_base().encode()), mimetype=HTML.media_type)
+    response.headers["Content-Language"] = content_language
+    return add_alternates(add_vary(response, "Accept-Language"), alternates(rest))
+
+
+def prebuilt_pages() -> Path | None:
+    """The served release's ``pages/``, once the build has completed them with the code running now.
+
+    ``kgpub build`` publishes a release and then renders its pages, and a running server takes a new release
+    up within a second: so "not (yet) complete" is asked again on the next request (one failed file open),
+    and only a completed folder is kept."""
+    release = publisher().release_dir
+    if release is None:
+        return None
+    completed = publisher().memos.memo("prebuilt pages", 1)
+    kept: Path | None = completed.get(release)
+    if kept is None and usable(release / PAGES):
+        kept = release / PAGES
+        completed.put(release, kept)
+    return kept
+
+
+def rendered(rest: str) -> tuple[bytes, str, frozenset[str]] | None:
+    """``rest``'s HTML document as an English reader's first page (made within a request context), with
+    the language of its names and the label languages of its terms; None when the IRI occurs nowhere or is
+    not a thing readers look for (modelling nodes are rendered on request)."""
+    iri = entity_iri(rest)
+    description = describe(
+        publisher().store, iri, Window(1, publisher().settings.page_size), publisher().namespace, memos()
+    )
+    if description is None:
+        return None
+    page = build_page(description, rest)
+    if page.kind is None:
+        return None
+    html = render_template("entity.html", page=page).encode("utf-8")
+    return html, page.title.lang or DEFAULT_LANGUAGE, page.languages
 
 
 # ---------------------------------------------------------------- request -> IRI, window, format
@@ -145,7 +203,10 @@ def window_from(args: MultiDict[str, str]) -> Window:
     return Window(page, size, (direction, iri_param(args, "property")))  # type: ignore[arg-type]
 
 
-def documents() -> BoundedMemo[tuple[str, str | None, str, bytes], tuple[bytes, tuple[tuple[str, str], ...]]]:
+DocumentKey = tuple[str, str | None, tuple[str, ...], str, bytes]
+
+
+def documents() -> BoundedMemo[DocumentKey, tuple[bytes, tuple[tuple[str, str], ...]]]:
     """This app's memo of finished documents (body and headers), bounded by their total size."""
     return publisher().memos.memo(
         "resources.documents", DOCUMENT_MEMO_ENTRIES, DOCUMENT_MEMO_BYTES, lambda kept: len(kept[0])
@@ -197,19 +258,28 @@ def install_term_filter(state: BlueprintSetupState) -> None:
 
 def html_document(description: Description, rest: str) -> Response:
     page = build_page(description, rest)
-    return Response(render_template("entity.html", page=page), mimetype=HTML.media_type)
+    response = Response(render_template("entity.html", page=page), mimetype=HTML.media_type)
+    response.headers["Content-Language"] = page.title.lang or DEFAULT_LANGUAGE  # the names' language
+    return add_vary(response, "Accept-Language")
 
 
 def build_page(description: Description, rest: str) -> EntityPage:
-    """The page model of a description: names from its context, links to the web base."""
-    naming = Naming.from_context(
-        publisher().namespace,
-        web_base(),
-        description.context,
-        shared=publisher().memos.memo("pages.terms", TERM_MEMO_ENTRIES),
-    )
+    """The page model of a description: names in the reader's languages, links to the web base."""
     links = tuple(Alternate(fmt.label, href, fmt.media_type) for href, fmt in alternates(rest))
-    return entity_page(description, naming, links, embedded_json_ld(description))
+    shared = publisher().memos.memo("pages.terms", TERM_MEMO_ENTRIES)
+    where = Where(publisher().namespace, web_base(), languages(), shared)
+    store = publisher().store
+    return entity_page(store, description, where, classes(), memos(), links, doc_url(rest, HTML))
+
+
+def languages() -> Languages:
+    """The reader's language chain: ``?lang=``, then ``Accept-Language``, then English."""
+    return requested(request.args, request.accept_languages)
+
+
+def classes() -> Hierarchy:
+    """The class hierarchy of the served build, read once per app."""
+    return publisher().memos.value("class hierarchy", lambda: hierarchy(publisher().store))
 
 
 def rdf_document(description: Description, fmt: Format) -> Response:
@@ -217,15 +287,7 @@ def rdf_document(description: Description, fmt: Format) -> Response:
     return Response(body, mimetype=fmt.media_type)
 
 
-def document_triples(description: Description, outgoing_only: bool = False) -> list[Triple]:
-    """The triples of a description's windows, plus (for whole documents) the labels of the terms they name."""
-    triples = [s.triple for s in description.statements if not outgoing_only or s.group.direction == "out"]
-    if not outgoing_only:
-        triples += [t for t in description.context if t[1] in LABEL_PREDICATES]
-    return triples
-
-
-def embedded_json_ld(description: Description) -> str:
-    """The entity's own statements as JSON-LD, safe inside ``<script>`` (``<``, ``>``, ``&`` escaped)."""
-    text = canonical_json(json_ld(document_triples(description, outgoing_only=True), JSONLD_CONTEXT))
-    return str(htmlsafe_json_dumps(json.loads(text), indent=1))
+def document_triples(description: Description) -> list[Triple]:
+    """The triples of a description's windows, plus the labels of the terms they name."""
+    triples = [s.triple for s in description.statements]
+    return triples + [t for t in description.context if t[1] in LABEL_PREDICATES]

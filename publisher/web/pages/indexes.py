@@ -1,51 +1,51 @@
-"""The entry points for people: the home page, label search and the browsable class indexes.
+"""The entry points for people: the home page, grouped by what readers look for, and the indexes.
 
-``/`` says what the dataset is (title and counts from the build manifest, so no query counts triples
-on a request), lists classes with their instance counts and the newest articles. ``/search?q=`` finds
-labels containing a phrase (the phrase is bound as a literal). ``/class?iri=`` pages a class's members.
-Lists fetch one row more than they show, to know whether a next page exists without counting.
+``/`` leads with institutions, people, agreements, events, topics and articles (counts, a few of each, the
+network of institutions and the agreements in time); the classes of the model (participations, post
+holdings, figures...) stay reachable under "For modellers". ``/organisations``, ``/people``, ``/events``,
+``/topics``, ``/articles``, ``/places`` list every thing of a kind, subclasses included (a college is an
+organisation), with a kind column; ``/class?iri=`` does the same for any class. Each list is read and
+sorted once per build (by date for events and articles, else by name) and paged from memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
-from rdflib import Literal, URIRef
-from rdflib.term import Identifier, Node
-from werkzeug.exceptions import BadRequest
+from flask import Blueprint, abort, render_template, request
+from rdflib import RDF, Literal, URIRef
+from rdflib.term import Node
 
-from publisher.queries import load_query, with_window
+from publisher.queries import load_query, restricted, with_window
 from publisher.web import publisher
 from publisher.web.pages.describe import context
-from publisher.web.pages.models import Naming, Term
-from publisher.web.site.labels import LABEL_PREDICATES, fallback_label
+from publisher.web.pages.entities import classes
+from publisher.web.pages.explorer import index
+from publisher.web.pages.kinds import BY_KEY, KINDS, Hierarchy, Kind
+from publisher.web.pages.partnership_index import facet_counts
+from publisher.web.pages.pictures import Network, Timeline, web, yearly
+from publisher.web.pages.terms import Naming, Term
+from publisher.web.site.dates import sort_key
+from publisher.web.site.frame import site
+from publisher.web.site.languages import requested
 from publisher.web.site.params import iri_param, page_param
-from publisher.web.site.urls import web_base
+from publisher.web.site.urls import site_url, web_base
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
 NEWEST = load_query("newest-articles.rq")
-SEARCH = load_query("search.rq", label_predicates=LABEL_PREDICATES)
-MEMBERS = load_query("class-members.rq")
+MEMBERS = load_query("kind-members.rq")
 NEWEST_SHOWN = 10
-MAX_QUERY_CHARS = 200
-MAX_SEARCH_RESULTS = 1000  # a search never pages past this many hits
-
-
-@dataclass(frozen=True)
-class Site:
-    """What every page's frame shows (``site`` in templates)."""
-
-    title: str
-    short_title: str
-    build_id: str | None
-    licence: str
-    licence_label: str
-    links: Mapping[str, str]
+EXAMPLES = 8
+DATED_KINDS = frozenset({"event", "article"})  # listed newest first; the others by name
+INDEXES = ("organisations", "people", "events", "topics", "articles", "places")
+KIND_OF_INDEX = dict(
+    zip(INDEXES, ("organisation", "person", "event", "topic", "article", "place"), strict=True)
+)
 
 
 @dataclass(frozen=True)
@@ -55,34 +55,48 @@ class Count:
 
 
 @dataclass(frozen=True)
-class ClassEntry:
-    term: Term  # links to the class's index page
-    count: int
+class Member:
+    iri: URIRef
+    types: tuple[URIRef, ...]  # its most specific types among the listed classes
+    date: Literal | None
 
 
 @dataclass(frozen=True)
-class Article:
+class Item:
     term: Term
-    published: str | None
+    kinds: tuple[Term, ...]
+    date: Term | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class KindGroup:
+    kind: Kind
+    count: int
+    href: str
+    items: tuple[Item, ...]
 
 
 @dataclass(frozen=True)
 class HomePage:
     counts: tuple[Count, ...]
-    classes: tuple[ClassEntry, ...]
-    articles: tuple[Article, ...]
+    groups: tuple[KindGroup, ...]
+    articles: tuple[Item, ...]
+    network: Network | None
+    timeline: Timeline | None
+    classes: tuple[Item, ...]  # every class with its instance count, for modellers
 
 
 @dataclass(frozen=True)
-class ListPage:
-    """One page of a list of things (search hits, class members)."""
-
-    heading: Term | None
-    items: tuple[Term, ...]
+class IndexPage:
+    heading: str
+    iri: str | None
+    items: tuple[Item, ...]
     first: int
-    total: int | None  # known for class indexes (from the manifest), not for searches
+    total: int
     prev_href: str | None
     next_href: str | None
+    dated: bool
 
     @property
     def last(self) -> int:
@@ -95,44 +109,35 @@ def site_context() -> dict[str, Any]:
 
 
 @bp.get("/")
-def index() -> str:
-    # counts, classes and newest articles are fixed by the build: computed once per build and web base
-    return render_template("home.html", page=publisher().memos.value(f"home {web_base()}", home_page))
+def home() -> str:
+    # fixed by the build, up to the web base and the reader's languages: made once per both
+    key = ("home", web_base(), naming_languages().chain)
+    return render_template("home.html", page=publisher().memos.value(key, home_page))
 
 
-@bp.get("/search")
-def search() -> str:
-    phrase = request.args.get("q", "").strip()[:MAX_QUERY_CHARS]
-    page = page_param(request.args)
-    results = search_page(phrase, page) if phrase else None
-    return render_template("search.html", phrase=phrase, results=results)
+def kind_index(name: str) -> str:
+    kind = BY_KEY[KIND_OF_INDEX[name]]
+    listed = members(kind.roots, kind.key in DATED_KINDS)
+    return render_template(
+        "index.html", page=index_page(kind.plural, None, listed, kind.key in DATED_KINDS, name)
+    )
+
+
+for _name in INDEXES:
+    bp.add_url_rule(f"/{_name}", _name, (lambda n: lambda: kind_index(n))(_name))
 
 
 @bp.get("/class")
 def class_index() -> str:
     cls = iri_param(request.args, "iri")
-    manifest = publisher().manifest
-    if manifest is not None and str(cls) not in manifest.classes:
+    listed = members((cls,))
+    if not listed:
         abort(404, description=f"No instance of <{cls}> is published; the home page lists the classes.")
-    return render_template("class.html", page=class_page(cls, page_param(request.args)))
+    label = naming_for([cls]).label(cls)
+    return render_template("index.html", page=index_page(label, str(cls), listed, False, "class"))
 
 
 # ---------------------------------------------------------------- models
-
-
-def site() -> Site:
-    settings, manifest = publisher().settings, publisher().manifest
-    base = request.script_root + "/"
-    links = {
-        "home": base,
-        "search": url_for("home.search"),
-        "sparql": base + "sparql",
-        "ontology": base + "ontology",
-        "void": base + ".well-known/void",
-        "dumps": base + "dumps/",
-    }
-    build_id = manifest.build_id if manifest else None
-    return Site(settings.title, "kgpub", build_id, settings.licence, _licence_label(settings.licence), links)
 
 
 def home_page() -> HomePage:
@@ -140,92 +145,173 @@ def home_page() -> HomePage:
     counts = (
         Count("triples", manifest.triples if manifest else 0),
         Count("entities", manifest.entities if manifest else 0),
-        Count("graphs", len(manifest.graphs) if manifest else 0),
+        Count("articles", sum(1 for g in (manifest.graphs if manifest else {}) if "/graph/article/" in g)),
     )
-    class_counts = dict(manifest.classes) if manifest else {}
-    rows = publisher().store.select(with_window(NEWEST, NEWEST_SHOWN)).rows
-    newest = [iri for row in rows if isinstance(iri := row["article"], URIRef)]
-    naming = naming_for([URIRef(c) for c in class_counts] + newest)
-    articles = tuple(Article(naming.term(row["article"]), _date(row.get("published"))) for row in rows)
-    return HomePage(counts, class_entries(class_counts, naming), articles)
-
-
-def class_entries(class_counts: Mapping[str, int], naming: Naming) -> tuple[ClassEntry, ...]:
-    """Classes by instance count (then name), each linking to its index rather than its definition."""
-    entries = [
-        ClassEntry(replace(naming.term(URIRef(iri)), href=class_href(iri), external=False), count)
-        for iri, count in class_counts.items()
-    ]
-    return tuple(sorted(entries, key=lambda entry: (-entry.count, entry.term.label.lower())))
-
-
-def search_page(phrase: str, page: int) -> ListPage:
-    """Hits for ``phrase``; pages stop at ``MAX_SEARCH_RESULTS`` so a one-letter search stays cheap."""
-    size = publisher().settings.page_size
-    last_page = max(1, MAX_SEARCH_RESULTS // size)
-    if page > last_page:
-        raise BadRequest(f"Search results stop after {MAX_SEARCH_RESULTS} hits; try a longer phrase.")
-    nodes = window_of(SEARCH, {"q": Literal(phrase)}, page, size)
-    return list_page(
-        None, nodes, page, size, None, lambda n: _href("home.search", q=phrase, page=n), last_page
+    agreements = index()
+    institutions = agreements.institutions()
+    topics = facet_counts(agreements.entries, "topic")
+    newest = publisher().store.select(with_window(NEWEST, NEWEST_SHOWN)).rows
+    listed = {kind.key: members(kind.roots, kind.key in DATED_KINDS) for kind in KINDS}
+    ranked = [p for p, _ in institutions.most_common(60)]
+    naming = naming_for(
+        [
+            *ranked,
+            *[t for t, _ in topics.most_common(EXAMPLES)],
+            *[r["article"] for r in newest],
+            *[e.agreement for e in agreements.entries[:EXAMPLES]],
+        ]
+        + [m.iri for k in ("person", "event", "place") for m in listed[k][:EXAMPLES]]
+        + [URIRef(c) for c in class_counts()]
+    )
+    notes: dict[str, Callable[[Member], str | None]] = {
+        "organisation": lambda m: _agreements_note(institutions.get(m.iri, 0)),
+        "topic": lambda m: _agreements_note(topics.get(m.iri, 0)),
+    }
+    examples = {
+        "organisation": [Member(p, (), None) for p in ranked[:EXAMPLES]],
+        "topic": [Member(t, (), None) for t, _ in topics.most_common(EXAMPLES) if isinstance(t, URIRef)],
+        "agreement": [Member(e.agreement, (), e.date) for e in agreements.entries[:EXAMPLES]],
+    }
+    groups = tuple(
+        KindGroup(
+            kind,
+            len(listed[kind.key]),
+            _kind_href(kind),
+            tuple(
+                _item(m, naming, notes.get(kind.key))
+                for m in examples.get(kind.key, listed[kind.key][:EXAMPLES])
+            ),
+        )
+        for kind in KINDS
+        if kind.key != "article"
+    )
+    return HomePage(
+        counts=counts,
+        groups=groups,
+        articles=tuple(_item(Member(r["article"], (), r.get("published")), naming) for r in newest),  # type: ignore[arg-type]
+        network=web(
+            [(naming.term(p), institutions[p]) for p in ranked],
+            dict(agreements.pairs()),
+            "Institutions linked by their agreements",
+        )
+        if ranked
+        else None,
+        timeline=_whole_timeline(),
+        classes=tuple(
+            Item(naming.term(URIRef(c)), (), None, f"{n:,}")
+            for c, n in sorted(class_counts().items(), key=lambda item: (-item[1], item[0]))
+        ),
     )
 
 
-def class_page(cls: URIRef, page: int) -> ListPage:
-    """Members of ``cls`` in IRI order; the total comes from the manifest, not from a COUNT per request."""
-    size = publisher().settings.page_size
+def _agreements_note(count: int) -> str | None:
+    return f"{count} agreement" + ("" if count == 1 else "s") if count else None
+
+
+def _whole_timeline() -> Timeline | None:
+    counts: dict[str, tuple[int, int]] = {}
+    agreements = index()
+    for entry in agreements.entries:
+        if entry.date is not None:
+            year = str(entry.date)[:4]
+            counts[year] = (counts.get(year, (0, 0))[0] + 1, 0)
+    for year, events in agreements.events_per_year.items():
+        counts[year] = (counts.get(year, (0, 0))[0], events)
+    return yearly(counts, "Agreements and events per year") if counts else None
+
+
+def _kind_href(kind: Kind) -> str:
+    if kind.key == "agreement":
+        return site_url("partnerships")
+    return site_url(next(name for name, key in KIND_OF_INDEX.items() if key == kind.key))
+
+
+def class_counts() -> dict[str, int]:
     manifest = publisher().manifest
-    total = manifest.classes.get(str(cls)) if manifest else None
-    nodes = window_of(MEMBERS, {"class": cls}, page, size)
-    return list_page(cls, nodes, page, size, total, lambda n: _href("home.class_index", iri=cls, page=n))
+    return dict(manifest.classes) if manifest else {}
 
 
-def window_of(query: str, bindings: Mapping[str, Identifier], page: int, size: int) -> list[Node]:
-    """Page ``page`` of the ``?x`` column, plus one row more (its presence means a next page exists)."""
-    rows = publisher().store.select(with_window(query, size + 1, (page - 1) * size), bindings).rows
-    return [row["x"] for row in rows]
+def members(roots: Sequence[Node], dated: bool = False) -> tuple[Member, ...]:
+    """Every instance of ``roots`` and their subclasses, newest first if ``dated`` else by name (in
+    English, so a list has one order for every reader), once per build."""
+    key = ("members", tuple(sorted(map(str, roots))), dated)
+    return publisher().memos.value(key, lambda: _members(roots, classes(), dated))
 
 
-def list_page(
-    heading: URIRef | None,
-    nodes: Sequence[Node],
-    page: int,
-    size: int,
-    total: int | None,
-    href: Callable[[int], str],
-    last_page: int | None = None,
-) -> ListPage:
-    shown = list(nodes[:size])
-    naming = naming_for([n for n in shown if isinstance(n, URIRef)] + ([heading] if heading else []))
-    more = len(nodes) > size and (last_page is None or page < last_page)
-    return ListPage(
-        heading=naming.term(heading) if heading else None,
-        items=tuple(naming.term(n) for n in shown),
-        first=(page - 1) * size + 1,
-        total=total,
-        prev_href=href(page - 1) if page > 1 else None,
-        next_href=href(page + 1) if more else None,
+def _members(roots: Sequence[Node], hierarchy: Hierarchy, dated: bool) -> tuple[Member, ...]:
+    wanted = hierarchy.members(roots)
+    types: dict[Node, set[URIRef]] = defaultdict(set)
+    dates: dict[Node, Literal] = {}
+    for row in publisher().store.select(restricted(MEMBERS, "type", wanted)).rows:
+        types[row["x"]].add(row["type"])  # type: ignore[arg-type]
+        if isinstance(row.get("date"), Literal) and sort_key(row["date"]) > sort_key(dates.get(row["x"])):
+            dates[row["x"]] = row["date"]  # type: ignore[assignment]
+    made = [
+        Member(x, _most_specific(found, hierarchy), dates.get(x))
+        for x, found in types.items()
+        if isinstance(x, URIRef)
+    ]
+    if dated:
+        return tuple(sorted(made, key=lambda m: (sort_key(m.date), str(m.iri)), reverse=True))
+    found = context(publisher().store, [m.iri for m in made])  # not memoised: a list is sorted once
+    names = Naming.from_context(publisher().namespace, "", found)
+    return tuple(sorted(made, key=lambda m: (names.label(m.iri).lower(), str(m.iri))))
+
+
+def _most_specific(types: set[URIRef], hierarchy: Hierarchy) -> tuple[URIRef, ...]:
+    """Those of ``types`` that no other of them falls under."""
+    return tuple(
+        sorted((t for t in types if not any(t != o and t in hierarchy.above(o) for o in types)), key=str)
     )
 
 
-def naming_for(iris: Sequence[URIRef]) -> Naming:
-    """Labels (and types, image URLs) of ``iris``, ready to make terms with."""
-    found = context(publisher().store, iris)
-    return Naming.from_context(publisher().namespace, web_base(), found)
+def index_page(
+    heading: str, iri: str | None, listed: Sequence[Member], dated: bool, endpoint: str
+) -> IndexPage:
+    size = publisher().settings.page_size
+    page = page_param(request.args)
+    shown = listed[(page - 1) * size : page * size]
+    if page > 1 and not shown:
+        abort(404, description="This page is past the end of the list; the first page has no ?page.")
+    naming = naming_for([m.iri for m in shown] + [t for m in shown for t in m.types])
+    args = {"iri": iri} if iri else {}
+    return IndexPage(
+        heading=heading,
+        iri=iri,
+        items=tuple(_item(m, naming) for m in shown),
+        first=(page - 1) * size + 1,
+        total=len(listed),
+        prev_href=_href(endpoint, page=page - 1, **args) if page > 1 else None,
+        next_href=_href(endpoint, page=page + 1, **args) if page * size < len(listed) else None,
+        dated=dated,
+    )
 
 
-def class_href(cls: str) -> str:
-    return _href("home.class_index", iri=cls)
+def _item(member: Member, naming: Naming, note: Callable[[Member], str | None] | None = None) -> Item:
+    date = naming.term(member.date) if member.date is not None else None
+    return Item(
+        naming.term(member.iri),
+        tuple(naming.term(t) for t in member.types),
+        date,
+        note(member) if note else None,
+    )
+
+
+def naming_for(iris: Sequence[Node], with_types: bool = False) -> Naming:
+    """Labels (and types, image URLs) of ``iris`` in the reader's languages, ready to make terms with;
+    ``with_types``: the labels of their types too (to say what each thing is)."""
+    memo = publisher().memos.memo("describe.context", 20_000)
+    found = list(context(publisher().store, [i for i in iris if isinstance(i, URIRef)], memo))
+    if with_types:
+        types = {o for _s, p, o in found if p == RDF.type and isinstance(o, URIRef)}
+        found += context(publisher().store, types, memo)
+    return Naming.from_context(publisher().namespace, web_base(), found, languages=naming_languages())
+
+
+def naming_languages() -> Any:
+    return requested(request.args, request.accept_languages)
 
 
 def _href(endpoint: str, **args: object) -> str:
-    return url_for(endpoint) + "?" + urlencode({k: str(v) for k, v in args.items()})
-
-
-def _date(value: Node | None) -> str | None:
-    return str(value)[:10] if value is not None else None
-
-
-def _licence_label(iri: str) -> str:
-    known = {"https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0"}
-    return known.get(iri, fallback_label(iri))
+    path = "class" if endpoint == "class" else endpoint
+    return site_url(path) + "?" + urlencode({k: str(v) for k, v in args.items()})

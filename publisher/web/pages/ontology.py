@@ -2,9 +2,11 @@
 
 ``https://kgpub.example.org/ontology`` (and every ``...ontology#Term``, since browsers never send the
 fragment) is answered at ``/ontology``: HTML documentation for people, the build's ``ontology.ttl`` as
-Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` (or ``/ontology.ttl`` etc.). ``/shapes`` serves
-``shapes.ttl`` the same way. Unlike entity IRIs this is a 200 with ``Vary: Accept``, not a 303: the
-ontology IRI names the ontology *document*, as is usual for OWL ontologies.
+Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` (or ``/ontology.ttl`` etc.). Its ``owl:versionIRI``
+(``/ontology/0.2.0``) answers the same; an ``owl:priorVersion`` is a page saying what superseded it (this
+build publishes only the current version). ``/shapes`` serves ``shapes.ttl`` the same way, with a page
+listing what each kind of thing needs. Unlike entity IRIs these are 200s with ``Vary: Accept``, not 303s:
+the IRIs name the documents, as is usual for OWL ontologies.
 
 The HTML is made here from the ontology graph with our own template rather than with pyLODE. Checked
 2026-12-06 in a scratch virtualenv: pyLODE 3.4.1, the newest release on PyPI, still cannot be imported
@@ -27,20 +29,21 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from publisher.formats import GRAPH_FORMATS, HTML, Format
+from publisher.formats import GRAPH_FORMATS, HTML, TURTLE, Format
 from publisher.settings import ONTOLOGY_IRI, ONTOLOGY_NAMESPACE
 from publisher.web import publisher
-from publisher.web.pages.models import Naming, Term
+from publisher.web.pages.shapes import shapes_page
+from publisher.web.pages.terms import Naming, Term
 from publisher.web.site import caching
 from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
-from publisher.web.site.negotiation import add_alternates, choose
+from publisher.web.site.negotiation import add_alternates, add_vary, choose
 from publisher.web.site.serialize import rdf_bytes
 from publisher.web.site.urls import site_url, web_base
 
 bp = Blueprint("ontology", __name__, template_folder="templates")
 
 ONTOLOGY_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
-SHAPES_FORMATS: tuple[Format, ...] = GRAPH_FORMATS  # Turtle first: no HTML listing for shapes
+SHAPES_FORMATS: tuple[Format, ...] = ONTOLOGY_FORMATS
 BY_EXTENSION = {fmt.extension: fmt for fmt in ONTOLOGY_FORMATS}
 CLASS_TYPES = (OWL.Class, RDFS.Class)
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
@@ -106,11 +109,33 @@ def ontology(ext: str | None = None) -> Response:
     return add_alternates(response, [(site_url(f"ontology.{f.extension}"), f) for f in ONTOLOGY_FORMATS])
 
 
+@bp.get("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """The current version's IRI answers as the ontology; a prior version's says what superseded it."""
+    graph = parsed(_release_file("ontology.ttl"))
+    ontology_iri = URIRef(ONTOLOGY_IRI)
+    current = graph.value(ontology_iri, OWL.versionIRI)
+    if str(current) == f"{ONTOLOGY_IRI}/{version}":
+        return ontology()
+    if (ontology_iri, OWL.priorVersion, URIRef(f"{ONTOLOGY_IRI}/{version}")) not in graph:
+        abort(404, description=f"No version {version} of the ontology is known.")
+    if _format(None, ONTOLOGY_FORMATS) is not HTML:
+        abort(404, description=f"Only the current version of the ontology ({current}) is published as RDF.")
+    latest = str(current).rsplit("/", 1)[-1]
+    body = render_template("superseded.html", version=version, latest=latest, current=site_url("ontology"))
+    return add_vary(Response(body, mimetype=HTML.media_type))
+
+
 @bp.get("/shapes")
 @bp.get("/shapes.<ext>")
 def shapes(ext: str | None = None) -> Response:
-    fmt = _format(ext, SHAPES_FORMATS)
-    response = rdf_file(_release_file("shapes.ttl"), fmt)
+    fmt = _format(ext, SHAPES_FORMATS, default=TURTLE)  # a client that says nothing gets the shapes
+    source = _release_file("shapes.ttl")
+    if fmt is HTML:
+        page = shapes_page(parsed(source), web_base(), publisher().namespace)
+        response = Response(render_template("shapes.html", page=page), mimetype=HTML.media_type)
+    else:
+        response = rdf_file(source, fmt)
     return add_alternates(response, [(site_url(f"shapes.{f.extension}"), f) for f in SHAPES_FORMATS])
 
 
@@ -208,9 +233,9 @@ def _is_a(graph: Graph, doc: TermDoc, types: tuple[URIRef, ...]) -> bool:
     return any((URIRef(doc.term.iri or ""), RDF.type, t) in graph for t in types)
 
 
-def _format(ext: str | None, offered: tuple[Format, ...]) -> Format:
+def _format(ext: str | None, offered: tuple[Format, ...], default: Format | None = None) -> Format:
     if ext is None:
-        return choose(request.accept_mimetypes, offered)
+        return choose(request.accept_mimetypes, offered, default)
     fmt = BY_EXTENSION.get(ext)
     if fmt is None or fmt not in offered:
         abort(404)

@@ -1,6 +1,7 @@
-"""``/static/<file>``: each surface keeps its static files in a ``static/`` folder beside its views (the
-stylesheet in ``site/``, the query page's script and vendored editor in ``sparql/``); one route serves them
-all at the URLs they always had, trying the folders in order.
+"""``/static/<file>`` (and ``/favicon.ico``, where browsers look for it): each surface keeps its static files
+in a ``static/`` folder beside its views (the stylesheet and icons in ``site/``, the query page's script and
+vendored editor in ``sparql/``); one route serves them all at the URLs they always had, trying the folders
+in order.
 
 Files are found with ``safe_join`` (no ``..``, no absolute paths) and sent by ``send_from_directory``, so
 ``Range``, ``ETag`` and conditionals work as for any Flask static file; ``caching.py`` sets the lifetime.
@@ -24,6 +25,7 @@ def register(app: Flask, folders: Sequence[Path] = STATIC_FOLDERS) -> None:
     """Serve ``folders`` at ``/static/`` (endpoint ``static``, so ``url_for("static", ...)`` works)."""
     app.extensions[FOLDERS_KEY] = tuple(folders)
     app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static_file)
+    app.add_url_rule("/favicon.ico", endpoint="favicon", view_func=lambda: static_file("favicon.ico"))
 
 
 def static_folders() -> tuple[Path, ...]:

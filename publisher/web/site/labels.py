@@ -13,13 +13,15 @@ from typing import Final
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Literal, Namespace, URIRef
 from rdflib.term import Node
 
+from publisher.web.site.languages import ENGLISH, Languages
+
 SDO: Final = Namespace("http://schema.org/")
 ORG: Final = Namespace("http://www.w3.org/ns/org#")
 PROV: Final = Namespace("http://www.w3.org/ns/prov#")
 FOAF: Final = Namespace("http://xmlns.com/foaf/0.1/")
 KGO: Final = Namespace("https://kgpub.example.org/ontology#")
 
-# Precedence order: the first predicate with a value wins; within it, English, then untagged, then others.
+# Precedence order, within the reader's best language (``languages.py``): the first predicate with a value wins.
 LABEL_PREDICATES: Final[tuple[URIRef, ...]] = (
     SKOS.prefLabel,
     RDFS.label,
@@ -27,7 +29,6 @@ LABEL_PREDICATES: Final[tuple[URIRef, ...]] = (
     DCTERMS.title,
     SDO.headline,
 )
-PREFERRED_LANGUAGE: Final = "en"
 # The precedence as a mapping: a dict finds a term by hash, where ``in``/``index`` on the tuple would call
 # rdflib's Python-level ``__eq__`` once per label predicate (a couple of microseconds each, per row).
 LABEL_RANK: Final[Mapping[Node, int]] = {p: rank for rank, p in enumerate(LABEL_PREDICATES)}
@@ -56,24 +57,32 @@ PREFIXES: Final[Mapping[str, str]] = {
 }
 
 
-def best_label(values: Iterable[tuple[URIRef, Node]], lang: str = PREFERRED_LANGUAGE) -> str | None:
+def best_label(values: Iterable[tuple[URIRef, Node]], languages: Languages = ENGLISH) -> Literal | None:
     """The preferred label among ``(predicate, value)`` pairs, or None when none is a label.
 
+    The reader's language comes first (a name in it beats a better-ranked predicate in another), then the
+    predicate's precedence, then the tag and the text, so the choice never depends on the rows' order.
     Takes pairs rather than a Graph so that pages, search results and the ontology page (which hold
     rows, not graphs) all rank labels with exactly this rule.
     """
     candidates = [
-        (rank, _language_rank(o, lang), o.language or "", str(o))
+        (languages.rank(o.language), rank, o.language or "", str(o), o)
         for p, o in values
         if (rank := LABEL_RANK.get(p)) is not None and isinstance(o, Literal)
     ]
-    return min(candidates)[3] if candidates else None
+    return min(candidates)[4] if candidates else None
 
 
-def _language_rank(literal: Literal, lang: str) -> int:
-    if literal.language and literal.language.lower().split("-")[0] == lang:
-        return 0
-    return 1 if not literal.language else 2
+def other_names(values: Iterable[tuple[URIRef, Node]], shown: Literal) -> tuple[Literal, ...]:
+    """The thing's names in languages other than the one ``shown`` (its original-language name beside a
+    translation), by the same predicates as labels, each text once, in tag order."""
+    seen = {str(shown)}
+    found = []
+    for p, o in sorted(values, key=lambda pair: (str(getattr(pair[1], "language", "")), str(pair[1]))):
+        if p in LABEL_RANK and isinstance(o, Literal) and o.language != shown.language and str(o) not in seen:
+            seen.add(str(o))
+            found.append(o)
+    return tuple(found)
 
 
 def compact(iri: str) -> str | None:

@@ -1,0 +1,73 @@
+"""Small helpers shared by the reader sections: query rows regrouped as facts, the IRIs a set of rows
+names (whose labels a page fetches), and a date shown with how the source stated it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rdflib import SKOS, Literal, URIRef
+from rdflib.term import Node
+
+from publisher.store import Row
+from publisher.web.pages.terms import Naming, Term
+from publisher.web.site.dates import sort_key
+from publisher.web.site.labels import KGO
+
+Facts = Mapping[Node, Mapping[Node, tuple[Node, ...]]]  # subject -> predicate -> objects
+
+
+def facts(rows: Iterable[Row], subject: str, predicate: str = "p", value: str = "o") -> Facts:
+    """``?subject ?p ?o`` rows as subject -> predicate -> objects (in a stable order)."""
+    found: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        found[row[subject]][row[predicate]].append(row[value])
+    return {s: {p: tuple(sorted(set(o), key=str)) for p, o in by_p.items()} for s, by_p in found.items()}
+
+
+def first(of: Mapping[Node, tuple[Node, ...]], predicate: Node) -> Node | None:
+    values = of.get(predicate, ())
+    return values[0] if values else None
+
+
+def iris_in(rows: Iterable[Row]) -> set[URIRef]:
+    """Every IRI the rows hold: what a page names, so what it fetches labels for."""
+    return {term for row in rows for term in row.values() if isinstance(term, URIRef)}
+
+
+def total(rows: Iterable[Row]) -> int:
+    """The sum of a counting query's ``?n`` (one row per group, none when nothing matched)."""
+    return sum(int(str(row["n"])) for row in rows)
+
+
+def by_key(rows: Iterable[Row], key: str) -> dict[Node, list[Row]]:
+    grouped: dict[Node, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row[key]].append(row)
+    return grouped
+
+
+@dataclass(frozen=True)
+class DateShown:
+    """A date as a page shows it: at its precision, with the editor's note when the editor inferred it and
+    the text's own wording (``kgo:dateAsStated``) when there is one."""
+
+    term: Term
+    key: str  # what it sorts by (the lexical form)
+    inferred: str | None = None
+    stated: str | None = None
+
+
+def dated(
+    naming: Naming, value: Node | None, of: Mapping[Node, tuple[Node, ...]], via: Node
+) -> DateShown | None:
+    """``value`` (a date ``of`` some node states through ``via``), marked inferred when that node says so."""
+    if not isinstance(value, Literal):
+        return None
+    inferred = via in of.get(KGO.inferred, ())
+    notes = " ".join(str(note) for note in of.get(SKOS.editorialNote, ()))
+    stated = first(of, KGO.dateAsStated)
+    return DateShown(
+        naming.term(value), sort_key(value), notes if inferred else None, str(stated) if stated else None
+    )

@@ -1,0 +1,78 @@
+"""Entity pages rendered by the build (``publisher/prerender.py``) and served as a file read.
+
+A release may carry ``pages/``: the HTML document of each entity readers look for, as an English reader's
+first page, written with a placeholder web base (``PLACEHOLDER``) that serving replaces with the request's
+(so one file serves every host a release is reached at), under a name hashed from the entity's path. Each
+file starts with one line naming the label languages its terms have: a reader whose languages would pick
+another one gets a live render instead. ``pages/COMPLETE`` names the code that rendered them
+(:func:`renderer`); pages made by other code are never served, so an upgrade cannot serve stale markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+PAGES = "pages"
+COMPLETE = "COMPLETE"
+PLACEHOLDER = "http://kgpub-prerender.invalid/"
+HEADER = b"kgpub-page "
+PACKAGE = Path(__file__).resolve().parents[2]  # publisher/
+RENDERING = ("web", "queries")  # what a page's bytes depend on, beside the data
+
+
+def page_file(pages: Path, rest: str) -> Path:
+    digest = hashlib.sha256(rest.encode("utf-8")).hexdigest()
+    return pages / digest[:2] / f"{digest[2:32]}.html"
+
+
+def write_page(pages: Path, rest: str, html: bytes, language: str, languages: Iterable[str]) -> None:
+    """Write one page atomically (a reader sees the old file or the new one, never half); its header line
+    names the language of its names, then the label languages of its terms."""
+    path = page_file(pages, rest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".tmp-{os.getpid()}")
+    header = " ".join([language, *sorted(languages)]).encode("ascii")
+    temporary.write_bytes(HEADER + header + b"\n" + html)
+    os.replace(temporary, path)
+
+
+def remove_page(pages: Path, rest: str) -> None:
+    page_file(pages, rest).unlink(missing_ok=True)
+
+
+def read_page(pages: Path, rest: str) -> tuple[bytes, str, frozenset[str]] | None:
+    """The page, the language of its names and its label languages; None when the build did not render it."""
+    try:
+        data = page_file(pages, rest).read_bytes()
+    except OSError:
+        return None
+    header, _, html = data.partition(b"\n")
+    language, *languages = header[len(HEADER) :].decode("ascii").split()
+    return html, language, frozenset(languages)
+
+
+def usable(pages: Path) -> bool:
+    """Whether ``pages`` were completed by the code running now."""
+    try:
+        return (pages / COMPLETE).read_text(encoding="utf-8").split()[0] == renderer()
+    except (OSError, IndexError):
+        return False
+
+
+def mark_complete(pages: Path, count: int) -> None:
+    (pages / COMPLETE).write_text(f"{renderer()} {count}\n", encoding="utf-8")
+
+
+@cache
+def renderer() -> str:
+    """A fingerprint of the code that makes pages: every file of the web layer and the fixed queries."""
+    digest = hashlib.sha256()
+    for folder in RENDERING:
+        for path in sorted((PACKAGE / folder).rglob("*")):
+            if path.is_file() and "vendor" not in path.parts and path.suffix not in (".pyc",):
+                digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
