@@ -131,6 +131,15 @@ def query_form(text: str) -> str | None:
     return next((t.word for t in tokens_of_kind(text, {"word"}) if t.word in QUERY_FORMS), None)
 
 
+PER_CALL_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+
+
+def answers_per_call(text: str) -> bool:
+    """Whether the query calls a function whose value changes with every evaluation (``NOW()``,
+    ``RAND()``...): its answer is not the build's to keep."""
+    return any(token.word in PER_CALL_FUNCTIONS for token in tokens_of_kind(text, {"word"}))
+
+
 def has_dataset_clause(text: str) -> bool:
     """Whether the query names its own dataset (``FROM``/``FROM NAMED``).
 

@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 import pytest
 from flask.testing import FlaskClient
 
+from publisher.web.pages import explorer
+
 NS = "https://kgpub.example.org/"
 HUAWEI, TJU = NS + "id/org/huawei", NS + "id/org/tianjin-university"
 AGREEMENTS = (
@@ -129,3 +131,13 @@ def test_the_whole_graph_pictures(client: FlaskClient) -> None:
     )
     timeline = body.split('<figure class="picture timeline">', 1)[1].split("</figure>", 1)[0]
     assert "2017: 3 agreements" in timeline
+
+
+@pytest.mark.parametrize("label", ['=HYPERLINK("http://x.example/","y")', "+1", "-2", "@SUM(A1)", "\tx"])
+def test_a_label_that_starts_like_a_formula_is_text_in_the_csv(label: str) -> None:
+    cell = explorer.as_cell(label)
+    assert cell == "'" + label
+
+
+def test_an_ordinary_label_is_left_as_it_is_in_the_csv() -> None:
+    assert explorer.as_cell("Tianjin University") == "Tianjin University"

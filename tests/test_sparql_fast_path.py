@@ -74,3 +74,11 @@ def test_the_same_query_is_answered_from_the_builds_memo(app: Flask) -> None:
     memo = app.extensions["kgpub"].current().memos.memo("sparql.answers", 1)
     assert any(key[0] == query for key in memo._entries)
     assert call(app.wsgi_app, query, "application/sparql-results+json") == first
+
+
+@pytest.mark.parametrize("function", ["STRUUID()", "RAND()"])
+def test_an_answer_that_changes_with_each_call_is_not_kept_for_the_build(app: Flask, function: str) -> None:
+    """The build is immutable, a fresh UUID or random number is not: each call gets its own."""
+    query = f"SELECT ?v WHERE {{ BIND ({function} AS ?v) }}"
+    answers = {call(app, query, "application/sparql-results+json")[2] for _ in range(3)}
+    assert len(answers) == 3, answers

@@ -325,6 +325,15 @@ def rows_of(entries: Sequence[Entry]) -> list[Row]:
     return [_row(e, naming) for e in entries]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_cell(text: str) -> str:
+    """A label as a CSV cell a spreadsheet shows as text: one starting like a formula (``=HYPERLINK(...)``)
+    gets a leading apostrophe (OWASP's advice against CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def as_csv(rows: Sequence[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -346,14 +355,14 @@ def as_csv(rows: Sequence[Row]) -> str:
         writer.writerow(
             [
                 r.date.machine if r.date else "",
-                r.agreement.label,
+                as_cell(r.agreement.label),
                 r.agreement.iri,
-                r.kind.label if r.kind else "",
-                " | ".join(p.label for p in r.parties),
+                as_cell(r.kind.label) if r.kind else "",
+                as_cell(" | ".join(p.label for p in r.parties)),
                 " ".join(p.iri or "" for p in r.parties),
                 r.event.iri if r.event else "",
-                r.place.label if r.place else "",
-                " | ".join(t.label for t in r.topics),
+                as_cell(r.place.label) if r.place else "",
+                as_cell(" | ".join(t.label for t in r.topics)),
                 " ".join(s.iri or "" for s in r.sources),
             ]
         )

@@ -45,6 +45,7 @@ from publisher.formats import (
     by_media_type,
 )
 from publisher.queries import load_query
+from publisher.sparql_text import answers_per_call
 from publisher.store import ProtocolResult, UserQuery
 from publisher.web import publisher
 from publisher.web.pages.models import Alternate
@@ -112,8 +113,9 @@ def answer(operation: ProtocolRequest) -> Response:
 def answered(
     state: Publisher, query: UserQuery, on_overrun: Callable[[PublisherError], None] | None
 ) -> ProtocolResult:
-    """The store's answer to ``query``, from the build's memo when the same query was answered before."""
-    if state.settings.store_url:
+    """The store's answer to ``query``, from the build's memo when the same query was answered before (not
+    kept when the query asks for ``NOW()``, ``RAND()`` and the like)."""
+    if state.settings.store_url or answers_per_call(query.text):
         return state.store.run_user_query(query, on_overrun)
     memo = state.memos.memo("sparql.answers", ANSWER_MEMO_ENTRIES, ANSWER_MEMO_BYTES, _answer_bytes)
     key = (query.text, tuple(query.default_graph_uris), tuple(query.named_graph_uris), query.media_type)
