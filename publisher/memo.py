@@ -116,11 +116,15 @@ class Memos:
                 memo = self._memos.setdefault(name, BoundedMemo(max_entries, max_weight, weigh))
         return memo
 
-    def value(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def value(
+        self, key: Hashable, compute: Callable[[], T], memo_name: str = "values", entries: int = VALUE_ENTRIES
+    ) -> T:
         """``compute()`` once per key: for facts worth a query but not worth a manifest field (VoID
         statistics, the sitemap's IRIs, a converted ontology). A race between threads only computes the
-        same value twice; keys may carry a request's Host, so these are bounded too."""
-        memo = self.memo("values", VALUE_ENTRIES)
+        same value twice; keys may carry a request's Host, so these are bounded too. Values whose keys a
+        request chooses (a reader's languages, a class IRI) go to a memo of their own (``memo_name``), so
+        that a run of requests cannot evict the build's facts."""
+        memo = self.memo(memo_name, entries)
         kept = memo.get(key)
         if kept is None:
             kept = (compute(),)  # a tuple, so a computed None is kept too

@@ -115,6 +115,24 @@ def test_every_variant_has_its_own_etag(client) -> None:
     assert all("Accept" in r.headers["Vary"] for r in variants)
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/partnerships", "/organisations", "/doc/id/org/tianjin-university.html"]
+)
+def test_a_page_in_another_reader_language_is_another_variant(client, path: str) -> None:
+    """Pages pick the language of their names from Accept-Language: a cache must key on it, and a copy made
+    for an English reader is not current for a Chinese one."""
+    english = client.get(path, headers={"Accept": "text/html", "Accept-Language": "en"})
+    chinese = client.get(path, headers={"Accept": "text/html", "Accept-Language": "zh-CN"})
+    assert english.status_code == chinese.status_code == 200
+    assert "Accept-Language" in english.headers["Vary"] and "Accept-Language" in chinese.headers["Vary"]
+    assert english.headers["ETag"] != chinese.headers["ETag"]
+    again = client.get(
+        path,
+        headers={"Accept": "text/html", "Accept-Language": "zh-CN", "If-None-Match": english.headers["ETag"]},
+    )
+    assert again.status_code == 200
+
+
 def test_dumps_keep_send_files_conditionals_with_the_build_validators(client, manifest) -> None:
     whole = get(client, "/dumps/kgpub.ttl")
     part = get(client, "/dumps/kgpub.ttl", Range="bytes=0-9", **{"If-Range": whole.headers["ETag"]})
@@ -194,3 +212,22 @@ def test_memos_belong_to_the_app_that_filled_them(built_settings: Settings) -> N
     assert "second-app" not in first.test_client().get(page).get_data(as_text=True)
     assert "second-app" in second.test_client().get(page).get_data(as_text=True)
     assert first.extensions["kgpub"].memos is not second.extensions["kgpub"].memos
+
+
+def test_requests_cannot_evict_what_the_build_determined(built_settings: Settings) -> None:
+    """Keys a request chooses (a reader's languages, a class IRI) live in memos of their own: hundreds of
+    them leave the build's facts (VoID statistics, reserved names...) kept, not recomputed."""
+    app = create_app(built_settings)
+    client = app.test_client()
+    assert client.get("/.well-known/void", headers={"Accept": "text/turtle"}).status_code == 200
+
+    def requests(names: range) -> None:
+        for n in names:
+            assert client.get("/", headers={"Accept-Language": f"x{n:04d}"}).status_code == 200
+            assert client.get("/class", query_string={"iri": f"http://example.org/c/{n}"}).status_code == 404
+
+    requests(range(1))  # the facts the home page itself is made of
+    facts = app.extensions["kgpub"].current().memos.memo("values", 1)
+    kept = len(facts)
+    requests(range(1, 300))
+    assert len(facts) == kept

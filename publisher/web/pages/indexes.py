@@ -112,7 +112,7 @@ def site_context() -> dict[str, Any]:
 def home() -> str:
     # fixed by the build, up to the web base and the reader's languages: made once per both
     key = ("home", web_base(), naming_languages().chain)
-    return render_template("home.html", page=publisher().memos.value(key, home_page))
+    return render_template("home.html", page=publisher().memos.value(key, home_page, "home pages", 32))
 
 
 def kind_index(name: str) -> str:
@@ -130,7 +130,9 @@ for _name in INDEXES:
 @bp.get("/class")
 def class_index() -> str:
     cls = iri_param(request.args, "iri")
-    listed = members((cls,))
+    published = class_counts()  # the manifest's: an IRI no instance has costs no query (nor a memo entry)
+    known = not published or any(str(c) in published for c in classes().members((cls,)))
+    listed = members((cls,)) if known else ()
     if not listed:
         abort(404, description=f"No instance of <{cls}> is published; the home page lists the classes.")
     label = naming_for([cls]).label(cls)
@@ -235,7 +237,7 @@ def members(roots: Sequence[Node], dated: bool = False) -> tuple[Member, ...]:
     """Every instance of ``roots`` and their subclasses, newest first if ``dated`` else by name (in
     English, so a list has one order for every reader), once per build."""
     key = ("members", tuple(sorted(map(str, roots))), dated)
-    return publisher().memos.value(key, lambda: _members(roots, classes(), dated))
+    return publisher().memos.value(key, lambda: _members(roots, classes(), dated), "members", 64)
 
 
 def _members(roots: Sequence[Node], hierarchy: Hierarchy, dated: bool) -> tuple[Member, ...]:

@@ -77,6 +77,8 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
     if "cache-control" in present and response.cache_control.no_store:  # a view opted out explicitly
         return response
     _set_freshness(response, _max_age(policy), had_expires="expires" in present)
+    if response.mimetype == "text/html":  # pages name things in the reader's languages (site/labels.py)
+        response.vary.add("Accept-Language")
     if response.status_code == 200 and "etag" not in present:
         encoding = headers.get("Content-Encoding") if "content-encoding" in present else None
         for name, value in validators(publisher(), entity_tag(response.content_type, encoding)):
@@ -121,14 +123,13 @@ def _unconditional(response: Response, present: frozenset[str]) -> None:
 
 
 def entity_tag(media_type: str | None, content_encoding: str | None = None) -> str:
-    """The strong ETag of the current request's variant under the served build (unquoted)."""
+    """The strong ETag of the current request's variant under the served build (unquoted); a page's
+    variant includes the reader's ``Accept-Language``, which picks the language of its names."""
+    query = request.query_string.decode("latin-1")
+    if media_type is not None and media_type.startswith("text/html"):
+        query += "\x1e" + request.headers.get("Accept-Language", "")
     return variant_tag(
-        publisher().build_id,
-        base_variant(),
-        request.path,
-        request.query_string.decode("latin-1"),
-        media_type,
-        content_encoding,
+        publisher().build_id, base_variant(), request.path, query, media_type, content_encoding
     )
 
 
