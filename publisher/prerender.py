@@ -59,11 +59,11 @@ WALKS = tuple(walk for walks in QUERIES.values() for walk in walks)
 def prerender(settings: Settings, release: Path, previous: Path | None, say: Say) -> int:
     """Write ``release``/pages; returns how many pages were rendered (the rest were kept)."""
     pages = release / PAGES
-    if usable(pages):
+    if usable(pages, settings):
         return 0
     reused = previous / PAGES if previous is not None and _comparable(release, previous) else None
     wanted: set[str] | None = None
-    if reused is not None and usable(reused):
+    if reused is not None and usable(reused, settings):
         wanted = _reached(settings, release, previous, reused)  # type: ignore[arg-type]
     if wanted is None:
         shutil.rmtree(pages, ignore_errors=True)
@@ -73,7 +73,7 @@ def prerender(settings: Settings, release: Path, previous: Path | None, say: Say
         _link_tree(reused, pages)  # type: ignore[arg-type]
         say(f"pages: {len(wanted)} reached by the change, the others kept")
     count = _render_all(settings, release, sorted(wanted))
-    mark_complete(pages, count)
+    mark_complete(pages, count, settings)
     return len(wanted)
 
 
@@ -243,6 +243,9 @@ def _render_share(settings: Settings, release: Path, paths: list[str]) -> None:
 
 
 def _app(settings: Settings) -> Flask:
+    """An app that renders as a server would, but with the placeholder base (never a configured
+    ``web_base``: one file serves every host) and no in-memory copy of the store (hundreds of MiB per
+    rendering process that no page query would use)."""
     from publisher import create_app
 
-    return create_app(settings)
+    return create_app(settings.with_(web_base=None, memory_store_triples=0))

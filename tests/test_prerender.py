@@ -96,6 +96,21 @@ def test_pages_completed_after_the_release_was_opened_are_read(
     assert client.get(f"{TJU}?render=after").status_code == 200
 
 
+def test_pages_made_under_another_site_title_are_not_served(settings: Settings) -> None:
+    """A restart with another title (or licence, or page size) renders live until the next build."""
+    body = create_app(settings.with_(title="Another title")).test_client().get(TJU).get_data(as_text=True)
+    assert "Another title" in body
+
+
+def test_a_configured_web_base_is_never_written_into_the_pages(settings: Settings, tmp_path: Path) -> None:
+    build_dir = unrendered_copy(settings, tmp_path)
+    configured = settings.with_(build_dir=build_dir, web_base="https://production.example/")
+    prerender(configured, (build_dir / "current").resolve(), None, lambda _line: None)
+    staging = create_app(settings.with_(build_dir=build_dir)).test_client()
+    body = staging.get(TJU, base_url="https://staging.example/").get_data(as_text=True)
+    assert "https://staging.example/id/org/huawei" in body and "production.example" not in body
+
+
 def test_links_follow_the_host_the_page_is_served_at(settings: Settings) -> None:
     body = (
         create_app(settings).test_client().get(TJU, base_url="https://mirror.example/").get_data(as_text=True)

@@ -140,7 +140,7 @@ def prebuilt_pages() -> Path | None:
         return None
     completed = publisher().memos.memo("prebuilt pages", 1)
     kept: Path | None = completed.get(release)
-    if kept is None and usable(release / PAGES):
+    if kept is None and usable(release / PAGES, publisher().settings):
         kept = release / PAGES
         completed.put(release, kept)
     return kept

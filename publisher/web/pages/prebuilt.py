@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from publisher.settings import Settings
+
 PAGES = "pages"
 COMPLETE = "COMPLETE"
 PLACEHOLDER = "http://kgpub-prerender.invalid/"
@@ -55,16 +57,23 @@ def read_page(pages: Path, rest: str) -> tuple[bytes, str, frozenset[str]] | Non
     return html, language, frozenset(languages)
 
 
-def usable(pages: Path) -> bool:
-    """Whether ``pages`` were completed by the code running now."""
+def usable(pages: Path, settings: Settings) -> bool:
+    """Whether ``pages`` were completed by the code running now, with these settings."""
     try:
-        return (pages / COMPLETE).read_text(encoding="utf-8").split()[0] == renderer()
+        return (pages / COMPLETE).read_text(encoding="utf-8").split()[0] == fingerprint(settings)
     except (OSError, IndexError):
         return False
 
 
-def mark_complete(pages: Path, count: int) -> None:
-    (pages / COMPLETE).write_text(f"{renderer()} {count}\n", encoding="utf-8")
+def mark_complete(pages: Path, count: int, settings: Settings) -> None:
+    (pages / COMPLETE).write_text(f"{fingerprint(settings)} {count}\n", encoding="utf-8")
+
+
+def fingerprint(settings: Settings) -> str:
+    """The code that makes pages (:func:`renderer`) and the settings a page shows (the site's title and
+    licence, values per page): a restart with another title must not serve pages with the old one."""
+    shown = "\x1f".join((settings.title, settings.licence, str(settings.page_size)))
+    return f"{renderer()}-{hashlib.sha256(shown.encode()).hexdigest()[:8]}"
 
 
 @cache
