@@ -135,7 +135,8 @@ class Releases:
         self._current.warm_up()
 
     def close(self) -> None:
-        """Stop every open release's query processes (the worker is stopping)."""
+        """Stop the current release's query processes (the worker is stopping); an older release still
+        serving a request closes when that request ends (:meth:`unpin`)."""
         with self._lock:
             self._opening = True  # no release opens after this
         self._current.close()

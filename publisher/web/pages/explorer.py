@@ -106,7 +106,7 @@ class ExplorerPage:
 
 
 def index() -> PartnershipIndex:
-    """The agreements of the served build, indexed once per app."""
+    """The agreements of the served build, indexed once per build (the Publisher's memo)."""
     return publisher().memos.value("partnership index", lambda: build_index(publisher().store))
 
 
