@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from rdflib import DCTERMS, RDF, Literal, URIRef
 from rdflib.term import Node
 
-from publisher.queries import load_query, restricted
+from publisher.queries import load_query
 from publisher.store import Row, Store
-from publisher.web.pages.answers import DateShown, Facts, by_key, dated, facts, first, iris_in
+from publisher.web.pages.answers import DateShown, Facts, by_key, dated, facts, first, iris_in, rows_for
 from publisher.web.pages.terms import Naming, Term
 from publisher.web.site.labels import KGO, PROV, SDO
 
@@ -27,7 +27,6 @@ RELATIONS = tuple(
 FACTS = load_query("agreement-facts.rq", relations=RELATIONS)
 EVENTS = load_query("agreement-events.rq")
 SIGNATORIES = load_query("agreement-signatories.rq")
-CHUNK = 400  # agreements per query (a VALUES block stays bounded)
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,9 @@ NO_AGREEMENTS = AgreementData({}, {}, ())
 
 def fetch_agreements(store: Store, agreements: Sequence[URIRef]) -> AgreementData:
     """The facts, events and signatories of ``agreements`` (three queries per chunk of them)."""
-    fact_rows: list[Row] = []
-    event_rows: list[Row] = []
-    signatory_rows: list[Row] = []
-    for start in range(0, len(agreements), CHUNK):
-        chunk = agreements[start : start + CHUNK]
-        fact_rows += store.select(restricted(FACTS, "agreement", chunk)).rows
-        event_rows += store.select(restricted(EVENTS, "agreement", chunk)).rows
-        signatory_rows += store.select(restricted(SIGNATORIES, "agreement", chunk)).rows
+    fact_rows = rows_for(store, FACTS, "agreement", agreements)
+    event_rows = rows_for(store, EVENTS, "agreement", agreements)
+    signatory_rows = rows_for(store, SIGNATORIES, "agreement", agreements)
     return AgreementData(facts(fact_rows, "agreement"), facts(event_rows, "event"), tuple(signatory_rows))
 
 

@@ -1,21 +1,32 @@
-"""Small helpers shared by the reader sections: query rows regrouped as facts, the IRIs a set of rows
-names (whose labels a page fetches), and a date shown with how the source stated it."""
+"""Small helpers shared by the reader sections: a fixed query asked for many nodes in bounded chunks, query
+rows regrouped as facts, the IRIs a set of rows names (whose labels a page fetches), and a date shown with
+how the source stated it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import SKOS, Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
-from publisher.store import Row
+from publisher.queries import restricted
+from publisher.store import Row, Store
 from publisher.web.pages.terms import Naming, Term
 from publisher.web.site.dates import sort_key
 from publisher.web.site.labels import KGO
 
 Facts = Mapping[Node, Mapping[Node, tuple[Node, ...]]]  # subject -> predicate -> objects
+CHUNK = 400  # nodes per query: a VALUES block stays bounded however many a hub has
+
+
+def rows_for(store: Store, query: str, variable: str, nodes: Sequence[Identifier]) -> list[Row]:
+    """``query``'s rows with ``?variable`` bound to each of ``nodes``, CHUNK of them per query."""
+    rows: list[Row] = []
+    for start in range(0, len(nodes), CHUNK):
+        rows += store.select(restricted(query, variable, nodes[start : start + CHUNK])).rows
+    return rows
 
 
 def facts(rows: Iterable[Row], subject: str, predicate: str = "p", value: str = "o") -> Facts:

@@ -15,7 +15,7 @@ from rdflib.term import Node
 
 from publisher.queries import load_query, restricted
 from publisher.store import Row, Store
-from publisher.web.pages.answers import DateShown, Facts, by_key, facts, first, iris_in
+from publisher.web.pages.answers import DateShown, Facts, by_key, facts, first, iris_in, rows_for
 from publisher.web.pages.terms import Naming, Term
 from publisher.web.site.dates import sort_key
 from publisher.web.site.labels import KGO, ORG, SDO
@@ -23,7 +23,6 @@ from publisher.web.site.labels import KGO, ORG, SDO
 HOLDING_FACTS = load_query("holding-facts.rq")
 HOLDING_DATES = load_query("holding-dates.rq")
 EVENT_ROLES = load_query("event-roles.rq")
-CHUNK = 400
 
 
 @dataclass(frozen=True)
@@ -60,12 +59,8 @@ class HoldingData:
 def fetch_holdings(store: Store, chosen: Sequence[Node]) -> HoldingData:
     """Facts, sources and event dates of ``chosen`` holdings (a few queries, however many)."""
     holdings = [h for h in chosen if isinstance(h, URIRef)]
-    facts_rows: list[Row] = []
-    date_rows: list[Row] = []
-    for start in range(0, len(holdings), CHUNK):
-        chunk = holdings[start : start + CHUNK]
-        facts_rows += store.select(restricted(HOLDING_FACTS, "holding", chunk)).rows
-        date_rows += store.select(restricted(HOLDING_DATES, "holding", chunk)).rows
+    facts_rows = rows_for(store, HOLDING_FACTS, "holding", holdings)
+    date_rows = rows_for(store, HOLDING_DATES, "holding", holdings)
     return HoldingData(tuple(holdings), facts(facts_rows, "holding"), tuple(date_rows))
 
 
