@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from publisher.web import unpin
     from publisher.web.harvest import routes as harvest
     from publisher.web.pages import entities, explorer, indexes, ontology, search
+    from publisher.web.pages.fast_path import PrebuiltPages
     from publisher.web.site import assets, caching, errors
     from publisher.web.sparql import endpoint as sparql
     from publisher.web.sparql.fast_path import SparqlFastPath
@@ -33,5 +34,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     caching.register(app)
     app.teardown_appcontext(unpin)
-    app.wsgi_app = SparqlFastPath(app)  # type: ignore[method-assign]
+    # plain requests for a query or a page the build rendered are answered around Flask's machinery
+    app.wsgi_app = PrebuiltPages(app, SparqlFastPath(app, app.wsgi_app))  # type: ignore[method-assign]
     return app

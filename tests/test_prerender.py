@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import Headers
+from werkzeug.test import Client
 
 from publisher import create_app
 from publisher.pipeline.publish import build, current_release
@@ -65,6 +67,60 @@ def unrendered_copy(settings: Settings, folder: Path) -> Path:
     shutil.copytree(release, copy, ignore=shutil.ignore_patterns(PAGES))
     (folder / "build" / "current").symlink_to(Path("releases") / release.name)
     return folder / "build"
+
+
+VARIANTS = [  # (path with query, request headers, base URL): plain, localised, mounted, another host
+    (TJU, {"Accept": "text/html"}, "http://localhost/"),
+    (f"{TJU}?utm=1&lang=en", {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}, "http://localhost/"),
+    ("/doc/id/topic/5g.html?x=%C3%A9", {"Accept-Language": "zh-CN"}, "http://localhost/"),
+    ("/doc/id/person/wang-shuxin-tianjin-university.html", {}, "https://mirror.example/kg/"),
+]
+
+
+@pytest.mark.parametrize(("path", "headers", "base"), VARIANTS)
+def test_the_fast_path_answers_as_the_app_does(
+    settings: Settings, path: str, headers: dict[str, str], base: str
+) -> None:
+    """A page the build rendered is answered around Flask (``web/pages/fast_path.py``) with the bytes and
+    headers the app's own view and caching hook give it, and a later conditional request validates it."""
+    app = create_app(settings)
+    fast, through_app = Client(app.wsgi_app), Client(app.wsgi_app.next)
+    answered, expected = (
+        fast.get(path, headers=headers, base_url=base),
+        through_app.get(path, headers=headers, base_url=base),
+    )
+    assert answered.status_code == expected.status_code == 200
+    assert answered.data == expected.data
+    assert without_date(answered.headers) == without_date(expected.headers)
+    again = fast.get(path, headers={**headers, "If-None-Match": answered.headers["ETag"]}, base_url=base)
+    assert again.status_code == 304
+
+
+def test_the_fast_path_follows_a_configured_web_base(settings: Settings) -> None:
+    app = create_app(settings.with_(web_base="https://kg.example/"))
+    answered, expected = Client(app.wsgi_app).get(TJU), Client(app.wsgi_app.next).get(TJU)
+    assert answered.data == expected.data and b'href="https://kg.example/id/org/huawei"' in answered.data
+    assert without_date(answered.headers) == without_date(expected.headers)
+
+
+def without_date(headers: Headers) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers.items() if name != "Date"]
+
+
+def test_the_fast_path_takes_plain_requests_for_rendered_pages_only(settings: Settings) -> None:
+    app = create_app(settings)
+    reached: list[str] = []
+    following = app.wsgi_app.next
+    app.wsgi_app.next = lambda environ, start: (
+        reached.append(environ["PATH_INFO"]) or following(environ, start)
+    )
+    client = app.test_client()
+    assert client.get(f"{TJU}?render=1").status_code == 200
+    assert client.get(f"{TJU}?lang=zh").status_code == 200  # no names in Chinese: the English page
+    assert client.get(f"{TJU}?page=2").status_code == 404
+    assert client.head(TJU).status_code == 200
+    assert client.get("/doc/id/org/no-such-thing.html").status_code == 404
+    assert reached == [TJU, TJU, "/doc/id/org/no-such-thing.html"]
 
 
 def test_a_built_page_is_read_not_rendered(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

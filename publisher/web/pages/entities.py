@@ -15,7 +15,6 @@ static prefix (``/sparql``, ``/dumps/...``) above it anyway.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
@@ -33,22 +32,20 @@ from publisher.web.pages.describe import Description, Memos, Window, describe, e
 from publisher.web.pages.entity_page import JSONLD_CONTEXT, EntityPage, Where, entity_page
 from publisher.web.pages.kinds import Hierarchy, hierarchy
 from publisher.web.pages.models import Alternate
-from publisher.web.pages.prebuilt import PAGES, PLACEHOLDER, read_page, usable
+from publisher.web.pages.prebuilt import served_page
 from publisher.web.pages.terms import Term
 from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES
 from publisher.web.site.languages import DEFAULT_LANGUAGE, Languages, requested
 from publisher.web.site.negotiation import add_alternates, add_vary, choose, link_value
 from publisher.web.site.params import FORBIDDEN, iri_param, page_param
 from publisher.web.site.serialize import Triple, rdf_bytes
-from publisher.web.site.urls import doc_url, is_reserved, web_base
+from publisher.web.site.urls import doc_url, doc_url_under, is_reserved, web_base
 
 bp = Blueprint("resources", __name__, template_folder="templates")
 
 DOC_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)  # HTML first: what a browser or */* gets
 BY_EXTENSION = {fmt.extension: fmt for fmt in DOC_FORMATS}
 MAX_PATH_CHARS = 1024
-PAGE_PARAMETERS = frozenset({"page", "direction", "property"})  # a prebuilt page is the whole first page
-PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 # '#' and '?' never belong to a path we serve: a hash IRI is served by its base's document.
 NOT_IN_PATH = re.compile(r"[#?]")
 CONTEXT_MEMO_TERMS = (
@@ -114,36 +111,17 @@ def make_document(rest: str, iri: URIRef, fmt: Format | None) -> Response:
 
 
 def prebuilt_document(rest: str) -> Response | None:
-    """The page the build rendered, when there is one this request may have: the whole first page (no
-    ``page``/``direction``/``property``), for a reader whose languages do not pick a label language the page
-    has over English. A file read and one replacement: the first render of a page costs no query."""
-    pages = prebuilt_pages()
-    if pages is None or not PAGE_PARAMETERS.isdisjoint(request.args):
+    """The page the build rendered, when this request may have it (``prebuilt.served_page``). Most such
+    requests never get here: ``fast_path.PrebuiltPages`` answers them around Flask; this serves the rest
+    (``HEAD``, conditional requests)."""
+    base = web_base()
+    found = served_page(publisher(), rest, request.args, languages(), base)
+    if found is None:
         return None
-    found = read_page(pages, rest)
-    if found is None or languages().prefers(found[2]):
-        return None
-    html, content_language, _ = found
-    response = Response(html.replace(PLACEHOLDER_BYTES, web_base().encode()), mimetype=HTML.media_type)
+    html, content_language = found
+    response = Response(html, mimetype=HTML.media_type)
     response.headers["Content-Language"] = content_language
-    return add_alternates(add_vary(response, "Accept-Language"), alternates(rest))
-
-
-def prebuilt_pages() -> Path | None:
-    """The served release's ``pages/``, once the build has completed them with the code running now.
-
-    ``kgpub build`` publishes a release and then renders its pages, and a running server takes a new release
-    up within a second: so "not (yet) complete" is asked again on the next request (one failed file open),
-    and only a completed folder is kept."""
-    release = publisher().release_dir
-    if release is None:
-        return None
-    completed = publisher().memos.memo("prebuilt pages", 1)
-    kept: Path | None = completed.get(release)
-    if kept is None and usable(release / PAGES, publisher().settings):
-        kept = release / PAGES
-        completed.put(release, kept)
-    return kept
+    return add_alternates(add_vary(response, "Accept-Language"), alternates_under(base, rest))
 
 
 def rendered(rest: str) -> tuple[bytes, str, frozenset[str]] | None:
@@ -223,7 +201,12 @@ def memos() -> Memos:
 
 
 def alternates(rest: str) -> list[tuple[str, Format]]:
-    return [(doc_url(rest, fmt), fmt) for fmt in DOC_FORMATS]
+    return alternates_under(web_base(), rest)
+
+
+def alternates_under(base: str, rest: str) -> list[tuple[str, Format]]:
+    """Every representation of ``rest``'s document, its links under ``base``."""
+    return [(doc_url_under(base, rest, fmt), fmt) for fmt in DOC_FORMATS]
 
 
 def next_page_url(rest: str, fmt: Format) -> str:

@@ -15,8 +15,13 @@ import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher.settings import Settings
+from publisher.web.site.languages import Languages
+
+if TYPE_CHECKING:
+    from publisher.app_state import Publisher
 
 PAGES = "pages"
 COMPLETE = "COMPLETE"
@@ -24,6 +29,8 @@ PLACEHOLDER = "http://kgpub-prerender.invalid/"
 HEADER = b"kgpub-page "
 PACKAGE = Path(__file__).resolve().parents[2]  # publisher/
 RENDERING = ("web", "queries")  # what a page's bytes depend on, beside the data
+PAGE_PARAMETERS = frozenset({"page", "direction", "property"})  # a prebuilt page is the whole first page
+PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 
 
 def page_file(pages: Path, rest: str) -> Path:
@@ -55,6 +62,40 @@ def read_page(pages: Path, rest: str) -> tuple[bytes, str, frozenset[str]] | Non
     header, _, html = data.partition(b"\n")
     language, *languages = header[len(HEADER) :].decode("ascii").split()
     return html, language, frozenset(languages)
+
+
+def served_page(
+    state: Publisher, rest: str, parameters: Iterable[str], languages: Languages, base: str
+) -> tuple[bytes, str] | None:
+    """The document and ``Content-Language`` of ``rest``'s page as the build rendered it, with links under
+    ``base``; None unless the request may have that page: the whole first page (no ``page``/``direction``/
+    ``property`` among the query's ``parameters``), for a reader whose ``languages`` do not pick a label
+    language the page has over English. A file read and one replacement: it costs no query."""
+    pages = completed_pages(state)
+    if pages is None or not PAGE_PARAMETERS.isdisjoint(parameters):
+        return None
+    found = read_page(pages, rest)
+    if found is None or languages.prefers(found[2]):
+        return None
+    html, content_language, _ = found
+    return html.replace(PLACEHOLDER_BYTES, base.encode()), content_language
+
+
+def completed_pages(state: Publisher) -> Path | None:
+    """The served release's ``pages/``, once the build has completed them with the code running now.
+
+    ``kgpub build`` publishes a release and then renders its pages, and a running server takes a new release
+    up within a second: so "not (yet) complete" is asked again on the next request (one failed file open),
+    and only a completed folder is kept."""
+    release = state.release_dir
+    if release is None:
+        return None
+    completed = state.memos.memo("prebuilt pages", 1)
+    kept: Path | None = completed.get(release)
+    if kept is None and usable(release / PAGES, state.settings):
+        kept = release / PAGES
+        completed.put(release, kept)
+    return kept
 
 
 def usable(pages: Path, settings: Settings) -> bool:

@@ -70,7 +70,12 @@ def uri(iri: str) -> str:
 
 def doc_url(rest: str, fmt: Format) -> str:
     """The document about ``{namespace}{rest}`` in ``fmt``: ``{web_base}doc/{rest}.{ext}``."""
-    return f"{web_base()}doc/{uri(rest)}.{fmt.extension}"
+    return doc_url_under(web_base(), rest, fmt)
+
+
+def doc_url_under(base: str, rest: str, fmt: Format) -> str:
+    """:func:`doc_url` under a given web base (for code without a request context)."""
+    return f"{base}doc/{uri(rest)}.{fmt.extension}"
 
 
 def is_reserved(rest: str) -> bool:

@@ -51,11 +51,11 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class SparqlFastPath:
-    """WSGI middleware in front of ``app.wsgi_app`` (installed by ``create_app``)."""
+    """WSGI middleware in front of the app's WSGI stack (installed by ``create_app``)."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, following: WsgiApp) -> None:
         self.app = app
-        self.next: WsgiApp = app.wsgi_app
+        self.next = following
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         text = plain_query(environ)
