@@ -38,6 +38,7 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     startup_s: float
+    log: Path | None = None  # where its output goes, if kept
 
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
@@ -96,7 +97,7 @@ def start(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(name, process, port, 0.0)
+    server = Server(name, process, port, 0.0, log)
     try:
         wait_ready(server, ready_path)
     except BaseException:

@@ -107,12 +107,12 @@ def load_oxigraph(size: Size) -> Path:
     return location
 
 
-def post_quads(dump: Path) -> Callable[[str], None]:
+def post_quads(dump: Path) -> Callable[[servers.Server], None]:
     """Load the dump into a running ``oxigraph serve`` (its Graph Store endpoint takes N-Quads)."""
 
-    def setup(base: str) -> None:
+    def setup(server: servers.Server) -> None:
         with gzip.open(dump, "rb") as quads:
-            servers.post(base + "store", quads.read(), "application/n-quads")
+            servers.post(server.url("/store"), quads.read(), "application/n-quads")
 
     return setup
 

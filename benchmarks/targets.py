@@ -13,7 +13,10 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchmarks.servers import Server
 
 AREAS = ("benchmarks.sparql", "benchmarks.pages")
 
@@ -34,15 +37,16 @@ class Target:
 class Peer:
     """How to start one server on a port, where it answers when ready, and what to load on it.
 
-    ``setup``, given the server's base URL, runs once it is ready and before the load (e.g. posting the
-    data into an in-memory store); its time is not start-up time."""
+    ``setup``, given the running server, runs once it is ready and before the load (e.g. posting the data
+    into an in-memory store, waiting for kgpub's workers to hold the release in memory); its time is not
+    start-up time."""
 
     name: str
     argv: Callable[[int], list[str]]
     ready: str
     targets: tuple[Target, ...]
     env: dict[str, str] = field(default_factory=dict)
-    setup: Callable[[str], None] | None = None
+    setup: Callable[[Server], None] | None = None
 
 
 @dataclass(frozen=True)

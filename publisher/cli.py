@@ -8,6 +8,7 @@ A data error prints ``file:line: cause`` alone on its line, the form editors and
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -342,6 +343,9 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     from publisher import serving
+
+    logging.basicConfig(format="%(message)s")  # the workers inherit it: publisher's notes on stderr
+    logging.getLogger("publisher").setLevel(logging.INFO)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

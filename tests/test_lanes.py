@@ -6,6 +6,7 @@ thread replaces its worker, which a shared server's other tests should not see),
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -165,3 +166,20 @@ def test_a_query_in_time_is_left_alone(retired: list[bool]) -> None:
 def test_without_a_runaway_handler_nothing_runs_on_a_request_thread() -> None:
     """Served in process (tests, ``kgpub serve --get``) nothing could stop a runaway on a request thread."""
     assert not watchdogs.can_stop_runaways()
+
+
+def test_each_worker_says_when_it_holds_the_release_in_memory(
+    server: tuple[str, int], tmp_path: Path
+) -> None:
+    """The operator's (and the benchmark's) sign that a worker's streaming queries run at full speed."""
+    _, arbiter = server
+    log = tmp_path / "serve.log"
+    said: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(said) < 2 and time.monotonic() < deadline:
+        said = {
+            int(pid)
+            for pid in re.findall(r"kgpub: worker (\d+) holds release \S+ in memory", log.read_text())
+        }
+        time.sleep(0.2)
+    assert said == workers(arbiter)
