@@ -21,23 +21,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from flask import Flask
 from werkzeug.datastructures import LanguageAccept, MultiDict
 from werkzeug.http import parse_accept_header
 
 from publisher.formats import HTML
 from publisher.web.pages.entities import alternates_under
 from publisher.web.pages.prebuilt import served_page
-from publisher.web.site.caching import (
-    CONDITIONAL_HEADERS,
-    freshness,
-    http_now,
-    policy_of,
-    validators,
-    variant_tag,
-)
+from publisher.web.site import caching
 from publisher.web.site.languages import requested
 from publisher.web.site.negotiation import link_value
+from publisher.web.site.shortcut import Shortcut
 from publisher.web.site.urls import base_variant_of
 
 if TYPE_CHECKING:
@@ -46,69 +39,51 @@ if TYPE_CHECKING:
 PREFIX = "/doc/"
 SUFFIX = ".html"
 CONTENT_TYPE = f"{HTML.media_type}; charset=utf-8"  # what Flask's Response(mimetype=...) writes
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class PrebuiltPages:
+class PrebuiltPages(Shortcut[str]):
     """WSGI middleware in front of the app's WSGI stack (installed by ``create_app``)."""
 
-    def __init__(self, app: Flask, following: WsgiApp) -> None:
-        self.app = app
-        self.next = following
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        rest = plain_page(environ)
-        if rest is None:
-            return self.next(environ, start_response)
-        releases = self.app.extensions["kgpub"]
-        state = releases.pin()  # the release this request is answered from, to its end
-        try:
-            answer = self.answer(environ, state, rest)
-        finally:
-            releases.unpin(state)
-        if answer is None:
-            return self.next(environ, start_response)
-        body, headers = answer
-        start_response("200 OK", headers)
-        return [body]
+    def claim(self, environ: dict[str, Any]) -> str | None:
+        return plain_page(environ)
 
     def answer(
-        self, environ: dict[str, Any], state: Publisher, rest: str
-    ) -> tuple[bytes, list[tuple[str, str]]] | None:
-        """The page and its headers, exactly as ``entities.document`` and the caching hook make them; None
-        when this request is not for a page the build rendered."""
+        self, environ: dict[str, Any], start_response: Callable[..., Any], state: Publisher, rest: str
+    ) -> Iterable[bytes]:
+        """The page and its headers, exactly as ``entities.document`` and the caching hook make them; the
+        app's answer when this request is not for a page the build rendered."""
         raw_query = environ.get("QUERY_STRING", "")
-        args = MultiDict(
-            parse_qsl(raw_query.encode("latin-1").decode("utf-8", "replace"), keep_blank_values=True)
-        )
+        decoded = raw_query.encode("latin-1").decode("utf-8", "replace")  # as Werkzeug reads it
+        args = MultiDict(parse_qsl(decoded, keep_blank_values=True))
         accept_language = environ.get("HTTP_ACCEPT_LANGUAGE", "")
         reader = requested(args, parse_accept_header(accept_language, LanguageAccept))
         request = self.app.request_class(environ)
-        base = state.settings.web_base or request.url_root
+        configured = state.settings.web_base
+        base = configured or request.url_root
         base = base if base.endswith("/") else base + "/"
         found = served_page(state, rest, args, reader, base)
         if found is None:
-            return None
+            return self.next(environ, start_response)
         html, content_language = found
         links = ", ".join(link_value(href, fmt) for href, fmt in alternates_under(base, rest))
-        tag = variant_tag(
-            state.build_id,
-            base_variant_of(request, state.settings.web_base),
-            request.path,
-            f"{raw_query}\x1e{accept_language}",
-            CONTENT_TYPE,
+        query_variant = f"{raw_query}\x1e{accept_language}"  # as caching.entity_tag has it for HTML
+        tag = caching.variant_tag(
+            state.build_id, base_variant_of(request, configured), request.path, query_variant, CONTENT_TYPE
         )
-        headers = [
-            ("Content-Type", CONTENT_TYPE),
-            ("Content-Length", str(len(html))),
-            ("Content-Language", content_language),
-            ("Vary", "Accept-Language, Accept"),
-            ("Link", links),
-            freshness(policy_of(self.app).max_age),
-            *validators(state, tag),
-            ("Date", http_now()),
-        ]
-        return html, headers
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", CONTENT_TYPE),
+                ("Content-Length", str(len(html))),
+                ("Content-Language", content_language),
+                ("Vary", "Accept-Language, Accept"),
+                ("Link", links),
+                caching.freshness(caching.policy_of(self.app).max_age),
+                *caching.validators(state, tag),
+                ("Date", caching.http_now()),
+            ],
+        )
+        return [html]
 
 
 def plain_page(environ: dict[str, Any]) -> str | None:
@@ -117,7 +92,7 @@ def plain_page(environ: dict[str, Any]) -> str | None:
     path: str = environ.get("PATH_INFO", "")
     if environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX) or not path.endswith(SUFFIX):
         return None
-    if not CONDITIONAL_HEADERS.isdisjoint(environ):
+    if not caching.CONDITIONAL_HEADERS.isdisjoint(environ):
         return None
     rest = path.encode("latin-1").decode("utf-8", "replace")[len(PREFIX) : -len(SUFFIX)]
     return rest or None

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from flask import Flask
 from werkzeug.exceptions import NotAcceptable
 
 from publisher.errors import PublisherError
@@ -38,6 +37,7 @@ from publisher.web.site.caching import (
     variant_tag,
 )
 from publisher.web.site.errors import rendered
+from publisher.web.site.shortcut import Shortcut
 from publisher.web.site.urls import base_variant_of
 from publisher.web.sparql.endpoint import CORS_HEADERS, answered, content_type, negotiated, protocol_headers
 from publisher.web.sparql.overrun import overrun_answer
@@ -47,31 +47,21 @@ if TYPE_CHECKING:
     from publisher.app_state import Publisher
 
 PATH = "/sparql"
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class SparqlFastPath:
+class SparqlFastPath(Shortcut[UserQuery]):
     """WSGI middleware in front of the app's WSGI stack (installed by ``create_app``)."""
 
-    def __init__(self, app: Flask, following: WsgiApp) -> None:
-        self.app = app
-        self.next = following
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def claim(self, environ: dict[str, Any]) -> UserQuery | None:
         text = plain_query(environ)
         offered = answer_formats(text) if text is not None else None
         if text is None or offered is None:
-            return self.next(environ, start_response)
+            return None
         try:
             media_type = negotiated(environ.get("HTTP_ACCEPT", ""), offered, None).media_type
         except NotAcceptable:  # the app reports the query's own errors first, then the 406
-            return self.next(environ, start_response)
-        releases = self.app.extensions["kgpub"]
-        state = releases.pin()  # the release this request is answered from, to its end
-        try:
-            return self.answer(environ, start_response, state, UserQuery(text, media_type))
-        finally:
-            releases.unpin(state)
+            return None
+        return UserQuery(text, media_type)
 
     def answer(
         self, environ: dict[str, Any], start_response: Callable[..., Any], state: Publisher, query: UserQuery
