@@ -69,7 +69,6 @@ def peers(size: Size) -> list[Peer]:
     gunicorn = [PYTHON, "-m", "gunicorn", *GUNICORN]
     bare = [*gunicorn, "benchmarks.peers.minimal_flask:app"]
     dump = size.release / "dumps" / "kgpub.nq.gz"
-    disk_copy = load_oxigraph(size)
     return [
         Peer(BARE_MEMORY, lambda port: [*bare, "-b", f"127.0.0.1:{port}"], sparql_path("/sparql"),
              targets("/sparql"), {"KGPUB_BENCH_DUMP": str(dump)}),
@@ -77,7 +76,7 @@ def peers(size: Size) -> list[Peer]:
              targets("/sparql"), {"KGPUB_BENCH_STORE": str(size.release / "store")}),
         Peer(OXIGRAPH_MEMORY, lambda port: [OXIGRAPH, "serve", "--bind", f"127.0.0.1:{port}",
              "--union-default-graph"], sparql_path("/query"), targets("/query"), setup=post_quads(dump)),
-        Peer(OXIGRAPH_DISK, lambda port: [OXIGRAPH, "serve-read-only", "--location", str(disk_copy),
+        Peer(OXIGRAPH_DISK, lambda port: [OXIGRAPH, "serve-read-only", "--location", str(load_oxigraph(size)),
              "--bind", f"127.0.0.1:{port}", "--union-default-graph"], sparql_path("/query"), targets("/query")),
         Peer(STATIC_ANSWER, lambda port: [*gunicorn, "-b", f"127.0.0.1:{port}",
              "benchmarks.peers.static_file:app"], "/", (Target(REPEATED, "/"),),
