@@ -6,6 +6,8 @@ build the application through it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from publisher.settings import Settings
@@ -13,8 +15,9 @@ from publisher.settings import Settings
 __version__ = "0.1.0"
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build a publisher app over the current build (or a remote store); nothing else wires parts."""
+def create_app(settings: Settings | None = None, release: Path | None = None) -> Flask:
+    """Build a publisher app over the current build (or a remote store), following the builds published
+    later; or over one ``release`` alone. Nothing else wires parts."""
     from publisher.app_state import Releases
     from publisher.web import unpin
     from publisher.web.harvest import routes as harvest
@@ -27,7 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
     app = Flask(__name__, template_folder="web/site/templates", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.extensions["kgpub"] = Releases.open(settings)
+    app.extensions["kgpub"] = Releases.open(settings, release)
     assets.register(app)
     for module in (sparql, harvest, ontology, indexes, search, explorer, entities):  # entities: the catch-all
         app.register_blueprint(module.bp)

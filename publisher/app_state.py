@@ -92,8 +92,9 @@ def current_release(settings: Settings) -> Path | None:
 class Releases:
     """The Publishers an app serves: the newest release, and older ones until their last request ends."""
 
-    def __init__(self, settings: Settings, first: Publisher) -> None:
+    def __init__(self, settings: Settings, first: Publisher, follows: bool = True) -> None:
         self.settings = settings
+        self.follows = follows  # False: ``first`` is served whatever ``build/current`` points to later
         self.memos = Memos()  # what outlives a build, keyed by content alone (a term's rendered markup)
         self._current = first
         self._pins: dict[int, int] = {id(first): 0}  # requests on each open Publisher, by id
@@ -104,8 +105,11 @@ class Releases:
         self._warm = False
 
     @classmethod
-    def open(cls, settings: Settings) -> Releases:
-        return cls(settings, Publisher.open(settings))
+    def open(cls, settings: Settings, release: Path | None = None) -> Releases:
+        """The releases a server follows (``build/current``, now and as builds publish); or, given one
+        ``release``, that release alone (the build renders a release's pages while a later build may
+        publish another)."""
+        return cls(settings, Publisher.open(settings, release), follows=release is None)
 
     def current(self) -> Publisher:
         """The newest release's Publisher (not pinned: for code outside a request, and tests)."""
@@ -144,7 +148,7 @@ class Releases:
     def _follow(self) -> None:
         """Open the release ``build/current`` points to now, if it changed (one request does, at most every
         ``CHECK_S``; the others go on with the current one meanwhile)."""
-        if time.monotonic() - self._checked < CHECK_S:
+        if not self.follows or time.monotonic() - self._checked < CHECK_S:
             return
         with self._lock:
             if self._opening or time.monotonic() - self._checked < CHECK_S:

@@ -99,7 +99,7 @@ def _link_tree(source: Path, target: Path) -> None:
 
 def _every_page(settings: Settings, release: Path) -> list[str]:
     """The path of every thing of a reader's kind in the namespace."""
-    store = _app(settings).extensions["kgpub"].current().store
+    store = _app(settings, release).extensions["kgpub"].current().store
     classes = hierarchy(store).members(root for kind in KINDS for root in kind.roots)
     namespace = Manifest.read(release).namespace
     things = {row["x"] for row in store.select(restricted(MEMBERS, "type", classes)).rows}
@@ -228,7 +228,7 @@ def _render_all(settings: Settings, release: Path, paths: Sequence[str]) -> int:
 def _render_share(settings: Settings, release: Path, paths: list[str]) -> None:
     from publisher.web.pages.entities import rendered
 
-    app = _app(settings)
+    app = _app(settings, release)
     pages = release / PAGES
     with app.test_request_context("/", base_url=PLACEHOLDER):
         for path in paths:
@@ -242,10 +242,10 @@ def _render_share(settings: Settings, release: Path, paths: list[str]) -> None:
                 write_page(pages, path, *page)
 
 
-def _app(settings: Settings) -> Flask:
-    """An app that renders as a server would, but with the placeholder base (never a configured
-    ``web_base``: one file serves every host) and no in-memory copy of the store (hundreds of MiB per
-    rendering process that no page query would use)."""
+def _app(settings: Settings, release: Path) -> Flask:
+    """An app that renders ``release`` as a server would (whatever a later build publishes meanwhile), but
+    with the placeholder base (never a configured ``web_base``: one file serves every host) and no in-memory
+    copy of the store (hundreds of MiB per rendering process that no page query would use)."""
     from publisher import create_app
 
-    return create_app(settings.with_(web_base=None, memory_store_triples=0))
+    return create_app(settings.with_(web_base=None, memory_store_triples=0), release)

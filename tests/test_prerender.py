@@ -188,6 +188,19 @@ def test_pages_made_by_other_code_are_not_served(settings: Settings, monkeypatch
     assert calls == ["id/org/tianjin-university"]  # rendered live, not read
 
 
+def test_a_release_s_pages_show_that_release_though_a_later_one_is_published(tmp_path: Path) -> None:
+    """Pages are rendered after publishing, so another build may publish meanwhile: they still show the
+    data of the release they belong to."""
+    settings = project(tmp_path / "project")
+    first = published(settings, full=True)
+    edit(settings.data_dir / "entities" / "organisations.ttl", '"Huawei"@en', '"Huawei Renamed"@en')()
+    build(settings)  # the next release is current now; its pages are not rendered yet
+    shutil.rmtree(first / PAGES)
+    prerender(settings, first, None, lambda _line: None)
+    page = prebuilt.read_page(first / PAGES, "id/org/huawei")
+    assert page is not None and b"Huawei Renamed" not in page[0] and b"<h1" in page[0]
+
+
 def edit(path: Path, old: str, new: str) -> Callable[[], None]:
     return lambda: path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
