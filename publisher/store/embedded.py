@@ -123,6 +123,7 @@ class EmbeddedStore:
         self._sandbox.prestart()
 
     def close(self) -> None:
+        self._memory.close()
         self._sandbox.close()
 
     def _query(self, query: str, bindings: Mapping[str, Identifier] | None) -> object:
