@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -338,7 +339,8 @@ def get_in_process(settings: Settings, path: str) -> int:
 def run_gunicorn(settings: Settings, threads: int) -> None:
     """Run gunicorn in this process: each worker builds its own app (no preload), so each opens its own
     read-only store, its in-memory copy and its query processes; the worker timeout sits above the query
-    time limit, so gunicorn never kills a worker that is only waiting for a query to be stopped. How
+    time limit, so gunicorn never kills a worker that is only waiting for a query to be stopped. The server
+    owns a runtime directory (a temporary one, removed when it exits) where its workers note runaways. How
     workers start, stop and are replaced: ``publisher/serving.py``."""
     from gunicorn.app.base import BaseApplication
 
@@ -346,6 +348,7 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
 
     logging.basicConfig(format="%(message)s")  # the workers inherit it: publisher's notes on stderr
     logging.getLogger("publisher").setLevel(logging.INFO)
+    runtime_dir = Path(tempfile.mkdtemp(prefix="kgpub-serve-"))  # removed when the server exits (on_exit)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -364,7 +367,7 @@ def run_gunicorn(settings: Settings, threads: int) -> None:
                 ),
                 "proc_name": "kgpub",
                 "control_socket_disable": True,  # gunicorn >= 25.1: one shared ~/.gunicorn path, not needed
-                **serving.hooks(),
+                **serving.hooks(runtime_dir),
             }
             for key, value in options.items():
                 if key in self.cfg.settings:

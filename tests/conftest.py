@@ -352,10 +352,10 @@ def kgpub_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "publisher"]
 
 
-def serve_command(builds_root: Path, port: int) -> list[str]:
-    """``kgpub serve`` of the repository's project over ``builds_root``, with 2 workers, on ``port``."""
+def serve_command(builds_root: Path, port: int, workers: int = 2) -> list[str]:
+    """``kgpub serve`` of the repository's project over ``builds_root``, with ``workers`` workers, on ``port``."""
     project = ["--project-dir", str(ROOT), "--build-dir", str(builds_root)]
-    return [*kgpub_command(), *project, "serve", "--port", str(port), "--workers", "2"]
+    return [*kgpub_command(), *project, "serve", "--port", str(port), "--workers", str(workers)]
 
 
 @pytest.fixture(scope="session")

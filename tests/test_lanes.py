@@ -5,8 +5,11 @@ thread replaces its worker, which a shared server's other tests should not see),
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
+import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -79,12 +82,93 @@ def test_a_streaming_runaway_gets_its_503_at_the_deadline_while_others_are_answe
     assert [r.status_code for r in others] == [200] * 5
     assert answer.status_code == 503 and "time limit" in answer.text
     assert TIMEOUT_S <= answered_in < TIMEOUT_S + 2
-    deadline = time.monotonic() + 15  # its worker stops (a few seconds) and gunicorn starts another
-    while time.monotonic() < deadline and (len(workers(arbiter)) != 2 or workers(arbiter) == before):
-        time.sleep(0.2)
-    after = workers(arbiter)
+    after = replaced(arbiter, before)
     assert len(after) == 2 and len(after - before) == 1, (before, after)
     assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
+
+
+def replaced(arbiter: int, before: set[int], within_s: float = 15) -> set[int]:
+    """The workers once one of ``before`` was replaced (its worker stops, gunicorn starts another), or
+    whatever serves after ``within_s``."""
+    deadline = time.monotonic() + within_s
+    while True:
+        now = workers(arbiter)  # read once: a worker may leave between two readings
+        if (len(now) == len(before) and now != before) or time.monotonic() > deadline:
+            return now
+        time.sleep(0.2)
+
+
+def runaway(url: str) -> requests.Response:
+    return requests.get(
+        url + "sparql", params={"query": STREAMING_RUNAWAY}, headers=JSON, timeout=TIMEOUT_S + 10
+    )
+
+
+def test_after_a_runaway_the_same_runaway_again_costs_a_query_process_not_a_worker(
+    server: tuple[str, int],
+) -> None:
+    """One anonymous runaway sent once per time limit kept the workers restarting (in-flight requests cut,
+    in-memory copies reloaded): once a runaway retired a worker, the server remembers it (its runtime
+    directory, seen by the fresh worker and the other one) and streaming queries go to the query processes,
+    where the next runaway is killed at its deadline and every worker stays."""
+    url, arbiter = server
+    before = workers(arbiter)
+    assert runaway(url).status_code == 503
+    serving = replaced(arbiter, before)
+    assert len(serving) == 2 and serving != before, (before, serving)
+    for _ in range(2):  # whichever worker takes it
+        again = runaway(url)
+        assert again.status_code == 503 and "time limit" in again.text, again.text
+    assert replaced(arbiter, serving, within_s=6) == serving  # a retired worker is gone within ~3 s
+    assert requests.get(url + "sparql", params={"query": SMALL}, headers=JSON, timeout=10).status_code == 200
+
+
+DUMP = "dumps/kgpub.nt.gz"
+DUMP_BYTES = 40 * 2**20  # far more than the kernel buffers on both ends (a few MiB): the send is in flight
+
+
+@pytest.fixture
+def big_dump_server(built_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int, bytes]]:
+    """A server of its own with one worker (so the runaway and the download share it) over a copy of the
+    release whose N-Triples dump is 40 MiB (a dump at millions of triples, as ``send_file`` serves it): its
+    URL, its arbiter's process id and the dump's bytes."""
+    release = built_settings.current_build.resolve()
+    builds = tmp_path / "build"
+    copy = builds / "releases" / release.name
+    shutil.copytree(release, copy, symlinks=True)
+    (builds / "current").symlink_to(copy)
+    content = os.urandom(DUMP_BYTES)
+    (copy / DUMP).write_bytes(content)
+    port = free_port()
+    command = serve_command(builds, port, workers=1)
+    env = {**os.environ, "KGPUB_QUERY_TIMEOUT_S": str(TIMEOUT_S)}
+    with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log", env) as process:
+        yield f"http://127.0.0.1:{port}/", process.pid, content
+
+
+def test_a_dump_download_in_flight_when_its_worker_retires_completes_intact(
+    big_dump_server: tuple[str, int, bytes],
+) -> None:
+    """A worker retired by a runaway lets the dump download it is sending finish (it used to exit 3 s after
+    the runaway's 503, cutting it), then leaves."""
+    url, arbiter, content = big_dump_server
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    before = workers(arbiter)
+    download = http.client.HTTPConnection(host, int(port), timeout=60)
+    download.connect()
+    assert download.sock is not None
+    download.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2**16)  # no autotuning: it reads slowly
+    download.request("GET", "/" + DUMP)
+    response = download.getresponse()
+    body = response.read(2**16)  # the send is under way
+    assert runaway(url).status_code == 503
+    time.sleep(5)  # the old retirement cut everything in flight 3-4 s after the 503
+    assert workers(arbiter) == before, "the worker left while it was sending the dump"
+    body += response.read()
+    download.close()
+    assert len(body) == len(content) and body == content
+    after = replaced(arbiter, before)  # the download done, the retiring worker left
+    assert len(after) == 1 and after != before, (before, after)
 
 
 def settled_memory(pids: set[int]) -> dict[int, float]:

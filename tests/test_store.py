@@ -7,13 +7,16 @@ not assumed.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -31,7 +34,7 @@ from publisher.errors import (
 from publisher.pipeline.publish import build
 from publisher.settings import Settings
 from publisher.sparql_text import query_form
-from publisher.store import UserQuery
+from publisher.store import UserQuery, memory
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.policy import check_user_query
 from publisher.store.remote import RemoteStore
@@ -462,3 +465,47 @@ def test_remote_unreachable_is_502(settings: Settings) -> None:
         with pytest.raises(PublisherError) as caught:
             unreachable.ask("ASK {}")
     assert caught.value.status == 502
+
+
+class GatedDump:
+    """Stands for ``gzip`` in ``store/memory.py``: the dump it opens has its second read held until the test
+    opens the gate; counts reads, and says when the loader let go of it (the load ended, either way)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.waiting, self.gate, self.released = threading.Event(), threading.Event(), threading.Event()
+
+    def open(self, path: Path, mode: str) -> GatedDump:
+        self.file = gzip.open(path, mode)  # noqa: SIM115 (closed by __exit__, as the loader leaves it)
+        return self
+
+    def read(self, size: int = -1) -> bytes:
+        self.reads += 1
+        if self.reads == 2:
+            self.waiting.set()
+            self.gate.wait(30)
+        return self.file.read(size)
+
+    def __enter__(self) -> GatedDump:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.file.close()
+        self.released.set()
+
+
+def test_a_superseded_releases_memory_copy_stops_loading_and_is_dropped(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several builds in a row must not leave several big loads running in each worker: closing a release's
+    store (``Releases`` does when it is superseded) stops its copy's load at the next read of the dump, and
+    nothing is kept."""
+    dump = GatedDump()
+    monkeypatch.setattr(memory, "gzip", dump)
+    superseded = EmbeddedStore(settings)
+    assert dump.waiting.wait(30)  # loading: one piece of the dump read, the next one held
+    superseded.close()
+    dump.gate.set()
+    assert dump.released.wait(30)
+    assert dump.reads == 2, "the load went on after its release was closed"
+    assert superseded._memory.loaded() is None

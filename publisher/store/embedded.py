@@ -12,7 +12,9 @@ Untrusted queries pass the policy check (``policy.py``), then take one of two la
   by the row cap) run on the request's own thread, over the release's in-memory copy (``memory.py``;
   the on-disk store while it loads, or when the release is too big for memory), under the process's watchdog
   (``watchdog.py``: 503 at the deadline, then the worker is replaced). Only when the caller can answer
-  the client from another thread (``on_overrun``) and the server can replace the worker.
+  the client from another thread (``on_overrun``), the server can replace the worker, and the server had
+  no runaway lately (``watchdog.runaway_recent``: then they go to the query processes too, where a
+  runaway costs no worker).
 * **everything else** runs in a query process (``sandbox.py``: killed at the deadline, memory-limited).
 
 Why two lanes, measured 2026-12-07 on 2 cores (wrk -t2 -c4, distinct query texts, 100k triples): any hop
@@ -23,8 +25,9 @@ the lane rule keeps there only what cannot take the worker's memory, and the wat
 
 What it costs (README, "How a query runs"): an in-memory copy of the release in every worker
 (``memory.py``: 320 MiB at 1M triples); a process's isolation for streaming queries (an engine crash takes
-its worker's other requests with it); and a worker restart per streaming runaway (``watchdog.py``). The
-memory limit is kept by the lane rule instead of a process limit; ``tests/test_lanes.py`` checks both.
+its worker's other requests with it); and a worker restart per streaming runaway that comes after a quiet
+window (``watchdog.py``). The memory limit is kept by the lane rule instead of a process limit;
+``tests/test_lanes.py`` checks both.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from publisher.store.policy import QueryFacts, check_user_query
 from publisher.store.results import evaluate
 from publisher.store.sandbox import Sandbox, SandboxConfig
 from publisher.store.terms import substitutions, to_rdflib
-from publisher.store.watchdog import Overrun, can_stop_runaways, watchdog
+from publisher.store.watchdog import Overrun, can_stop_runaways, note_runaway, runaway_recent, watchdog
 
 
 class EmbeddedStore:
@@ -106,9 +109,15 @@ class EmbeddedStore:
     def run_user_query(self, query: UserQuery, on_overrun: Overrun | None = None) -> ProtocolResult:
         """Policy check (403/413), then one of the two lanes (400 syntax, 406 format, 503 past the limit)."""
         facts = check_user_query(query.text, self.settings)
-        if facts.streams and on_overrun is not None and can_stop_runaways():
+        streams = facts.streams and can_stop_runaways()
+        if streams and on_overrun is not None and not runaway_recent():
             return self._on_this_thread(query, facts, on_overrun)
-        return self._sandbox.run(query, names_dataset=facts.has_dataset_clause)
+        try:
+            return self._sandbox.run(query, names_dataset=facts.has_dataset_clause)
+        except QueryTimeout:
+            if streams:  # a streaming runaway while runaways are recent: keep streaming queries here
+                note_runaway()
+            raise
 
     def _on_this_thread(self, query: UserQuery, facts: QueryFacts, on_overrun: Overrun) -> ProtocolResult:
         limit = self.settings.query_timeout_s
@@ -123,6 +132,7 @@ class EmbeddedStore:
         self._sandbox.prestart()
 
     def close(self) -> None:
+        self._memory.close()
         self._sandbox.close()
 
     def _query(self, query: str, bindings: Mapping[str, Identifier] | None) -> object:

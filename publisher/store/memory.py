@@ -15,6 +15,10 @@ differs between the two stores, so in a worker's first seconds such a query (wit
 rows) may be answered otherwise than later; SPARQL leaves that order open, and the answer cache keeps
 whichever answer came first for the build. The entity pages page through windows in index order, so they
 stay on the on-disk store, like every query in the query processes.
+
+A superseded release's copy is of no use: :meth:`MemoryCopy.close` (its release ends) drops a loaded copy
+and stops a load under way at its next read of the dump (the parser reads it in small pieces, through
+:class:`_UntilClosed`), so several builds in a row do not leave several big loads running in each worker.
 """
 
 from __future__ import annotations
@@ -38,28 +42,56 @@ class MemoryCopy:
 
     def __init__(self, release_dir: Path, triples: int, max_triples: int) -> None:
         self._store: ox.Store | None = None  # set once, whole, when loaded
+        self._closed = threading.Event()
         if 0 < triples <= max_triples and (release_dir / DUMP).is_file():
             threading.Thread(
                 target=self._load, args=(release_dir / DUMP,), daemon=True, name="kgpub-memory-copy"
             ).start()
 
     def loaded(self) -> ox.Store | None:
-        """The copy, if it is loaded by now (None while it loads, or if there is none)."""
+        """The copy, if it is loaded by now (None while it loads, if there is none, or once closed)."""
         return self._store
+
+    def close(self) -> None:
+        """The release ends: drop the copy (queries still running keep theirs to their end) and stop its load."""
+        self._closed.set()
+        self._store = None
 
     def _load(self, dump: Path) -> None:
         began = time.monotonic()
         try:
             store = ox.Store()
             with gzip.open(dump, "rb") as quads:
-                store.load(cast(IO[bytes], quads), format=ox.RdfFormat.N_QUADS)
+                store.load(cast(IO[bytes], _UntilClosed(quads, self._closed)), format=ox.RdfFormat.N_QUADS)
             self._store = store
-            log.info(  # an operator sees where the memory went; a benchmark, when a worker is at full speed
-                "kgpub: worker %d holds release %s in memory (%s quads, loaded in %.1f s)",
-                os.getpid(),
-                dump.parent.parent.name,
-                f"{len(store):,}",
-                time.monotonic() - began,
-            )
+            if self._closed.is_set():  # closed as the load ended: close() may have looked before this
+                self._store = None
+            else:
+                log.info(  # an operator sees where the memory went; a benchmark, when a worker is at full speed
+                    "kgpub: worker %d holds release %s in memory (%s quads, loaded in %.1f s)",
+                    os.getpid(),
+                    dump.parent.parent.name,
+                    f"{len(store):,}",
+                    time.monotonic() - began,
+                )
+        except Closed:
+            log.info("stopped loading %s into memory: its release was closed", dump)
         except Exception:  # the on-disk store answers instead: slower, never wrong
             log.exception("could not load %s into memory", dump)
+
+
+class Closed(Exception):
+    """The copy being loaded was closed: the load stops (what it had read is dropped with its store)."""
+
+
+class _UntilClosed:
+    """The dump as the parser reads it, ending the load with :class:`Closed` once ``closed`` is set."""
+
+    def __init__(self, quads: gzip.GzipFile, closed: threading.Event) -> None:
+        self._quads = quads
+        self._closed = closed
+
+    def read(self, size: int = -1) -> bytes:
+        if self._closed.is_set():
+            raise Closed()
+        return self._quads.read(size)

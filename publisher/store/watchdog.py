@@ -17,6 +17,15 @@ evaluates).
 
 Without a runaway handler (the app served in-process: tests, ``kgpub serve --get``) nothing could stop a
 runaway, so :func:`can_stop_runaways` is false and every query goes to the query processes.
+
+**After a runaway** the server's :class:`RunawayRecord` (a stamp file in the runtime directory ``kgpub
+serve`` owns, so it outlives the retired worker and every worker of the server sees it) says a runaway is
+recent for :data:`RUNAWAY_WINDOW_LIMITS` time limits (5 minutes at the default 30 s limit). Meanwhile
+streaming queries go to the query processes too (``embedded.py``), where a runaway is killed at its
+deadline and costs no worker; one stopped there renews the window. Without it, one anonymous runaway sent
+once per time limit kept the workers restarting: each restart cut the requests in flight and reloaded the
+in-memory copy. What the window costs: streaming queries lose the worker-thread lane (about 25% of their
+rate, ``embedded.py``) until it closes, and a runaway sent once per window still retires one worker.
 """
 
 from __future__ import annotations
@@ -28,11 +37,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from publisher.errors import PublisherError, ServerStopping
 
 Overrun = Callable[[PublisherError], None]  # answers the client with this error, from another thread
 RUNNING, DONE, OVERRUN = "running", "done", "overrun"
+RUNAWAY_WINDOW_LIMITS = 10  # a runaway is recent for this many query time limits (module docstring)
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +76,7 @@ class Watchdog:
         self._thread: threading.Thread | None = None
         self._sleeping_until: float | None = None  # when the watchdog thread wakes next (None: when told)
         self.stopping = False  # the worker stopped taking queries
-        self.parked = 0  # request threads whose query overran: they never return
+        self.overran = 0  # request threads whose query overran (in the engine, or parked): they never return
 
     @contextmanager
     def ticket(self, deadline: float, on_overrun: Overrun, error: PublisherError) -> Iterator[Ticket]:
@@ -99,7 +110,7 @@ class Watchdog:
     @property
     def busy(self) -> bool:
         """Whether a request thread is inside the engine now, or parked for good."""
-        return bool(self._tickets) or self.parked > 0
+        return bool(self._tickets) or self.overran > 0
 
     def _start(self) -> None:
         if self._thread is None:
@@ -119,11 +130,14 @@ class Watchdog:
                     continue
             for ticket in due:
                 if self._overrun(ticket, ticket.error):
+                    note_runaway()
                     retire_worker()
 
     def _overrun(self, ticket: Ticket, error: PublisherError) -> bool:
         if not ticket.claim(OVERRUN):
             return False
+        with self._wake:
+            self.overran += 1
         try:
             ticket.on_overrun(error)
         except Exception:  # the client may be gone; the worker must still retire
@@ -132,13 +146,30 @@ class Watchdog:
 
     def _park(self) -> None:
         """This thread's query overran and its answer was sent: wait here until the worker exits."""
-        with self._wake:
-            self.parked += 1
         threading.Event().wait()
+
+
+class RunawayRecord:
+    """When the server last had a runaway: the modification time of ``stamp`` (in the server's runtime
+    directory), so a worker started after the runaway, and every other worker, sees it too."""
+
+    def __init__(self, stamp: Path, window_s: float) -> None:
+        self.stamp = stamp
+        self.window_s = window_s
+
+    def note(self) -> None:
+        self.stamp.touch()
+
+    def recent(self) -> bool:
+        try:
+            return time.time() - self.stamp.stat().st_mtime < self.window_s
+        except FileNotFoundError:  # no runaway yet
+            return False
 
 
 _watchdog: tuple[int, Watchdog] | None = None
 _runaway_handler: Callable[[], None] | None = None
+_runaways: RunawayRecord | None = None
 _lock = threading.Lock()
 
 
@@ -154,10 +185,25 @@ def watchdog() -> Watchdog:
         return _watchdog[1]
 
 
-def set_runaway_handler(handler: Callable[[], None] | None) -> None:
-    """What retires this process once a query on a request thread overran (installed by the server)."""
-    global _runaway_handler
-    _runaway_handler = handler
+def set_runaway_handler(handler: Callable[[], None] | None, record: RunawayRecord | None = None) -> None:
+    """What retires this process once a query on a request thread overran, and where the server keeps when
+    that last happened (both installed by the server)."""
+    global _runaway_handler, _runaways
+    _runaway_handler, _runaways = handler, record
+
+
+def runaway_recent() -> bool:
+    """Whether the server had a runaway within its window: streaming queries then go to query processes."""
+    return _runaways is not None and _runaways.recent()
+
+
+def note_runaway() -> None:
+    """A streaming query ran past its limit (on a request thread, or in a query process during the window)."""
+    if _runaways is not None:
+        try:
+            _runaways.note()
+        except OSError:  # the runtime directory is gone (the server is stopping): nothing left to protect
+            log.exception("could not note a runaway in %s", _runaways.stamp)
 
 
 def can_stop_runaways() -> bool:

@@ -4,10 +4,15 @@ A published build is immutable and each request is answered from exactly one bui
 pinned: ``app_state.Releases``), so every successful ``GET``/``HEAD`` is a function of (build, request
 variant). That gives a validator for free:
 
-* ``ETag`` (strong): a hash of the build id and the response variant: web base (bodies embed absolute
+* ``ETag``: a hash of the build id and the response variant: web base (bodies embed absolute
   links to wherever the server is reached), path, raw query string, the negotiated ``Content-Type`` and
-  ``Content-Encoding``. Strong is honest only while views serialize deterministically (same build, same
-  request -> same bytes); ``tests/test_caching.py`` checks that for the harvest documents.
+  ``Content-Encoding``. Strong for pages, documents, dumps and VoID: honest only while views serialize
+  deterministically (same build, same request -> same bytes); ``tests/test_caching.py`` checks that for
+  the harvest documents. *Weak* (``W/"..."``) for SPARQL query answers (:func:`is_query_answer`, and
+  ``sparql/fast_path.py``): SPARQL leaves the order of rows without ``ORDER BY`` open, and the same query
+  may get its rows in another order from another worker (its in-memory copy, or the on-disk store while the
+  copy loads: ``store/memory.py``), so the same answer is promised, not the same bytes. ``If-None-Match``
+  compares weakly (RFC 9110 13.1.2), so a weak tag still gets its 304.
 * ``Last-Modified``: the build's ``created`` time, to the second.
 * ``Cache-Control: public, max-age=300`` (``max-age=60`` for the SPARQL endpoint, whose answers are just as
   stable but whose clients tend to poll), ``no-store`` on every error so a transient 5xx or a 404 for an
@@ -81,7 +86,8 @@ def apply_policy(response: Response, policy: CachePolicy) -> Response:
         response.vary.add("Accept-Language")
     if response.status_code == 200 and "etag" not in present:
         encoding = headers.get("Content-Encoding") if "content-encoding" in present else None
-        for name, value in validators(publisher(), entity_tag(response.content_type, encoding)):
+        tag = entity_tag(response.content_type, encoding)
+        for name, value in validators(publisher(), tag, weak=is_query_answer(policy)):
             headers[name] = value
         if CONDITIONAL_HEADERS.isdisjoint(request.environ):
             _unconditional(response, present)
@@ -141,9 +147,16 @@ def variant_tag(
     return hashlib.sha256("\x1f".join(variant).encode()).hexdigest()[:32]
 
 
-def validators(state: Publisher, tag: str) -> list[tuple[str, str]]:
-    """The ``ETag`` and ``Last-Modified`` of a build-determined 200 (``tag``: :func:`variant_tag`'s)."""
-    return [("ETag", quote_etag(tag)), ("Last-Modified", http_build_time(state))]
+def validators(state: Publisher, tag: str, weak: bool = False) -> list[tuple[str, str]]:
+    """The ``ETag`` and ``Last-Modified`` of a build-determined 200 (``tag``: :func:`variant_tag`'s; ``weak``
+    for an answer whose bytes may differ between workers: a query answer)."""
+    return [("ETag", quote_etag(tag, weak)), ("Last-Modified", http_build_time(state))]
+
+
+def is_query_answer(policy: CachePolicy) -> bool:
+    """Whether this request asks the SPARQL endpoint a query (its answer gets a weak ETag); the endpoint's
+    service description and query page are deterministic, and keep a strong one."""
+    return request.blueprint in policy.query_blueprints and "query" in request.args
 
 
 def freshness(max_age: int) -> tuple[str, str]:

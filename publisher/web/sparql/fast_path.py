@@ -6,8 +6,8 @@ the query for its policy and lane, negotiates, and sets CORS and caching headers
 ``Headers``: 560 us in all (in process, 2026-12-07), which left ``/sparql`` at about 0.55x the bare app
 under load whatever the engine did. Here the same request costs what the bare app costs: it is read from
 the WSGI environ, answered by the same functions the view uses (``endpoint.answered`` with its per-build
-memo, ``endpoint.protocol_headers``, ``endpoint.CORS_HEADERS``, ``site/caching.py``'s validators and
-freshness), and its headers are written once, as a list.
+memo, ``endpoint.protocol_headers``, ``endpoint.CORS_HEADERS``, ``site/caching.py``'s validators (a
+weak ETag, as for every query answer) and freshness), and its headers are written once, as a list.
 
 Only the plainest request takes this path: ``GET``, exactly one ``query`` parameter and no other, no
 conditional header, an ``Accept`` that names a format the query's form can have. Anything else (POST,
@@ -83,7 +83,7 @@ class SparqlFastPath(Shortcut[UserQuery]):
             *protocol_headers(result, download=False),
             *CORS_HEADERS.items(),
             freshness(policy_of(self.app).query_max_age),
-            *validators(state, tag),
+            *validators(state, tag, weak=True),
             ("Date", http_now()),
             ("Content-Length", str(len(result.body))),
         ]
