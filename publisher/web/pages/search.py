@@ -13,9 +13,10 @@ every label), and it runs under the time limit of user queries (``Store.select_b
 page for ``/search``, JSON for the rest). The build is immutable, so the ranked hits are kept per build
 (:func:`hits_for`, keyed by the phrase lowercased, the web base and the reader's languages). Over the
 embedded store, each worker reads every label once per build, in the background once its first search
-is answered (:class:`LabelIndex`: the search query with an empty phrase, in the engine's own order), and then
-searches in Python: the same rows, as the query's ``LIMIT`` would cut them, in milliseconds rather than
-seconds (measured in ``benchmarks/README.md``, "Search"). A remote store is always asked.
+is answered (:class:`LabelIndex`: the search query with an empty phrase, in the engine's own order), and
+then searches in Python: the same rows, as the query's ``LIMIT`` would cut them, in milliseconds rather
+than seconds (``benchmarks/README.md``, 2026-12-07, "search"). A remote store, or a release beyond
+``memory_store_triples``, is always asked.
 """
 
 from __future__ import annotations
