@@ -51,7 +51,7 @@ class Settings:
     )
     memory_store_triples: int = _help(
         "Releases up to this many triples are also held in memory by each web worker, for the user queries "
-        "it runs itself (0: never)",
+        "it runs itself, and their labels for search (0: never)",
         2_000_000,
     )
     max_request_bytes: int = _help("Largest accepted request body, in bytes", 1_000_000)

@@ -301,6 +301,23 @@ def test_an_answer_that_trickles_in_is_stopped_at_the_deadline(fake: Settings) -
     assert time.monotonic() - started < 2.5
 
 
+def test_a_search_is_held_to_the_time_limit_of_user_queries(fake: Settings) -> None:
+    """A search's cost is the reader's phrase: the engine is given the limit, and a trickling answer is cut
+    at the deadline, a 503 in each view's own format."""
+    RemoteStore(fake.with_(store_timeout_param="timeout")).select_bounded("SELECT * {}")
+    assert Scripted.bodies[0]["timeout"] == ["1"]
+    Scripted.answer = trickle
+    client = create_app(fake).test_client()
+    for path, media_type in (
+        ("/search?q=Huawei", "text/html"),
+        ("/search/suggest?q=Huawei", "application/json"),
+    ):
+        started = time.monotonic()
+        response = client.get(path)
+        assert (response.status_code, response.mimetype) == (503, media_type)
+        assert time.monotonic() - started < 2.5
+
+
 def test_an_answer_cut_at_the_stores_time_limit_is_503_not_a_short_answer(fake: Settings) -> None:
     """Virtuoso's "anytime" answer: 200, well-formed, incomplete, flagged only by a header."""
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from rdflib import Literal
 
 from publisher.errors import QueryRefused, QueryTimeout
 from publisher.pipeline.publish import build
@@ -100,6 +101,18 @@ def test_two_queries_are_answered_side_by_side_while_a_runaway_is_stopped(pooled
     assert 3.0 <= stopped < 4.5
     assert count(pooled) == expected  # the stopped child is replaced
     assert len(pooled._sandbox.pids) <= 2
+
+
+def test_a_fixed_query_whose_cost_a_request_chooses_is_stopped_at_the_limit(pooled: EmbeddedStore) -> None:
+    """``select_bounded`` (a search): its values are bound, and it is stopped like a user query."""
+    (row,) = pooled.select_bounded(
+        "SELECT ?q WHERE { }", {"q": Literal('a "quoted" } value', lang="en")}
+    ).rows
+    assert row == {"q": Literal('a "quoted" } value', lang="en")}
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="ran longer than 3 s"):
+        pooled.select_bounded(RUNAWAY)
+    assert 3.0 <= time.monotonic() - started < 4.5
 
 
 def test_the_pool_never_exceeds_its_size(pooled: EmbeddedStore) -> None:

@@ -3,16 +3,23 @@ labels follow the reader's language (``?lang=``, ``Accept-Language``) with the o
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import XSD, Literal
 
 from publisher import create_app
+from publisher.errors import QueryTimeout
 from publisher.pipeline.publish import build
+from publisher.queries import with_window
 from publisher.settings import Settings
+from publisher.web.pages import search
+from publisher.web.pages.search import SEARCH, LabelIndex
 from publisher.web.site.dates import human_date, typed
 from publisher.web.site.languages import chain_of
 
@@ -71,6 +78,73 @@ def test_a_chinese_reader_gets_the_chinese_name_with_the_english_beside(hub: Fla
         assert response.headers["Content-Language"] == "zh"
     english = hub.get("/doc/id/org/hub.html", headers={"Accept-Language": "de-DE,de;q=0.9"})
     assert '<h1 lang="en">Hub University</h1>' in english.get_data(as_text=True)  # no German name: English
+
+
+@pytest.mark.parametrize("phrase", ["hu", "a", "Huawei", "枢纽", "no such name"])
+def test_the_label_index_finds_the_rows_the_search_query_finds(app: Flask, phrase: str) -> None:
+    """In the same order, so a search cut at its limit (a short phrase) keeps the same hits."""
+    store = app.extensions["kgpub"].current().store
+    index = LabelIndex()
+    index.start(store)
+    deadline = time.monotonic() + 30
+    while not index.loaded() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for limit in (1, 7, 200, 1001):
+        asked = store.select_bounded(with_window(SEARCH, limit), {"q": Literal(phrase)}).rows
+        assert [_found(row) for row in index.matching(phrase, limit)] == [_found(row) for row in asked]
+
+
+def test_after_a_workers_first_search_the_store_is_not_asked_again(
+    built_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(built_settings)
+    client = app.test_client()
+    with client.get("/search?q=Huawei") as first:  # asks the store; the labels are read once it is sent
+        assert first.status_code == 200
+    state = app.extensions["kgpub"].current()
+    index = state.memos.value("search.label index", LabelIndex)
+    deadline = time.monotonic() + 30
+    while not index.loaded() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    monkeypatch.setattr(state.store, "select_bounded", _never)
+    assert hits(client.get("/search?q=Tianjin").get_data(as_text=True))[0].startswith("http://localhost/id/")
+
+
+def _found(row: object) -> tuple[object, ...]:
+    return tuple(row.get(name) for name in ("x", "label", "date"))  # type: ignore[attr-defined]
+
+
+def test_a_search_is_answered_once_per_build_whatever_the_case(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = hits(client.get("/search?q=Tianjin").get_data(as_text=True))
+    monkeypatch.setattr(search, "_matching", _never)
+    assert hits(client.get("/search?q=tIANJIN").get_data(as_text=True)) == first
+
+
+def _never(*args: object) -> None:
+    raise AssertionError("searched again")
+
+
+@pytest.mark.parametrize(
+    "path,media_type",
+    [("/search?q=Huawei", "text/html"), ("/search/suggest?q=Huawei", "application/json")],
+)
+def test_a_search_past_the_time_limit_is_503_in_the_views_format(
+    built_settings: Settings, monkeypatch: pytest.MonkeyPatch, path: str, media_type: str
+) -> None:
+    """Whatever the ``Accept``; the store's limit itself: ``test_sandbox.py``, ``test_remote.py``."""
+    app = create_app(built_settings)
+    monkeypatch.setattr(app.extensions["kgpub"].current().store, "select_bounded", _stopped)
+    response = app.test_client().get(path)
+    assert (response.status_code, response.mimetype) == (503, media_type)
+    body = response.get_data(as_text=True)
+    detail = json.loads(body)["detail"] if media_type == "application/json" else body
+    assert f"Searching for “Huawei” took longer than {built_settings.query_timeout_s:g} s" in detail
+
+
+def _stopped(*args: object) -> None:
+    raise QueryTimeout("the query ran longer than the limit and was stopped")
 
 
 def test_the_language_chain() -> None:

@@ -54,14 +54,23 @@ class Store(Protocol):
     """Read-only access to the published graph (``warm_up`` and ``close``: a server's worker starts and ends).
 
     ``select``/``ask``/``construct`` are for the publisher's own fixed queries (from ``publisher/queries``)
-    with values bound through ``bindings``, never spliced into text. ``run_user_query`` is for untrusted
+    with values bound through ``bindings``, never spliced into text; ``select`` cuts its rows at the row cap
+    unless told ``capped=False`` (for a fixed query whose answer the build bounds, read once per build).
+    ``select_bounded`` is for a fixed query whose cost a request chooses (a search phrase): it runs under
+    the time limit of user queries (``QueryTimeout``, 503, past it) and is capped. ``run_user_query`` is for untrusted
     queries from the endpoint: policy-checked, time-limited, size-capped, and serialized in the store.
     Its ``on_overrun``, when the caller can give one, answers the client with an error from another
     thread: a store may then run a query on the caller's own thread and, past the deadline, answer through
     it and never return (``store/watchdog.py``). The default graph is the union of all named graphs.
     """
 
-    def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult: ...
+    def select(
+        self, query: str, bindings: Mapping[str, Identifier] | None = None, capped: bool = True
+    ) -> SelectResult: ...
+
+    def select_bounded(
+        self, query: str, bindings: Mapping[str, Identifier] | None = None
+    ) -> SelectResult: ...
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool: ...
 

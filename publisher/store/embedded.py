@@ -40,14 +40,15 @@ import pyoxigraph as ox
 from rdflib.term import Identifier, Node
 
 from publisher.errors import BuildMissing, PublisherError, QueryTimeout
+from publisher.formats import JSON_RESULTS
 from publisher.manifest import Manifest
 from publisher.settings import Settings
-from publisher.store import ProtocolResult, Row, SelectResult, UserQuery
+from publisher.store import ProtocolResult, SelectResult, UserQuery
 from publisher.store.memory import MemoryCopy
 from publisher.store.policy import QueryFacts, check_user_query
-from publisher.store.results import evaluate
+from publisher.store.results import evaluate, selection
 from publisher.store.sandbox import Sandbox, SandboxConfig
-from publisher.store.terms import substitutions, to_rdflib
+from publisher.store.terms import substitutions, to_rdflib, with_bindings
 from publisher.store.watchdog import Overrun, can_stop_runaways, note_runaway, runaway_recent, watchdog
 
 
@@ -72,25 +73,23 @@ class EmbeddedStore:
             )
         )
 
-    def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult:
+    def select(
+        self, query: str, bindings: Mapping[str, Identifier] | None = None, capped: bool = True
+    ) -> SelectResult:
         answer = self._query(query, bindings)
         if not isinstance(answer, ox.QuerySolutions):
             raise PublisherError("select() was given a query that is not a SELECT")
-        variables = tuple(v.value for v in answer.variables)
-        rows: list[Row] = []
-        truncated = False
-        for solution in answer:
-            if len(rows) == self.settings.max_result_rows:
-                truncated = True
-                break
-            rows.append(
-                {
-                    name: to_rdflib(term)
-                    for name, term in zip(variables, solution, strict=False)
-                    if term is not None
-                }
-            )
-        return SelectResult(variables=variables, rows=tuple(rows), truncated=truncated)
+        return selection(answer, self.settings.max_result_rows if capped else None)
+
+    def select_bounded(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult:
+        """In a query process (killed at the time limit), the values written into the text as ``VALUES``
+        (a query process takes text only); the answer crosses the pipe as SPARQL JSON."""
+        text = with_bindings(query, bindings or {})
+        answer = self._sandbox.run(UserQuery(text, JSON_RESULTS.media_type), names_dataset=False)
+        solutions = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise PublisherError("select_bounded() was given a query that is not a SELECT")
+        return selection(solutions, None, answer.truncated)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
         answer = self._query(query, bindings)

@@ -65,12 +65,12 @@ from publisher.errors import (
     StoreUnavailable,
 )
 from publisher.settings import Settings
-from publisher.sparql_text import has_relative_iri, inline_trailing_values, insert_in_where, query_form
+from publisher.sparql_text import has_relative_iri, inline_trailing_values, query_form
 from publisher.store import ProtocolResult, SelectResult, UserQuery
 from publisher.store.http import HttpClient
 from publisher.store.policy import check_user_query
-from publisher.store.results import Answer, UnacceptableFormat, serialize_answer
-from publisher.store.terms import InvalidTerm, to_oxigraph, to_rdflib
+from publisher.store.results import Answer, UnacceptableFormat, selection, serialize_answer
+from publisher.store.terms import to_rdflib, with_bindings
 from publisher.store.watchdog import Overrun
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -97,16 +97,23 @@ class RemoteStore:
         self.endpoint = self.client.url  # without credentials: messages name it
         self.namespace = ox.NamedNode(settings.namespace).value  # validates the namespace as an IRI
 
-    def select(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult:
+    def select(
+        self, query: str, bindings: Mapping[str, Identifier] | None = None, capped: bool = True
+    ) -> SelectResult:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
         data = json.loads(body)
         variables = tuple(data["head"].get("vars", []))
-        solutions, cap = (
-            data["results"]["bindings"],
-            self.settings.max_result_rows,
-        )  # capped as the embedded store caps
+        solutions = data["results"]["bindings"]
+        cap = self.settings.max_result_rows if capped else len(solutions)  # as the embedded store caps
         rows = tuple({name: json_term(value) for name, value in row.items()} for row in solutions[:cap])
         return SelectResult(variables=variables, rows=rows, truncated=len(solutions) > cap)
+
+    def select_bounded(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> SelectResult:
+        """Under the time limit of user queries (the engine's own limit too), capped alike."""
+        with self._answer(self._fixed(query, bindings), JSON_RESULTS, self._limit_fields()) as answer:
+            if not isinstance(answer, ox.QuerySolutions):
+                raise PublisherError("select_bounded() was given a query that is not a SELECT")
+            return selection(answer, self.settings.max_result_rows)
 
     def ask(self, query: str, bindings: Mapping[str, Identifier] | None = None) -> bool:
         body, _ = self._post(self._fixed(query, bindings), JSON_RESULTS)
@@ -124,20 +131,13 @@ class RemoteStore:
 
         ``on_overrun`` is not needed: this thread only waits on the network, and stops at the deadline."""
         check_user_query(query.text, self.settings)
-        deadline = time.monotonic() + self.settings.query_timeout_s
         fields = [*self._limit_fields(), *dataset_fields(query.default_graph_uris, query.named_graph_uris)]
         # relative IRIs resolve against the namespace, as on the embedded store; other queries are sent as
         # written, so the store's error positions match the client's text
         text = f"BASE <{self.namespace}>\n{query.text}" if has_relative_iri(query.text) else query.text
         accept = ACCEPT_FOR_FORM.get(query_form(query.text) or "", ANSWER_TYPES)
-        with self._open(text, accept, fields) as response:
-            try:
-                answer = parse_answer(DeadlineReader(response.raw, deadline), content_type(response))
-                return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
-            except (
-                SyntaxError
-            ) as err:  # the endpoint's own output does not parse: its fault, not the client's
-                raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
+        with self._answer(text, accept, fields) as answer:
+            return serialize_answer(answer, query.media_type, self.settings.max_result_rows)
 
     def warm_up(self) -> None:
         """Nothing to start: the remote endpoint is already running."""
@@ -162,6 +162,19 @@ class RemoteStore:
     def _post(self, text: str, accept: str) -> tuple[bytes, str]:
         with self._open(text, accept, []) as response:
             return response.content, content_type(response)
+
+    @contextmanager
+    def _answer(self, text: str, accept: str, fields: list[tuple[str, str]]) -> Iterator[Answer]:
+        """The endpoint's answer to ``text``, parsed as it streams in, within the time limit (the deadline
+        is checked on every read): use it inside the block."""
+        deadline = time.monotonic() + self.settings.query_timeout_s
+        with self._open(text, accept, fields) as response:
+            try:
+                yield parse_answer(DeadlineReader(response.raw, deadline), content_type(response))
+            except (
+                SyntaxError
+            ) as err:  # the endpoint's own output does not parse: its fault, not the client's
+                raise StoreUnavailable(f"{self.endpoint} sent a malformed answer: {err}") from err
 
     @contextmanager
     def _open(self, text: str, accept: str, fields: list[tuple[str, str]]) -> Iterator[requests.Response]:
@@ -254,23 +267,6 @@ def http_error(status: int, detail: str, accept: str) -> PublisherError:
     if status in (503, 504) or (status == 500 and TIMED_OUT.search(detail)):
         return QueryTimeout(detail or f"the endpoint answered {status}")
     return StoreUnavailable(f"the endpoint answered {status}: {detail}")
-
-
-def with_bindings(query: str, bindings: Mapping[str, Identifier]) -> str:
-    """``query`` with ``VALUES (?a ?b) { (...) }`` as the first element of its outermost WHERE group, or
-    as a trailing VALUES clause where a group cannot take it (``CONSTRUCT WHERE {...}``, ``DESCRIBE ?x``)."""
-    if not bindings:
-        return query
-    names = " ".join("?" + name.lstrip("?$") for name in bindings)
-    values = f"VALUES ({names}) {{ ({' '.join(render(term) for term in bindings.values())}) }}"
-    return insert_in_where(query, values) or f"{query}\n {values} "
-
-
-def render(term: Identifier) -> str:
-    """A term as SPARQL text, via pyoxigraph (validated IRI, escaped literal); blank nodes are refused."""
-    if isinstance(term, BNode):
-        raise InvalidTerm(f"a blank node ({term}) cannot be sent to a remote endpoint")
-    return str(to_oxigraph(term))
 
 
 def json_term(value: Mapping[str, str]) -> Node:

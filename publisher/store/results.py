@@ -24,8 +24,8 @@ import pyoxigraph as ox
 from publisher.errors import PublisherError, QuerySyntaxError
 from publisher.formats import RDF_FORMATS, RESULT_FORMATS, Kind, by_media_type
 from publisher.sparql_text import has_dataset_clause
-from publisher.store import ProtocolResult, UserQuery
-from publisher.store.terms import rdf_format, results_format, serialized
+from publisher.store import ProtocolResult, Row, SelectResult, UserQuery
+from publisher.store.terms import rdf_format, results_format, serialized, to_rdflib
 
 SOLUTION_TYPES = tuple(f.media_type for f in RESULT_FORMATS)
 # The fewest bytes a row takes (an empty one: ``{},`` in JSON, ``<result></result>`` in XML, a line break in
@@ -94,6 +94,25 @@ def serialize_answer(answer: Answer, media_type: str, max_rows: int) -> Protocol
     if isinstance(answer, ox.QuerySolutions):
         return _solutions(answer, media_type, max_rows)
     return _triples(answer, media_type, max_rows)
+
+
+def selection(answer: ox.QuerySolutions, max_rows: int | None, truncated: bool = False) -> SelectResult:
+    """A SELECT answer as rdflib rows (unbound variables left out), cut after ``max_rows`` (None: all);
+    ``truncated``: the answer was already cut (by a query process)."""
+    variables = tuple(v.value for v in answer.variables)
+    rows: list[Row] = []
+    for solution in answer:
+        if len(rows) == max_rows:
+            truncated = True
+            break
+        rows.append(
+            {
+                name: to_rdflib(term)
+                for name, term in zip(variables, solution, strict=False)
+                if term is not None
+            }
+        )
+    return SelectResult(variables=variables, rows=tuple(rows), truncated=truncated)
 
 
 def syntax_message(err: SyntaxError, limit: int = 400) -> str:

@@ -1,4 +1,5 @@
-"""rdflib terms <-> pyoxigraph terms, and registry formats -> pyoxigraph's, in one place.
+"""rdflib terms <-> pyoxigraph terms, terms bound into a query's text, and registry formats ->
+pyoxigraph's, in one place.
 
 rdflib is the currency of the publisher's Python API (``SelectResult`` rows, bindings, pySHACL input);
 pyoxigraph is the engine. Plain ``xsd:string`` literals become rdflib literals *without* a datatype,
@@ -7,6 +8,7 @@ which is what rdflib's own parsers produce, so both sides compare equal after a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -15,6 +17,7 @@ from rdflib.term import Identifier, Node
 
 from publisher.errors import PublisherError
 from publisher.formats import Format, Kind
+from publisher.sparql_text import insert_in_where
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -108,3 +111,21 @@ def results_format(fmt: Format) -> ox.QueryResultsFormat:
     if fmt.kind is not Kind.RESULTS or fmt.oxigraph is None:
         raise ValueError(f"{fmt.label} is not a SPARQL results format")
     return getattr(ox.QueryResultsFormat, fmt.oxigraph)  # type: ignore[no-any-return]
+
+
+def with_bindings(query: str, bindings: Mapping[str, Identifier]) -> str:
+    """For an engine that cannot bind values (a remote endpoint, a query process): ``query`` with
+    ``VALUES (?a ?b) { (...) }`` as the first element of its outermost WHERE group, or as a trailing VALUES
+    clause where a group cannot take it (``CONSTRUCT WHERE {...}``, ``DESCRIBE ?x``)."""
+    if not bindings:
+        return query
+    names = " ".join("?" + name.lstrip("?$") for name in bindings)
+    values = f"VALUES ({names}) {{ ({' '.join(render(term) for term in bindings.values())}) }}"
+    return insert_in_where(query, values) or f"{query}\n {values} "
+
+
+def render(term: Identifier) -> str:
+    """A term as SPARQL text, via pyoxigraph (validated IRI, escaped literal); blank nodes are refused."""
+    if isinstance(term, BNode):
+        raise InvalidTerm(f"a blank node ({term}) cannot be written into a query's text")
+    return str(to_oxigraph(term))

@@ -45,10 +45,11 @@ def rendered(app: Flask, environ: dict[str, Any], error: PublisherError) -> Resp
         return app.process_response(app.make_response(app.handle_user_exception(error)))
 
 
-def handle_publisher_error(error: PublisherError) -> Response:
+def handle_publisher_error(error: PublisherError, media_type: str | None = None) -> Response:
+    """``error`` in ``media_type``, or as the client's ``Accept`` prefers."""
     if error.status >= 500:
         current_app.logger.error("%s: %s", error.title, error, exc_info=error)
-    return error_response(error.status, error.title, str(error))
+    return error_response(error.status, error.title, str(error), media_type)
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -62,9 +63,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     return response
 
 
-def error_response(status: int, title: str, detail: str) -> Response:
-    """A response for ``status`` whose body format is negotiated but never refused (no 406 on a 4xx)."""
-    media_type = request.accept_mimetypes.best_match(ERROR_MEDIA_TYPES, default=PLAIN)
+def error_response(status: int, title: str, detail: str, media_type: str | None = None) -> Response:
+    """A response for ``status`` in ``media_type`` (one of ``ERROR_MEDIA_TYPES``), else in the format the
+    client's ``Accept`` prefers, never refused (no 406 on a 4xx)."""
+    media_type = media_type or request.accept_mimetypes.best_match(ERROR_MEDIA_TYPES, default=PLAIN)
     if media_type == HTML:
         response = _html(status, title, detail)
     elif media_type in (JSON, PROBLEM):
