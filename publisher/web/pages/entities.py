@@ -56,6 +56,7 @@ CONTEXT_MEMO_TERMS = (
 )
 TERM_MEMO_ENTRIES = 20_000  # terms a worker keeps labelled and linked for the pages that show them again
 GROUPS_MEMO_SUBJECTS = 1_024  # hubs whose property counts a worker remembers
+ORG_MEMO_ENTRIES = 64  # hub organisations whose sections a worker remembers (the largest at 1M: 150 KiB)
 TERM_MARKUP_ENTRIES = 20_000  # rendered terms a worker remembers
 DOCUMENT_MEMO_BYTES = 32 * 2**20  # finished documents a worker keeps, in bytes (a typical page is ~8 KB)
 DOCUMENT_MEMO_ENTRIES = 16_384
@@ -269,7 +270,10 @@ def build_page(description: Description, rest: str) -> EntityPage:
     shared = publisher().memos.memo("pages.terms", TERM_MEMO_ENTRIES)
     where = Where(publisher().namespace, web_base(), languages(), shared)
     store = publisher().store
-    return entity_page(store, description, where, classes(), memos(), links, doc_url(rest, HTML))
+    organisations = publisher().memos.memo("pages.organisations", ORG_MEMO_ENTRIES)
+    return entity_page(
+        store, description, where, classes(), memos(), links, doc_url(rest, HTML), organisations
+    )
 
 
 def languages() -> Languages:
