@@ -35,7 +35,7 @@ from publisher.web.pages.kinds import Hierarchy, hierarchy
 from publisher.web.pages.models import Alternate
 from publisher.web.pages.prebuilt import PAGES, PLACEHOLDER, read_page, usable
 from publisher.web.pages.terms import Term
-from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES
+from publisher.web.site.labels import LABEL_RANK, PREFIXES
 from publisher.web.site.languages import DEFAULT_LANGUAGE, Languages, requested
 from publisher.web.site.negotiation import add_alternates, add_vary, choose, link_value
 from publisher.web.site.params import FORBIDDEN, iri_param, page_param
@@ -294,4 +294,4 @@ def rdf_document(description: Description, fmt: Format) -> Response:
 def document_triples(description: Description) -> list[Triple]:
     """The triples of a description's windows, plus the labels of the terms they name."""
     triples = [s.triple for s in description.statements]
-    return triples + [t for t in description.context if t[1] in LABEL_PREDICATES]
+    return triples + [t for t in description.context if t[1] in LABEL_RANK]

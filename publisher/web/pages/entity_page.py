@@ -26,7 +26,7 @@ from publisher.web.pages.organisations import OrgData, OrgView
 from publisher.web.pages.people import PersonView
 from publisher.web.pages.reader import View, read, view
 from publisher.web.pages.terms import Naming, Term, TermMemo
-from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.site.labels import LABEL_RANK, PREFIXES, SDO
 from publisher.web.site.languages import Languages
 from publisher.web.site.serialize import Triple, canonical_json, json_ld
 
@@ -110,7 +110,7 @@ def entity_page(
         json_ld=embedded_json_ld(description, shown, naming),
         focused=description.window.focus is not None,
         languages=frozenset(
-            o.language for _s, p, o in rows if p in LABEL_PREDICATES and isinstance(o, Literal) and o.language
+            o.language for _s, p, o in rows if p in LABEL_RANK and isinstance(o, Literal) and o.language
         ),
     )
 
