@@ -109,7 +109,8 @@ def _read_org(store: Store, org: URIRef) -> OrgData:
     if len(latest) + len(latest_events) > MAX_MARKS:  # a timeline of counts
         made, took_part = per_year(agreements, "agreement", "when"), per_year(events, "event", "date")
         counts = {
-            year: (made.get(year, 0), took_part.get(year, 0)) for year in made.keys() | took_part.keys()
+            year: (made.get(year, 0), took_part.get(year, 0))
+            for year in sorted(made.keys() | took_part.keys())
         }
     return OrgData(
         totals={kind: distinct(rows, "agreement") for kind, rows in by_key(agreements, "type").items()},
