@@ -8,9 +8,15 @@ import json
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 
+from publisher.memo import BoundedMemo
+from publisher.settings import Settings
+from publisher.store import open_store
+from publisher.web.pages import organisations
+from publisher.web.pages.organisations import OrgData, fetch_org
 from publisher.web.site.labels import SDO
 
 NS = "https://kgpub.example.org/"
@@ -65,6 +71,30 @@ def test_an_organisation_leads_with_partners_dates_and_signatories(client: Flask
     assert re.search(r">China Telecom</a>: signed by <a [^>]*>Su Weifeng</a>", lead)
     assert '>NXP</a>: <span class="unknown">signatory not named</span>' in lead  # the text names none
     assert "3 agreements with 4 partners" in shown(body)
+
+
+def test_a_hubs_sections_are_kept_per_build_and_give_the_same_page(
+    built_settings: Settings, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tju = URIRef(NS + "id/org/tianjin-university")
+    store = open_store(built_settings)
+    try:
+        memo: BoundedMemo[URIRef, OrgData] = BoundedMemo(4)
+        read = fetch_org(store, tju, memo)
+        assert read.items() < organisations.MEMO_FROM and len(memo) == 0  # small (the bundled hub): not kept
+        monkeypatch.setattr(organisations, "MEMO_FROM", read.items())
+        kept = fetch_org(store, tju, memo)
+        assert kept == read and memo.get(tju) is kept and fetch_org(store, tju, memo) is kept
+    finally:
+        store.close()
+    # the page from the app's memo (another reader language, a later render) is the page read afresh
+    kept_by_app = app.extensions["kgpub"].current().memos.memo("pages.organisations", 1)
+    afresh = html(client, f"{TJU}?n=1")
+    assert kept_by_app.get(tju) is not None
+    assert html(client, f"{TJU}?n=2") == afresh
+    assert html(client, f"{TJU}?n=2", **{"Accept-Language": "zh"}) == html(
+        client, f"{TJU}?n=3", **{"Accept-Language": "zh"}
+    )
 
 
 def test_an_inferred_date_is_marked_with_the_editors_note(client: FlaskClient) -> None:

@@ -67,22 +67,10 @@ def _group_start(query: str) -> int:
     return at
 
 
-def counted(query: str, variable: str, by: tuple[str, ...] = ("this",)) -> str:
-    """How many distinct ``?variable`` ``query``'s WHERE group matches, per ``by`` (``?n``): a list query and
-    its total from one text. ``?this`` stays grouped and projected, as a binding needs."""
-    keys = " ".join(f"?{name}" for name in by)
-    return f"{_prologue(query)}SELECT {keys} (COUNT(DISTINCT ?{variable}) AS ?n) WHERE {_group(query)} GROUP BY {keys}"
-
-
-def per_year(query: str, variable: str, date: str) -> str:
-    """How many distinct ``?variable`` ``query`` matches per year of ``?date`` (``?year``, ``?n``): a timeline's
-    bars, counted by the engine however many items a hub has."""
-    group = _group(query)
-    binding = f"BIND (SUBSTR(STR(?{date}), 1, 4) AS ?year)"
-    return (
-        f"{_prologue(query)}SELECT ?this ?year (COUNT(DISTINCT ?{variable}) AS ?n) "
-        f"WHERE {{ {group} {binding} }} GROUP BY ?this ?year"
-    )
+def counted(query: str, variable: str) -> str:
+    """How many distinct ``?variable`` ``query``'s WHERE group matches (``?n``): a list query and its total
+    from one text. ``?this`` stays grouped and projected, as a binding needs."""
+    return f"{_prologue(query)}SELECT ?this (COUNT(DISTINCT ?{variable}) AS ?n) WHERE {_group(query)} GROUP BY ?this"
 
 
 def _prologue(query: str) -> str:

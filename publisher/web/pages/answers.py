@@ -52,6 +52,21 @@ def total(rows: Iterable[Row]) -> int:
     return sum(int(str(row["n"])) for row in rows)
 
 
+def distinct(rows: Iterable[Row], item: str) -> int:
+    """How many distinct ``?item`` the rows hold (a list query's total, from its rows)."""
+    return len({row[item] for row in rows})
+
+
+def per_year(rows: Iterable[Row], item: str, date: str) -> dict[str, int]:
+    """How many distinct ``?item`` the rows date in each year (the first four characters of ``?date``, at
+    whatever precision it was given; undated rows have no year): a timeline's bars, from a list's rows."""
+    years: dict[str, set[Node]] = defaultdict(set)
+    for row in rows:
+        if date in row:
+            years[str(row[date])[:4]].add(row[item])
+    return {year: len(items) for year, items in years.items()}
+
+
 def by_key(rows: Iterable[Row], key: str) -> dict[Node, list[Row]]:
     grouped: dict[Node, list[Row]] = defaultdict(list)
     for row in rows:

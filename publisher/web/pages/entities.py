@@ -34,7 +34,7 @@ from publisher.web.pages.kinds import Hierarchy, hierarchy
 from publisher.web.pages.models import Alternate
 from publisher.web.pages.prebuilt import served_page
 from publisher.web.pages.terms import Term
-from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES
+from publisher.web.site.labels import LABEL_RANK, PREFIXES
 from publisher.web.site.languages import DEFAULT_LANGUAGE, Languages, requested
 from publisher.web.site.negotiation import add_alternates, add_vary, choose, link_value
 from publisher.web.site.params import FORBIDDEN, iri_param, page_param
@@ -53,6 +53,7 @@ CONTEXT_MEMO_TERMS = (
 )
 TERM_MEMO_ENTRIES = 20_000  # terms a worker keeps labelled and linked for the pages that show them again
 GROUPS_MEMO_SUBJECTS = 1_024  # hubs whose property counts a worker remembers
+ORG_MEMO_ENTRIES = 64  # hub organisations whose sections a worker remembers (the largest at 1M: 150 KiB)
 TERM_MARKUP_ENTRIES = 20_000  # rendered terms a worker remembers
 DOCUMENT_MEMO_BYTES = 32 * 2**20  # finished documents a worker keeps, in bytes (a typical page is ~8 KB)
 DOCUMENT_MEMO_ENTRIES = 16_384
@@ -252,7 +253,10 @@ def build_page(description: Description, rest: str) -> EntityPage:
     shared = publisher().memos.memo("pages.terms", TERM_MEMO_ENTRIES)
     where = Where(publisher().namespace, web_base(), languages(), shared)
     store = publisher().store
-    return entity_page(store, description, where, classes(), memos(), links, doc_url(rest, HTML))
+    organisations = publisher().memos.memo("pages.organisations", ORG_MEMO_ENTRIES)
+    return entity_page(
+        store, description, where, classes(), memos(), links, doc_url(rest, HTML), organisations
+    )
 
 
 def languages() -> Languages:
@@ -273,4 +277,4 @@ def rdf_document(description: Description, fmt: Format) -> Response:
 def document_triples(description: Description) -> list[Triple]:
     """The triples of a description's windows, plus the labels of the terms they name."""
     triples = [s.triple for s in description.statements]
-    return triples + [t for t in description.context if t[1] in LABEL_PREDICATES]
+    return triples + [t for t in description.context if t[1] in LABEL_RANK]

@@ -15,17 +15,18 @@ from jinja2.utils import htmlsafe_json_dumps
 from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
+from publisher.memo import BoundedMemo
 from publisher.store import Store
 from publisher.web.pages.agreements import AgreementRow
 from publisher.web.pages.describe import Description, Memos, context
 from publisher.web.pages.kinds import Hierarchy, Kind
 from publisher.web.pages.models import Alternate, Section, sections_of
 from publisher.web.pages.occasions import OccasionView
-from publisher.web.pages.organisations import OrgView
+from publisher.web.pages.organisations import OrgData, OrgView
 from publisher.web.pages.people import PersonView
 from publisher.web.pages.reader import View, read, view
 from publisher.web.pages.terms import Naming, Term, TermMemo
-from publisher.web.site.labels import LABEL_PREDICATES, PREFIXES, SDO
+from publisher.web.site.labels import LABEL_RANK, PREFIXES, SDO
 from publisher.web.site.languages import Languages
 from publisher.web.site.serialize import Triple, canonical_json, json_ld
 
@@ -80,15 +81,16 @@ def entity_page(
     memos: Memos,
     alternates: tuple[Alternate, ...],
     canonical: str,
+    organisations: BoundedMemo[URIRef, OrgData] | None = None,
 ) -> EntityPage:
-    """The page model of a description: its kind's sections (on a whole page, not a focused window), every
-    statement, names in the reader's languages."""
+    """The page model of a description: its kind's sections (on a whole page, not a focused window; a hub
+    organisation's kept in ``organisations``), every statement, names in the reader's languages."""
     iri = description.iri
     types = [
         s.value for s in description.statements if s.group.subject == iri and s.group.predicate == RDF.type
     ]
     kind = hierarchy.kind_of(types)
-    reading = read(store, iri, kind if description.window.focus is None else None, hierarchy)
+    reading = read(store, iri, kind if description.window.focus is None else None, hierarchy, organisations)
     extra = tuple(context(store, reading.iris() - {t[0] for t in description.context}, memos.context))
     rows = description.context + extra
     naming = Naming.from_context(where.namespace, where.web_base, rows, where.shared, where.languages)
@@ -108,7 +110,7 @@ def entity_page(
         json_ld=embedded_json_ld(description, shown, naming),
         focused=description.window.focus is not None,
         languages=frozenset(
-            o.language for _s, p, o in rows if p in LABEL_PREDICATES and isinstance(o, Literal) and o.language
+            o.language for _s, p, o in rows if p in LABEL_RANK and isinstance(o, Literal) and o.language
         ),
     )
 

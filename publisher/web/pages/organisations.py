@@ -1,21 +1,24 @@
 """An organisation's page in the reader's terms: its partnerships first (who with, when, who signed for each
 side, at which event, from which article), then its units, the people who held posts there, its events.
 
-Bounded for hubs (a university party to thousands of agreements): the engine counts and sorts (partners with
-their first and latest dates, totals, items per year), the page reads the latest ``LATEST`` agreements and
-``LISTED`` holdings and events in detail, and links to the partnership explorer for the rest. So a hub's
-page reads a few hundred rows, not tens of thousands.
+Bounded for hubs (a university party to thousands of agreements): the engine sorts and counts partners (with
+their first and latest dates); the page reads its agreements, events and holdings once each, newest first,
+counts them (totals, items per year) from those rows, details the latest ``LATEST`` agreements and
+``LISTED`` holdings and events, and links to the partnership explorer for the rest. One reading rather than
+a window, a count and a per-year count of each: the engine joins every row for each of those alike (at 1M
+triples the largest hub's 1,727 agreements and 4,728 events, 0.5 s in the three forms, 0.25 s read once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from publisher.queries import counted, load_query, per_year, with_window
+from publisher.memo import BoundedMemo
+from publisher.queries import load_query
 from publisher.store import Row, Store
 from publisher.web.pages.agreements import (
     NO_AGREEMENTS,
@@ -24,7 +27,7 @@ from publisher.web.pages.agreements import (
     agreement_rows,
     fetch_agreements,
 )
-from publisher.web.pages.answers import by_key, total
+from publisher.web.pages.answers import by_key, distinct, per_year
 from publisher.web.pages.pictures import MAX_MARKS, Mark, Network, Timeline, star, timeline, yearly
 from publisher.web.pages.posts import (
     EventEntry,
@@ -46,19 +49,15 @@ PARTNERS = load_query("org-partners.rq")
 UNITS = load_query("org-units.rq")
 HOLDINGS = load_query("org-holdings.rq")
 EVENTS = load_query("org-events.rq")
-AGREEMENTS_BY_TYPE = counted(AGREEMENTS, "agreement", ("this", "type"))
-AGREEMENTS_PER_YEAR = per_year(AGREEMENTS, "agreement", "when")
-HOLDINGS_COUNT = counted(HOLDINGS, "holding")
-EVENTS_COUNT = counted(EVENTS, "event")
-EVENTS_PER_YEAR = per_year(EVENTS, "event", "date")
 LATEST = 20  # agreements detailed on the page
 LISTED = 20  # people, events and units listed
 PARTNERS_LISTED = 40
+MEMO_FROM = 200  # agreements, events and holdings from which an organisation's sections are kept per build
 
 
 @dataclass(frozen=True)
 class OrgData:
-    totals: tuple[Row, ...]  # agreements and cooperations, counted by type
+    totals: Mapping[Node, int]  # agreements and cooperations, counted by type
     latest: tuple[Row, ...]  # the newest agreements (one more than shown: are there more?)
     details: AgreementData
     partners: tuple[Row, ...]  # every partner with its count and first and latest date
@@ -68,7 +67,11 @@ class OrgData:
     events: int
     latest_events: tuple[Row, ...]
     roles: tuple[Row, ...]  # the parts played at the latest events
-    per_year: tuple[Row, ...]  # (year, agreements or events, n): the timeline when there are many
+    per_year: Mapping[str, tuple[int, int]]  # year -> (agreements, events): the timeline when there are many
+
+    def items(self) -> int:
+        """How many agreements, events and holdings the sections were read from."""
+        return sum(self.totals.values()) + self.events + self.holdings
 
     def iris(self) -> set[URIRef]:
         """What the page names: the partners it lists, the latest agreements, units, people and events."""
@@ -79,32 +82,48 @@ class OrgData:
         )
 
 
-def fetch_org(store: Store, org: URIRef) -> OrgData:
+def fetch_org(store: Store, org: URIRef, memo: BoundedMemo[URIRef, OrgData] | None = None) -> OrgData:
+    """What the organisation's sections show; a hub's kept in ``memo`` (per build, so a reader in another
+    language, a paged window or a second visit reads it once): its sections read every agreement, event and
+    holding it has (0.4 s for the largest at 1M triples). A small organisation's cost less to read again
+    than to keep."""
+    known = memo.get(org) if memo is not None else None
+    if known is not None:
+        return known
+    data = _read_org(store, org)
+    if memo is not None and data.items() >= MEMO_FROM:
+        memo.put(org, data)
+    return data
+
+
+def _read_org(store: Store, org: URIRef) -> OrgData:
     bound = {"this": org}
-    latest = store.select(with_window(AGREEMENTS, MAX_MARKS + 1), bound).rows
+    agreements = store.select(AGREEMENTS, bound).rows
+    events = store.select(EVENTS, bound).rows
+    held = store.select(HOLDINGS, bound).rows
+    latest, latest_events = agreements[: MAX_MARKS + 1], events[: MAX_MARKS + 1]
     shown = [
         r["agreement"] for r in latest[:MAX_MARKS] if isinstance(r["agreement"], URIRef)
     ]  # rows and marks
-    held = store.select(with_window(HOLDINGS, LISTED), bound).rows
-    events = store.select(with_window(EVENTS, MAX_MARKS + 1), bound).rows
-    yearly_rows: list[Row] = []
-    if len(latest) + len(events) > MAX_MARKS:  # a timeline of counts: the engine counts them
-        yearly_rows += [
-            {**r, "kind": Literal("agreement")} for r in store.select(AGREEMENTS_PER_YEAR, bound).rows
-        ]
-        yearly_rows += [{**r, "kind": Literal("event")} for r in store.select(EVENTS_PER_YEAR, bound).rows]
+    counts: dict[str, tuple[int, int]] = {}
+    if len(latest) + len(latest_events) > MAX_MARKS:  # a timeline of counts
+        made, took_part = per_year(agreements, "agreement", "when"), per_year(events, "event", "date")
+        counts = {
+            year: (made.get(year, 0), took_part.get(year, 0))
+            for year in sorted(made.keys() | took_part.keys())
+        }
     return OrgData(
-        totals=store.select(AGREEMENTS_BY_TYPE, bound).rows,
+        totals={kind: distinct(rows, "agreement") for kind, rows in by_key(agreements, "type").items()},
         latest=latest,
         details=fetch_agreements(store, shown) if shown else NO_AGREEMENTS,
         partners=store.select(PARTNERS, bound).rows,
         units=store.select(UNITS, bound).rows,
-        holdings=total(store.select(HOLDINGS_COUNT, bound).rows),
-        people=fetch_holdings(store, [r["holding"] for r in held]),
-        events=total(store.select(EVENTS_COUNT, bound).rows),
-        latest_events=events,
+        holdings=distinct(held, "holding"),
+        people=fetch_holdings(store, [r["holding"] for r in held[:LISTED]]),
+        events=distinct(events, "event"),
+        latest_events=latest_events,
         roles=fetch_event_roles(store, [r["event"] for r in events[:LISTED]]),
-        per_year=tuple(yearly_rows),
+        per_year=counts,
     )
 
 
@@ -138,7 +157,7 @@ def org_view(data: OrgData, org: URIRef, naming: Naming) -> OrgView:
     def acting(row: Row) -> bool:  # the organisation's own part: as the agent, or someone acting for it
         return row["agent"] == org or row.get("for") == org
 
-    totals = {r["type"]: int(str(r["n"])) for r in data.totals}
+    totals = data.totals  # by type
     shown = [_partner(row, naming) for row in top_partners(data.partners)]
     latest = [r["agreement"] for r in data.latest[:LATEST] if isinstance(r["agreement"], URIRef)]
     units = sorted((naming.term(r["unit"]) for r in data.units), key=lambda t: t.label.lower())
@@ -191,15 +210,10 @@ def _partner(row: Row, naming: Naming) -> Partner:
 
 def _timeline(data: OrgData, naming: Naming, name: str) -> Timeline | None:
     """The organisation's agreements (with whom) and events (in which part) in time: each while few,
-    counted per year by the engine when many."""
+    counted per year when many."""
     label = f"{name} in time: agreements and events"
     if data.per_year:
-        counts: dict[str, tuple[int, int]] = {}
-        for row in data.per_year:
-            a, e = counts.get(str(row["year"]), (0, 0))
-            n = int(str(row["n"]))
-            counts[str(row["year"])] = (a + n, e) if str(row["kind"]) == "agreement" else (a, e + n)
-        return yearly(counts, label) if counts else None
+        return yearly(data.per_year, label)
     signings = {
         event for by_p in data.details.facts.values() for event in by_p.get(KGO.signedAt, ())
     }  # drawn as their agreements

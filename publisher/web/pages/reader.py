@@ -13,6 +13,7 @@ from typing import Final
 
 from rdflib import URIRef
 
+from publisher.memo import BoundedMemo
 from publisher.store import Store
 from publisher.web.pages.kinds import Hierarchy, Kind
 from publisher.web.pages.occasions import (
@@ -87,12 +88,19 @@ class Reading:
         return self.data.iris() if self.data is not None else set()
 
 
-def read(store: Store, iri: URIRef, kind: Kind | None, hierarchy: Hierarchy) -> Reading:
-    """What the sections of ``iri``'s page need, for its kind (nothing for a modelling node)."""
+def read(
+    store: Store,
+    iri: URIRef,
+    kind: Kind | None,
+    hierarchy: Hierarchy,
+    organisations: BoundedMemo[URIRef, OrgData] | None = None,
+) -> Reading:
+    """What the sections of ``iri``'s page need, for its kind (nothing for a modelling node); a hub
+    organisation's kept in ``organisations`` (``organisations.fetch_org``)."""
     key = kind.key if kind else None
     data: Data | None = None
     if key == "organisation":
-        data = fetch_org(store, iri)
+        data = fetch_org(store, iri, organisations)
     elif key == "person":
         data = fetch_person(store, iri)
     elif key == "agreement":
