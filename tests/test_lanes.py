@@ -267,3 +267,16 @@ def test_each_worker_says_when_it_holds_the_release_in_memory(
         }
         time.sleep(0.2)
     assert said == workers(arbiter)
+
+
+def test_a_runaway_record_sees_its_own_note_at_once_and_another_worker_s_soon(tmp_path: Path) -> None:
+    stamp = tmp_path / "runaway"
+    mine, other = watchdogs.RunawayRecord(stamp, 60.0), watchdogs.RunawayRecord(stamp, 60.0)
+    assert not mine.recent() and not other.recent()
+    mine.note()
+    assert mine.recent()
+    deadline = time.monotonic() + watchdogs.RunawayRecord.LOOK_EVERY_S + 1.0
+    while not other.recent():  # the other worker looks at the stamp again within LOOK_EVERY_S
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert not watchdogs.RunawayRecord(stamp, 0.0).recent()  # past its window
