@@ -37,7 +37,7 @@ def kgpub_peer(size: Size) -> Peer:
 
 def holds_in_memory(size: Size) -> bool:
     triples = json.loads((size.release / "manifest.json").read_text())["triples"]
-    return bool(0 < triples <= Settings().memory_store_triples)
+    return bool(0 < triples <= Settings.load(project_dir=size.project).memory_store_triples)
 
 
 def settled(server: servers.Server) -> None:
