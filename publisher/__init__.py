@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, release: Path | None = None) ->
     from publisher.app_state import Releases
     from publisher.web import unpin
     from publisher.web.harvest import routes as harvest
-    from publisher.web.pages import entities, explorer, indexes, ontology, search
+    from publisher.web.pages import entities, explorer, home, indexes, ontology, search
     from publisher.web.pages.fast_path import PrebuiltPages
     from publisher.web.site import assets, caching, errors
     from publisher.web.sparql import endpoint as sparql
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, release: Path | None = None) ->
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kgpub"] = Releases.open(settings, release)
     assets.register(app)
-    for module in (sparql, harvest, ontology, indexes, search, explorer, entities):  # entities: the catch-all
+    for module in (sparql, harvest, ontology, home, indexes, search, explorer, entities):  # entities: the catch-all
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.register(app)

@@ -128,13 +128,15 @@ def build(ctx: click.Context, full: bool, pages: bool) -> None:
 
 
 def build_release(settings: Settings, full: bool = False, pages: bool = True) -> Build:
-    """``kgpub build``: publish a release, then render its pages from the previous release's."""
+    """``kgpub build``: publish a release, work out its overview, then render its pages from the previous
+    release's."""
     from publisher.pipeline.publish import build as run_build
     from publisher.pipeline.publish import current_release
-    from publisher.prerender import prerender
+    from publisher.prerender import prerender, summarise
 
     previous = current_release(settings.builds_root)
     result = run_build(settings, progress=say, full=full)
+    summarise(settings, result.path, say)
     if pages:
         prerender(settings, result.path, previous, say)
     return result

@@ -1,4 +1,5 @@
-"""Render entity pages during the build, so that serving a page is a file read (``web/pages/prebuilt.py``).
+"""Render entity pages during the build, so that serving a page is a file read (``web/pages/prebuilt.py``);
+and work out the home page's overview of the archive (``web/pages/overview.py``), so a worker does not.
 
 ``kgpub build`` publishes the release, then calls :func:`prerender`: every thing readers look for
 (institutions, people, agreements, events, topics, articles, places) gets its HTML page, rendered by the
@@ -54,6 +55,18 @@ MEMBERS = load_query("kind-members.rq")
 CONTEXT_PREDICATES = (*LABEL_PREDICATES, RDF.type, SDO.contentUrl, SDO.caption, SDO.position, SDO.url)
 SOURCE_KINDS = ("ontology", "shapes")  # a change to these renders every page (labels of every predicate)
 WALKS = tuple(walk for walks in QUERIES.values() for walk in walks)
+
+
+def summarise(settings: Settings, release: Path, say: Say) -> None:
+    """Write ``release``/overview.json: what the home page shows of the whole archive."""
+    from publisher.web.pages.overview import read_overview, work_out, write_overview
+
+    if read_overview(release) is not None:  # an unchanged release, already summarised by this code
+        return
+    app = _app(settings, release)
+    with app.test_request_context("/"):
+        write_overview(release, work_out())
+    say("wrote overview.json (the home page's counts and examples)")
 
 
 def prerender(settings: Settings, release: Path, previous: Path | None, say: Say) -> int:

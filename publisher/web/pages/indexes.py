@@ -1,8 +1,6 @@
-"""The entry points for people: the home page, grouped by what readers look for, and the indexes.
+"""The indexes of what readers look for (the home page, ``home.py``, leads to them).
 
-``/`` leads with institutions, people, agreements, events, topics and articles (counts, a few of each, the
-network of institutions and the agreements in time); the classes of the model (participations, post
-holdings, figures...) stay reachable under "For modellers". ``/organisations``, ``/people``, ``/events``,
+``/organisations``, ``/people``, ``/events``,
 ``/topics``, ``/articles``, ``/places`` list every thing of a kind, subclasses included (a college is an
 organisation), with a kind column; ``/class?iri=`` does the same for any class. Each list is read and
 sorted once per build (by date for events and articles, else by name) and paged from memory.
@@ -11,7 +9,7 @@ sorted once per build (by date for events and articles, else by name) and paged 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -20,14 +18,11 @@ from flask import Blueprint, abort, render_template, request
 from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
-from publisher.queries import load_query, restricted, with_window
+from publisher.queries import load_query, restricted
 from publisher.web import publisher
 from publisher.web.pages.describe import context
 from publisher.web.pages.entities import classes
-from publisher.web.pages.explorer import index
-from publisher.web.pages.kinds import BY_KEY, KINDS, Hierarchy, Kind
-from publisher.web.pages.partnership_index import facet_counts
-from publisher.web.pages.pictures import Network, Timeline, web, yearly
+from publisher.web.pages.kinds import BY_KEY, Hierarchy
 from publisher.web.pages.terms import Naming, Term
 from publisher.web.site.dates import sort_key
 from publisher.web.site.frame import site
@@ -35,23 +30,14 @@ from publisher.web.site.languages import requested
 from publisher.web.site.params import iri_param, page_param
 from publisher.web.site.urls import site_url, web_base
 
-bp = Blueprint("home", __name__, template_folder="templates")
+bp = Blueprint("indexes", __name__, template_folder="templates")
 
-NEWEST = load_query("newest-articles.rq")
 MEMBERS = load_query("kind-members.rq")
-NEWEST_SHOWN = 10
-EXAMPLES = 8
 DATED_KINDS = frozenset({"event", "article"})  # listed newest first; the others by name
 INDEXES = ("organisations", "people", "events", "topics", "articles", "places")
 KIND_OF_INDEX = dict(
     zip(INDEXES, ("organisation", "person", "event", "topic", "article", "place"), strict=True)
 )
-
-
-@dataclass(frozen=True)
-class Count:
-    label: str
-    value: int
 
 
 @dataclass(frozen=True)
@@ -67,24 +53,6 @@ class Item:
     kinds: tuple[Term, ...]
     date: Term | None
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class KindGroup:
-    kind: Kind
-    count: int
-    href: str
-    items: tuple[Item, ...]
-
-
-@dataclass(frozen=True)
-class HomePage:
-    counts: tuple[Count, ...]
-    groups: tuple[KindGroup, ...]
-    articles: tuple[Item, ...]
-    network: Network | None
-    timeline: Timeline | None
-    classes: tuple[Item, ...]  # every class with its instance count, for modellers
 
 
 @dataclass(frozen=True)
@@ -106,13 +74,6 @@ class IndexPage:
 @bp.app_context_processor
 def site_context() -> dict[str, Any]:
     return {"site": site()}
-
-
-@bp.get("/")
-def home() -> str:
-    # fixed by the build, up to the web base and the reader's languages: made once per both
-    key = ("home", web_base(), naming_languages().chain)
-    return render_template("home.html", page=publisher().memos.value(key, home_page, "home pages", 32))
 
 
 def kind_index(name: str) -> str:
@@ -140,92 +101,6 @@ def class_index() -> str:
 
 
 # ---------------------------------------------------------------- models
-
-
-def home_page() -> HomePage:
-    manifest = publisher().manifest
-    counts = (
-        Count("triples", manifest.triples if manifest else 0),
-        Count("entities", manifest.entities if manifest else 0),
-        Count("articles", sum(1 for g in (manifest.graphs if manifest else {}) if "/graph/article/" in g)),
-    )
-    agreements = index()
-    institutions = agreements.institutions()
-    topics = facet_counts(agreements.entries, "topic")
-    newest = publisher().store.select(with_window(NEWEST, NEWEST_SHOWN)).rows
-    listed = {kind.key: members(kind.roots, kind.key in DATED_KINDS) for kind in KINDS}
-    ranked = [p for p, _ in institutions.most_common(60)]
-    naming = naming_for(
-        [
-            *ranked,
-            *[t for t, _ in topics.most_common(EXAMPLES)],
-            *[r["article"] for r in newest],
-            *[e.agreement for e in agreements.entries[:EXAMPLES]],
-        ]
-        + [m.iri for k in ("person", "event", "place") for m in listed[k][:EXAMPLES]]
-        + [URIRef(c) for c in class_counts()]
-    )
-    notes: dict[str, Callable[[Member], str | None]] = {
-        "organisation": lambda m: _agreements_note(institutions.get(m.iri, 0)),
-        "topic": lambda m: _agreements_note(topics.get(m.iri, 0)),
-    }
-    examples = {
-        "organisation": [Member(p, (), None) for p in ranked[:EXAMPLES]],
-        "topic": [Member(t, (), None) for t, _ in topics.most_common(EXAMPLES) if isinstance(t, URIRef)],
-        "agreement": [Member(e.agreement, (), e.date) for e in agreements.entries[:EXAMPLES]],
-    }
-    groups = tuple(
-        KindGroup(
-            kind,
-            len(listed[kind.key]),
-            _kind_href(kind),
-            tuple(
-                _item(m, naming, notes.get(kind.key))
-                for m in examples.get(kind.key, listed[kind.key][:EXAMPLES])
-            ),
-        )
-        for kind in KINDS
-        if kind.key != "article"
-    )
-    return HomePage(
-        counts=counts,
-        groups=groups,
-        articles=tuple(_item(Member(r["article"], (), r.get("published")), naming) for r in newest),  # type: ignore[arg-type]
-        network=web(
-            [(naming.term(p), institutions[p]) for p in ranked],
-            dict(agreements.pairs()),
-            "Institutions linked by their agreements",
-        )
-        if ranked
-        else None,
-        timeline=_whole_timeline(),
-        classes=tuple(
-            Item(naming.term(URIRef(c)), (), None, f"{n:,}")
-            for c, n in sorted(class_counts().items(), key=lambda item: (-item[1], item[0]))
-        ),
-    )
-
-
-def _agreements_note(count: int) -> str | None:
-    return f"{count} agreement" + ("" if count == 1 else "s") if count else None
-
-
-def _whole_timeline() -> Timeline | None:
-    counts: dict[str, tuple[int, int]] = {}
-    agreements = index()
-    for entry in agreements.entries:
-        if entry.date is not None:
-            year = str(entry.date)[:4]
-            counts[year] = (counts.get(year, (0, 0))[0] + 1, 0)
-    for year, events in agreements.events_per_year.items():
-        counts[year] = (counts.get(year, (0, 0))[0], events)
-    return yearly(counts, "Agreements and events per year") if counts else None
-
-
-def _kind_href(kind: Kind) -> str:
-    if kind.key == "agreement":
-        return site_url("partnerships")
-    return site_url(next(name for name, key in KIND_OF_INDEX.items() if key == kind.key))
 
 
 def class_counts() -> dict[str, int]:
@@ -280,7 +155,7 @@ def index_page(
     return IndexPage(
         heading=heading,
         iri=iri,
-        items=tuple(_item(m, naming) for m in shown),
+        items=tuple(item(m, naming) for m in shown),
         first=(page - 1) * size + 1,
         total=len(listed),
         prev_href=_href(endpoint, page=page - 1, **args) if page > 1 else None,
@@ -289,14 +164,9 @@ def index_page(
     )
 
 
-def _item(member: Member, naming: Naming, note: Callable[[Member], str | None] | None = None) -> Item:
+def item(member: Member, naming: Naming, note: str | None = None) -> Item:
     date = naming.term(member.date) if member.date is not None else None
-    return Item(
-        naming.term(member.iri),
-        tuple(naming.term(t) for t in member.types),
-        date,
-        note(member) if note else None,
-    )
+    return Item(naming.term(member.iri), tuple(naming.term(t) for t in member.types), date, note)
 
 
 def naming_for(iris: Sequence[Node], with_types: bool = False) -> Naming:
