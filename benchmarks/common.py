@@ -12,7 +12,17 @@ REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 KGPUB = str(Path(PYTHON).with_name("kgpub"))
 OXIGRAPH = str(Path(PYTHON).with_name("oxigraph"))
-GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--timeout", "40"]  # what `kgpub serve` runs
+WORKERS = 2  # every Python server's worker processes, kgpub's included
+GUNICORN = [
+    "-w",
+    str(WORKERS),
+    "-k",
+    "gthread",
+    "--threads",
+    "4",
+    "--timeout",
+    "40",
+]  # what `kgpub serve` runs
 
 
 def say(message: str) -> None:

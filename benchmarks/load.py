@@ -12,11 +12,10 @@ from dataclasses import asdict
 from typing import Any
 
 from benchmarks import servers
-from benchmarks.common import KGPUB, REPO, median, say
+from benchmarks.common import KGPUB, REPO, WORKERS, median, say
 from benchmarks.targets import Peer, Size, areas
 from publisher.settings import Settings
 
-WORKERS = 2
 MEMORY_COPY_LINE = re.compile(rb"kgpub: worker (\d+) holds release \S+ in memory")
 SETTLE_TIMEOUT_S = 180.0
 
@@ -32,6 +31,7 @@ def kgpub_peer(size: Size) -> Peer:
         tuple(target for area in areas() for target in area.kgpub_targets(size)),
         {"KGPUB_WORKERS": str(WORKERS)},
         setup=settled if holds_in_memory(size) else None,
+        workers=WORKERS,
     )
 
 
@@ -76,7 +76,16 @@ def serve_round(peer: Peer, size: Size, args: argparse.Namespace) -> dict[str, A
             url = server.url(target.path)
             servers.wrk(url, min(2.0, args.duration / 5), target.headers, script=target.script)
             runs = [
-                asdict(servers.wrk(url, args.duration, target.headers, script=target.script, port=port))
+                asdict(
+                    servers.wrk(
+                        url,
+                        args.duration,
+                        target.headers,
+                        script=target.script,
+                        port=port,
+                        workers=peer.workers,
+                    )
+                )
                 for _ in range(args.wrk_runs)
             ]
             loads[target.label] = {"runs": runs, "versus": list(target.versus)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks import servers
-from benchmarks.common import GUNICORN, PYTHON
+from benchmarks.common import GUNICORN, PYTHON, WORKERS
 from benchmarks.targets import Area, Check, Peer, Size, Target, kgpub, rps, versus
 
 TYPICAL, HUB = "typical entity page", "hub entity page"
@@ -44,6 +44,7 @@ def peers(size: Size) -> list[Peer]:
             "/",
             (Target(TYPICAL, "/"),),
             {"KGPUB_BENCH_FILE": str(page)},
+            workers=WORKERS,
         )
     ]  # fmt: skip
 

@@ -118,12 +118,18 @@ def http_table(results: list[dict[str, Any]]) -> str:
 
 
 def split_note(results: list[dict[str, Any]]) -> str:
-    """How the connections fell on the workers in the runs behind each kgpub figure (see servers.wrk)."""
-    lines = ["Connections per worker in each wrk run of kgpub (4-0 nearly halves a Python server's rps):", ""]
+    """How the connections fell on each server's processes in the runs behind each figure, and how many wrk
+    runs were started to get them spread evenly (see servers.wrk)."""
+    lines = [
+        "Connections per process in each measured wrk run (a run with its connections unevenly spread over a"
+        " server's workers is stopped and drawn again; draws: runs started, median):",
+        "",
+    ]
     for r in results:
-        for label, load in r["http"].get("kgpub", {}).get("loads", {}).items():
-            splits = " ".join("-".join(map(str, split)) or "?" for split in load.get("splits", []))
-            lines.append(f"* {r['size']}, {label}: {splits}")
+        for server, measured in r["http"].items():
+            for label, load in measured.get("loads", {}).items():
+                splits = " ".join("-".join(map(str, split)) or "?" for split in load.get("splits", []))
+                lines.append(f"* {r['size']}, {server}, {label}: {splits} (draws {load.get('draws', 1):g})")
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from benchmarks import servers
-from benchmarks.common import GUNICORN, OXIGRAPH, PYTHON
+from benchmarks.common import GUNICORN, OXIGRAPH, PYTHON, WORKERS
 from benchmarks.targets import Area, Check, Peer, Size, Target, versus
 
 SELECT_PERSONS = (
@@ -71,19 +71,20 @@ def peers(size: Size) -> list[Peer]:
     dump = size.release / "dumps" / "kgpub.nq.gz"
     return [
         Peer(BARE_MEMORY, lambda port: [*bare, "-b", f"127.0.0.1:{port}"], sparql_path("/sparql"),
-             targets("/sparql"), {"KGPUB_BENCH_DUMP": str(dump)}),
+             targets("/sparql"), {"KGPUB_BENCH_DUMP": str(dump)}, workers=WORKERS),
         Peer(BARE_DISK, lambda port: [*bare, "-b", f"127.0.0.1:{port}"], sparql_path("/sparql"),
-             targets("/sparql"), {"KGPUB_BENCH_STORE": str(size.release / "store")}),
+             targets("/sparql"), {"KGPUB_BENCH_STORE": str(size.release / "store")}, workers=WORKERS),
         Peer(OXIGRAPH_MEMORY, lambda port: [OXIGRAPH, "serve", "--bind", f"127.0.0.1:{port}",
              "--union-default-graph"], sparql_path("/query"), targets("/query"), setup=post_quads(dump)),
         Peer(OXIGRAPH_DISK, lambda port: [OXIGRAPH, "serve-read-only", "--location", str(load_oxigraph(size)),
              "--bind", f"127.0.0.1:{port}", "--union-default-graph"], sparql_path("/query"), targets("/query")),
         Peer(STATIC_ANSWER, lambda port: [*gunicorn, "-b", f"127.0.0.1:{port}",
              "benchmarks.peers.static_file:app"], "/", (Target(REPEATED, "/"),),
-             {"KGPUB_BENCH_FILE": str(saved_answer(size)), "KGPUB_BENCH_TYPE": RESULTS_JSON["Accept"]}),
+             {"KGPUB_BENCH_FILE": str(saved_answer(size)), "KGPUB_BENCH_TYPE": RESULTS_JSON["Accept"]},
+             workers=WORKERS),
         Peer(RDFLIB, lambda port: [PYTHON, "-m", "uvicorn", "benchmarks.peers.rdflib_endpoint_app:app",
-             "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning"],
-             sparql_path("/sparql"), targets("/sparql"), {"KGPUB_BENCH_DUMP": str(dump)}),
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
+             sparql_path("/sparql"), targets("/sparql"), {"KGPUB_BENCH_DUMP": str(dump)}, workers=WORKERS),
     ]  # fmt: skip
 
 

@@ -47,6 +47,7 @@ class Peer:
     targets: tuple[Target, ...]
     env: dict[str, str] = field(default_factory=dict)
     setup: Callable[[Server], None] | None = None
+    workers: int = 1  # processes that accept connections (each load spreads its connections over them)
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,16 @@ Nothing here knows an engine or HTTP; ``tests/test_sparql_text.py`` is its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 AGGREGATION = frozenset({"GROUP", "HAVING", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
 ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 INSIGNIFICANT = frozenset({"space", "comment"})
+LEXED_KEPT = 64  # query texts whose lexemes are kept: the requests in flight at once, and a few more
 
 _PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
 _NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
@@ -81,24 +83,25 @@ def tokens(text: str) -> Iterator[Token]:
 Lexeme = tuple[str, str, int]  # kind, text, start: a token without the object around it
 
 
-def lexemes(text: str) -> list[Lexeme]:
+@lru_cache(maxsize=LEXED_KEPT)
+def lexemes(text: str) -> tuple[Lexeme, ...]:
     """The significant tokens of ``text`` (no spaces, no comments) as plain tuples, in one pass.
 
-    What the public endpoint reads a query with: the policy and the lane decision both walk this one list,
-    and a tuple costs a fraction of a :class:`Token` (the endpoint lexes every query it receives).
+    What the public endpoint reads a query with: the negotiation, the policy, the lane decision and the
+    answer memo's "per call?" all walk this one sequence, kept for the last few texts so a request lexes
+    its query once (each pass cost about 10 us of a small query's 200, and a request made four), and a
+    tuple costs a fraction of a :class:`Token`.
     """
-    return [
+    return tuple(
         (kind, match.group(0), match.start())
         for match in _TOKEN.finditer(text)
         if (kind := match.lastgroup or "other") not in INSIGNIFICANT
-    ]
+    )
 
 
-def tokens_of_kind(text: str, kinds: Set[str]) -> Iterator[Token]:
-    """Only the tokens of ``kinds``: the others are never built as objects (the endpoint lexes every query)."""
-    for match in _TOKEN.finditer(text):
-        if match.lastgroup in kinds:
-            yield Token(match.lastgroup or "other", match.group(0), match.start())
+def words(text: str) -> Iterator[str]:
+    """The bare words of ``text`` in upper case (keywords, function names), from :func:`lexemes`."""
+    return (token.upper() for kind, token, _ in lexemes(text) if kind == "word")
 
 
 def significant(text: str) -> Iterator[Token]:
@@ -128,7 +131,7 @@ def query_form(text: str) -> str | None:
 
     Lets the web layer negotiate a results format before the query runs. None if there is none.
     """
-    return next((t.word for t in tokens_of_kind(text, {"word"}) if t.word in QUERY_FORMS), None)
+    return next((word for word in words(text) if word in QUERY_FORMS), None)
 
 
 PER_CALL_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
@@ -137,7 +140,7 @@ PER_CALL_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 def answers_per_call(text: str) -> bool:
     """Whether the query calls a function whose value changes with every evaluation (``NOW()``,
     ``RAND()``...): its answer is not the build's to keep."""
-    return any(token.word in PER_CALL_FUNCTIONS for token in tokens_of_kind(text, {"word"}))
+    return any(word in PER_CALL_FUNCTIONS for word in words(text))
 
 
 def has_dataset_clause(text: str) -> bool:
@@ -146,12 +149,12 @@ def has_dataset_clause(text: str) -> bool:
     pyoxigraph's ``use_default_graph_as_union=True`` silently overrides a query's ``FROM``, so the
     union default graph may only be requested for queries without one.
     """
-    return any(token.word == "FROM" for token in tokens_of_kind(text, {"word"}))
+    return any(word == "FROM" for word in words(text))
 
 
 def has_relative_iri(text: str) -> bool:
     """Whether the query writes an IRI without a scheme (``<id/org/x>``): it then needs the namespace as BASE."""
-    return any(not ABSOLUTE_IRI.match(token.text[1:]) for token in tokens_of_kind(text, {"iri"}))
+    return any(kind == "iri" and not ABSOLUTE_IRI.match(token[1:]) for kind, token, _ in lexemes(text))
 
 
 def declared_prefixes(text: str, base: str) -> dict[str, str]:

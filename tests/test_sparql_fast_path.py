@@ -53,6 +53,27 @@ def test_the_fast_path_answers_as_the_view_does(app: Flask, query: str, accept: 
     assert fast == view
 
 
+RAW_QUERY_STRINGS = [  # as clients send them: "+" for spaces, an encoded "&", a malformed escape, nothing
+    "query=SELECT+*+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+2",
+    "query=ASK+%7B+FILTER+%281+%3D+1+%26%26+2+%3D+2%29+%7D",
+    "query=SELECT+*+WHERE+%7B+%3Fs+%3Fp+%22%ZZ%22+%7D",
+    "query=",
+    "query=ASK+%7B%7D&query=ASK+%7B%7D",
+]
+
+
+@pytest.mark.parametrize("raw", RAW_QUERY_STRINGS)
+def test_the_fast_path_reads_the_query_string_as_the_view_does(app: Flask, raw: str) -> None:
+    def answer(wsgi: Any) -> tuple[str, list[tuple[str, str]], bytes]:
+        environ = EnvironBuilder(path="/sparql", query_string=raw, headers={"Accept": "*/*"}).get_environ()
+        seen: list[tuple[str, list[tuple[str, str]]]] = []
+        body = wsgi(environ, lambda status, headers, exc_info=None: seen.append((status, headers)))
+        data = b"".join(body)
+        return seen[0][0], [h for h in seen[0][1] if h[0] != "Date"], data
+
+    assert answer(app.wsgi_app) == answer(app.wsgi_app.next)  # type: ignore[attr-defined]
+
+
 def test_the_fast_path_took_the_plain_request(app: Flask) -> None:
     """A plain GET is answered without the app: no Flask request context is ever pushed for it."""
     pushed: list[str] = []

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 from werkzeug.exceptions import NotAcceptable
 
@@ -99,6 +99,8 @@ def plain_query(environ: dict[str, Any]) -> str | None:
     if not CONDITIONAL_HEADERS.isdisjoint(environ):
         return None
     raw = environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")  # as Werkzeug reads it
+    if raw.startswith("query=") and "&" not in raw:  # the usual request: parse_qs's answer, in a tenth
+        return unquote_plus(raw[len("query=") :]) or None
     params = parse_qs(raw, keep_blank_values=True)
     queries = params.get("query", [])
     return queries[0] if len(params) == 1 and len(queries) == 1 and queries[0] else None
