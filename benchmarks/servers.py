@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 300.0  # rdflib-endpoint parses the whole dump before it answers
-MAX_DRAWS = 8  # wrk runs started, at most, to get evenly spread connections (see wrk)
+MAX_DRAWS = 16  # wrk runs started, at most, to get evenly spread connections (see wrk)
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
