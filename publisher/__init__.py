@@ -32,7 +32,8 @@ def create_app(settings: Settings | None = None, release: Path | None = None) ->
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kgpub"] = Releases.open(settings, release)
     assets.register(app)
-    for module in (sparql, harvest, ontology, home, indexes, search, explorer, entities):  # entities: the catch-all
+    views = (sparql, harvest, ontology, home, indexes, search, explorer, entities)  # entities: the catch-all
+    for module in views:
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.register(app)

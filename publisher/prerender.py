@@ -115,7 +115,7 @@ def _every_page(settings: Settings, release: Path) -> list[str]:
     store = _app(settings, release).extensions["kgpub"].current().store
     classes = hierarchy(store).members(root for kind in KINDS for root in kind.roots)
     namespace = Manifest.read(release).namespace
-    things = {row["x"] for row in store.select(restricted(MEMBERS, "type", classes)).rows}
+    things = {row["x"] for row in store.select(restricted(MEMBERS, "type", classes), capped=False).rows}
     paths = (
         str(t)[len(namespace) :] for t in things if isinstance(t, URIRef) and str(t).startswith(namespace)
     )

@@ -14,6 +14,7 @@ from publisher import create_app
 from publisher.cli import build_release
 from publisher.settings import Settings
 from publisher.web.pages import explorer, indexes, overview
+from publisher.web.pages.kinds import KINDS
 from publisher.web.pages.overview import OVERVIEW_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,3 +107,29 @@ def test_an_added_article_shows_on_the_home_page_after_an_incremental_build(tmp_
     assert after == create_app(without_overview(settings, tmp_path / "live")).test_client().get("/").get_data(
         as_text=True
     )
+
+
+def test_the_row_cap_of_user_queries_never_cuts_what_the_site_reads_of_the_whole_archive(
+    settings: Settings,
+) -> None:
+    """``max_result_rows`` bounds what a query sent to ``/sparql`` (or one page's query) may return; the
+    build's reads of everything (the class hierarchy, every instance of a kind, every agreement's links)
+    read past it: at 10M triples the events and the agreements' links are several times the default
+    100,000 rows, and the home page's counts, the indexes and the partnership explorer were cut there."""
+
+    def everything(app_settings: Settings) -> tuple[object, ...]:
+        """Counts and members (orders by name may differ: names are read a page's worth at a time)."""
+        with create_app(app_settings).test_request_context("/"):
+            found = overview.work_out()
+            lists = [indexes.members(kind.roots, kind.key in indexes.DATED_KINDS) for kind in KINDS]
+            return (
+                {key: summary.count for key, summary in found.kinds.items()},
+                found.institutions,
+                found.pairs,
+                found.topics,
+                found.timeline,
+                explorer.index(),
+                [{member.iri for member in listed} for listed in lists],
+            )
+
+    assert everything(settings.with_(max_result_rows=3)) == everything(settings)

@@ -119,7 +119,7 @@ def _members(roots: Sequence[Node], hierarchy: Hierarchy, dated: bool) -> tuple[
     wanted = hierarchy.members(roots)
     types: dict[Node, set[URIRef]] = defaultdict(set)
     dates: dict[Node, Literal] = {}
-    for row in publisher().store.select(restricted(MEMBERS, "type", wanted)).rows:
+    for row in publisher().store.select(restricted(MEMBERS, "type", wanted), capped=False).rows:
         types[row["x"]].add(row["type"])  # type: ignore[arg-type]
         if isinstance(row.get("date"), Literal) and sort_key(row["date"]) > sort_key(dates.get(row["x"])):
             dates[row["x"]] = row["date"]  # type: ignore[assignment]

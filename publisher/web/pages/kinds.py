@@ -67,7 +67,7 @@ class Hierarchy:
 def hierarchy(store: Store) -> Hierarchy:
     """The closed class hierarchy the store holds (the ontology's, and any a data file states)."""
     supers: dict[Node, set[Node]] = {}
-    for row in store.select(HIERARCHY).rows:
+    for row in store.select(HIERARCHY, capped=False).rows:  # read once per build
         supers.setdefault(row["class"], set()).add(row["super"])
     return Hierarchy({cls: frozenset(_closure(cls, supers)) for cls in supers})
 

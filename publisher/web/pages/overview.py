@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 from publisher.queries import load_query, with_window
+from publisher.sparql_text import insert_in_where
 from publisher.web import publisher
+from publisher.web.pages.entities import classes
 from publisher.web.pages.explorer import index
 from publisher.web.pages.indexes import DATED_KINDS, Member, members
 from publisher.web.pages.kinds import KINDS
@@ -30,6 +33,7 @@ from publisher.web.pages.prebuilt import renderer
 
 OVERVIEW_NAME = "overview.json"
 NEWEST = load_query("newest-articles.rq")
+COUNT = load_query("kind-count.rq")
 NEWEST_SHOWN = 10
 EXAMPLES = 8  # things listed of each kind
 RANKED = 60  # institutions the network draws from (the picture shows the first MAX_NODES of them)
@@ -75,10 +79,14 @@ def work_out() -> Overview:
     }
     kinds = {}
     for kind in KINDS:
-        if kind.key != "article":
+        if kind.key in examples:  # counted by the engine: sorting them all by name would be wasted
+            kinds[kind.key] = KindSummary(_count(kind.roots), examples[kind.key])
+        elif kind.key != "article":
             listed = members(kind.roots, kind.key in DATED_KINDS)
-            kinds[kind.key] = KindSummary(len(listed), examples.get(kind.key, listed[:EXAMPLES]))
-    newest = publisher().store.select(with_window(NEWEST, NEWEST_SHOWN)).rows
+            kinds[kind.key] = KindSummary(len(listed), listed[:EXAMPLES])
+    newest = (
+        publisher().store.select(with_window(NEWEST, NEWEST_SHOWN), capped=False).rows
+    )  # its window bounds it
     return Overview(
         kinds=kinds,
         articles=tuple(Member(r["article"], (), r.get("published")) for r in newest),  # type: ignore[arg-type]
@@ -87,6 +95,15 @@ def work_out() -> Overview:
         topics=tuple((t, n) for t, n in topics if isinstance(t, URIRef)),
         timeline=_per_year(),
     )
+
+
+def _count(roots: Sequence[Node]) -> int:
+    """How many things are instances of ``roots`` or their subclasses (as many as ``members`` lists)."""
+    types = " ".join(t.n3() for t in classes().members(roots) if isinstance(t, URIRef))
+    query = insert_in_where(COUNT, f"VALUES ?type {{ {types} }}")
+    assert query is not None, "kind-count.rq has a WHERE group"
+    rows = publisher().store.select(query).rows
+    return int(str(rows[0]["n"])) if rows else 0
 
 
 def _per_year() -> dict[str, tuple[int, int]]:
@@ -119,7 +136,9 @@ def write_overview(release: Path, overview: Overview) -> None:
         "timeline": {year: list(counts) for year, counts in sorted(overview.timeline.items())},
     }
     temporary = release / f"{OVERVIEW_NAME}.tmp-{os.getpid()}"
-    temporary.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    temporary.write_text(
+        json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     os.replace(temporary, release / OVERVIEW_NAME)
 
 

@@ -65,12 +65,12 @@ def facet_counts(entries: Iterable[Entry], facet: str) -> Counter[Node]:
 
 
 def build_index(store: Store) -> PartnershipIndex:
-    rows = store.select(AGREEMENTS).rows
+    rows = store.select(AGREEMENTS, capped=False).rows
     links: dict[Node, dict[Node, set[Node]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.select(LINKS).rows:
+    for row in store.select(LINKS, capped=False).rows:
         links[row["agreement"]][row["p"]].add(row["o"])
     up: dict[Node, set[Node]] = defaultdict(set)
-    for row in store.select(CONTAINERS).rows:
+    for row in store.select(CONTAINERS, capped=False).rows:
         up[row["place"]].add(row["up"])
     first: dict[Node, dict[str, Node]] = {}
     for row in sorted(
@@ -80,7 +80,9 @@ def build_index(store: Store) -> PartnershipIndex:
     entries = [_entry(agreement, row, links[agreement], up) for agreement, row in first.items()]
     entries.sort(key=lambda e: (e.key, str(e.agreement)), reverse=True)
     per_year = {
-        str(r["year"]): int(str(r["events"])) for r in store.select(EVENTS_PER_YEAR).rows if "year" in r
+        str(r["year"]): int(str(r["events"]))
+        for r in store.select(EVENTS_PER_YEAR, capped=False).rows
+        if "year" in r
     }
     return PartnershipIndex(tuple(entries), per_year)
 
