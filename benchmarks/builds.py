@@ -20,6 +20,7 @@ PHASES = (
     ("dumps", "wrote dumps"),
     ("store", "wrote store"),
     ("publish", "published "),
+    ("overview", "wrote overview.json"),
 )  # the store is built in the background from the
 # start of validation; "store" is what is left of it once the dumps are written
 INCREMENTAL_PHASES = (
@@ -27,7 +28,8 @@ INCREMENTAL_PHASES = (
     ("validate", "SHACL validation"),
     ("dumps", "wrote dumps"),
     ("publish", "published "),
-)  # parse + store copy + patch, then validation, dumps + manifest
+    ("overview", "wrote overview.json"),
+)  # parse + store copy + patch, then validation, dumps + manifest; the home page's overview after publishing
 
 
 def full_build(project: Path) -> list[str]:

@@ -22,6 +22,7 @@ from publisher.pipeline.publish import (
     prune,
     write_release,
 )
+from publisher.prerender import summarise
 from publisher.settings import Settings
 
 
@@ -43,6 +44,7 @@ def publish_unvalidated(project_dir: Path) -> Path:
     final = promote(staging, root, manifest.build_id)
     prune(root, KEEP_RELEASES)
     say(f"published {final.name} ({manifest.triples} triples)")
+    summarise(settings, final, say)  # as `kgpub build` does after publishing: the home page's overview
     return final
 
 
