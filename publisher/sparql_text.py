@@ -33,10 +33,8 @@ LEXED_KEPT = 64  # query texts whose lexemes are kept: the requests in flight at
 
 _PN = r"\w\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS, approximated by Unicode word characters
 _NUMBER = r"\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
-_TOKEN = re.compile(
-    rf"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\r\n]*)
+_TOKENS = rf"""
+    (?P<comment>\#[^\r\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
              | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
              | '(?:[^'\\\r\n]|\\.)*'
@@ -44,13 +42,15 @@ _TOKEN = re.compile(
   | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][{_PN}]+)
   | (?P<bnode>_:[{_PN}.\-]*)
-  | (?P<pname>(?:[^\W\d_][{_PN}.\-]*)?:[{_PN}.\-:%]*)
+  | (?P<pname>(?:[^\W\d_][{_PN}.\-]*+)?:[{_PN}.\-:%]*)
   | (?P<word>[^\W\d_][{_PN}]*)
   | (?P<number>{_NUMBER})
   | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    """  # every token but spaces; a prefixed name's prefix never gives back characters (``*+``): none is a colon
+_TOKEN = re.compile(rf"(?P<space>\s+) | {_TOKENS}", re.VERBOSE | re.DOTALL)
+# The same tokens, each with the spaces before it (the lexemes' pass: half as many matches); a match fails
+# only at the end of the text (``other`` takes any character), so no position inside a token is tried.
+_AFTER_SPACES = re.compile(rf"\s*+(?:{_TOKENS})", re.VERBOSE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,9 @@ def lexemes(text: str) -> tuple[Lexeme, ...]:
     tuple costs a fraction of a :class:`Token`.
     """
     return tuple(
-        (kind, match.group(0), match.start())
-        for match in _TOKEN.finditer(text)
-        if (kind := match.lastgroup or "other") not in INSIGNIFICANT
+        (kind, match.group(kind), match.start(kind))
+        for match in _AFTER_SPACES.finditer(text)
+        if (kind := match.lastgroup or "other") != "comment"
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 
 from publisher.sparql_text import (
@@ -10,6 +13,7 @@ from publisher.sparql_text import (
     has_relative_iri,
     inline_trailing_values,
     insert_in_where,
+    lexemes,
     nesting,
     outside_strings,
     query_form,
@@ -43,6 +47,27 @@ def test_every_character_belongs_to_one_token() -> None:
         "number",
         "other",
     ]  # "@" "en": a language tag is two tokens
+
+
+QUERIES = Path(__file__).resolve().parents[1] / "publisher" / "queries"
+TRICKY = [
+    "SELECT * WHERE { ?s ?p 'x\\'y' } # c\rSERVICE",
+    'a:b:c.d. e-f 1.5e3 .5 _:b1.x ?v$w """x\n"y""" ' + "'''a''b''' ",
+    "SERVICEx: {} trueSERVICE ex:%41 \u00e9t\u00e9 # end",
+    "'unterminated <iri with space> \t\n ",
+    "",
+]
+
+
+def test_the_endpoint_s_one_pass_finds_the_lexer_s_significant_tokens() -> None:
+    """``lexemes`` (each token with the spaces before it: the endpoint's pass, which the policy reads) and
+    ``tokens`` (every character, spaces and comments included) must cut a text alike."""
+    rng = random.Random(11)
+    alphabet = " \t\r\n#'\"<>?$_:.-+eE0123456789abcAB{}()\\,;%^@\u00e9"
+    texts = [path.read_text(encoding="utf-8") for path in sorted(QUERIES.rglob("*.rq"))] + TRICKY
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(20_000)]
+    for text in texts:
+        assert lexemes(text) == tuple((t.kind, t.text, t.start) for t in significant(text)), text
 
 
 def test_keywords_inside_strings_iris_and_comments_are_not_words() -> None:
