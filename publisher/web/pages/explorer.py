@@ -27,7 +27,14 @@ from werkzeug.exceptions import BadRequest
 from publisher.formats import HTML, TABLE_CSV, TABLE_FORMATS, Format
 from publisher.web import publisher
 from publisher.web.pages.describe import context
-from publisher.web.pages.partnership_index import FACETS, Entry, PartnershipIndex, build_index, facet_counts
+from publisher.web.pages.partnership_index import (
+    FACETS,
+    Entry,
+    PartnershipIndex,
+    build_index,
+    facet_counts,
+    yearly_counts,
+)
 from publisher.web.pages.pictures import Network, Timeline, web, yearly
 from publisher.web.pages.terms import Naming, Term
 from publisher.web.site.languages import requested
@@ -288,14 +295,7 @@ def _network(entries: list[Entry], naming: Naming) -> Network:
 
 
 def _timeline(entries: list[Entry], whole: bool) -> Timeline | None:
-    counts: dict[str, tuple[int, int]] = {}
-    for entry in entries:
-        if entry.date is not None:
-            year = str(entry.date)[:4]
-            counts[year] = (counts.get(year, (0, 0))[0] + 1, 0)
-    if whole:
-        for year, events in index().events_per_year.items():
-            counts[year] = (counts.get(year, (0, 0))[0], events)
+    counts = yearly_counts(entries, index().events_per_year if whole else None)
     label = "Agreements and events per year" if whole else "These agreements per year"
     return yearly(counts, label) if counts else None
 

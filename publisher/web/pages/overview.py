@@ -29,7 +29,7 @@ from publisher.web.pages.entities import classes
 from publisher.web.pages.explorer import index
 from publisher.web.pages.indexes import DATED_KINDS, Member, members
 from publisher.web.pages.kinds import KINDS
-from publisher.web.pages.partnership_index import facet_counts
+from publisher.web.pages.partnership_index import facet_counts, yearly_counts
 from publisher.web.pages.prebuilt import renderer
 
 OVERVIEW_NAME = "overview.json"
@@ -93,7 +93,7 @@ def work_out() -> Overview:
         institutions=tuple(institutions),
         pairs={pair: n for pair, n in agreements.pairs().items() if ranked.issuperset(pair)},
         topics=tuple((t, n) for t, n in topics if isinstance(t, URIRef)),
-        timeline=_per_year(),
+        timeline=yearly_counts(agreements.entries, agreements.events_per_year),
     )
 
 
@@ -104,18 +104,6 @@ def _count(roots: Sequence[Node]) -> int:
     assert query is not None, "kind-count.rq has a WHERE group"
     rows = publisher().store.select(query).rows
     return int(str(rows[0]["n"])) if rows else 0
-
-
-def _per_year() -> dict[str, tuple[int, int]]:
-    counts: dict[str, tuple[int, int]] = {}
-    agreements = index()
-    for entry in agreements.entries:
-        if entry.date is not None:
-            year = str(entry.date)[:4]
-            counts[year] = (counts.get(year, (0, 0))[0] + 1, 0)
-    for year, events in agreements.events_per_year.items():
-        counts[year] = (counts.get(year, (0, 0))[0], events)
-    return counts
 
 
 # ---------------------------------------------------------------- the file

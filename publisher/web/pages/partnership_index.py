@@ -64,6 +64,21 @@ def facet_counts(entries: Iterable[Entry], facet: str) -> Counter[Node]:
     return Counter(value for e in entries for value in e.values[facet])
 
 
+def yearly_counts(
+    entries: Iterable[Entry], events: Mapping[str, int] | None = None
+) -> dict[str, tuple[int, int]]:
+    """Year -> (agreements dated that year, events that year): a timeline's counts; the events only when
+    ``events`` (the whole graph's ``events_per_year``) is given."""
+    counts: dict[str, tuple[int, int]] = {}
+    for entry in entries:
+        if entry.date is not None:
+            year = str(entry.date)[:4]
+            counts[year] = (counts.get(year, (0, 0))[0] + 1, 0)
+    for year, started in (events or {}).items():
+        counts[year] = (counts.get(year, (0, 0))[0], started)
+    return counts
+
+
 def build_index(store: Store) -> PartnershipIndex:
     rows = store.select(AGREEMENTS, capped=False).rows
     links: dict[Node, dict[Node, set[Node]]] = defaultdict(lambda: defaultdict(set))
