@@ -89,6 +89,31 @@ class BoundedMemo(Generic[K, V]):
                 self.weight -= self._weights.pop(evicted, 0)
 
 
+class Sightings:
+    """Which keys were seen lately, by their hash alone: for a memo that keeps a value only once it is asked
+    for again (:meth:`again`), so one-off keys cost no entry.
+
+    Bounded by generations: once ``per_generation`` keys were noted, the oldest generation is forgotten,
+    so a key counts as seen for between one and two generations of other keys. A hash collision only makes
+    a first sighting count as a second: the memo then keeps a correct value a request early."""
+
+    def __init__(self, per_generation: int) -> None:
+        self.per_generation = per_generation
+        self._current: set[int] = set()
+        self._previous: set[int] = set()
+
+    def again(self, key: Hashable) -> bool:
+        """Whether ``key`` was seen lately; notes it either way. No lock: a race between threads can only
+        forget a sighting or count one twice."""
+        sighting = hash(key)
+        if sighting in self._current or sighting in self._previous:
+            return True
+        if len(self._current) >= self.per_generation:
+            self._previous, self._current = self._current, set()
+        self._current.add(sighting)
+        return False
+
+
 class Memos:
     """Every memo of one app, by name: the one place a running publisher keeps what its build determines.
 
@@ -100,6 +125,7 @@ class Memos:
 
     def __init__(self) -> None:
         self._memos: dict[str, BoundedMemo[Any, Any]] = {}
+        self._sightings: dict[str, Sightings] = {}
         self._lock = Lock()
 
     def memo(
@@ -115,6 +141,14 @@ class Memos:
             with self._lock:
                 memo = self._memos.setdefault(name, BoundedMemo(max_entries, max_weight, weigh))
         return memo
+
+    def sightings(self, name: str, per_generation: int) -> Sightings:
+        """The :class:`Sightings` called ``name`` (created empty on first use)."""
+        seen = self._sightings.get(name)
+        if seen is None:
+            with self._lock:
+                seen = self._sightings.setdefault(name, Sightings(per_generation))
+        return seen
 
     def value(
         self, key: Hashable, compute: Callable[[], T], memo_name: str = "values", entries: int = VALUE_ENTRIES

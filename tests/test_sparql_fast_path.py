@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.test import EnvironBuilder
 
 from publisher import create_app
+from publisher.memo import Sightings
 from publisher.settings import Settings
 
 SELECT = "SELECT ?s ?o WHERE { ?s <http://schema.org/name> ?o } LIMIT 5"
@@ -86,13 +87,28 @@ def test_the_fast_path_took_the_plain_request(app: Flask) -> None:
         app.before_request_funcs[None].pop()
 
 
-def test_the_same_query_is_answered_from_the_builds_memo(app: Flask) -> None:
-    """The build is immutable: a repeated query, dataset and format gets the kept answer."""
+def test_a_repeated_query_is_answered_from_the_builds_memo(app: Flask) -> None:
+    """The build is immutable: a query, dataset and format asked again gets the kept answer; one asked
+    once takes no room in the memo."""
     query = "SELECT ?o WHERE { <https://kgpub.example.org/id/org/huawei> ?p ?o } LIMIT 2"
-    first = call(app.wsgi_app, query, "application/sparql-results+json")
     memo = app.extensions["kgpub"].current().memos.memo("sparql.answers", 1)
-    assert any(key[0] == query for key in memo._entries)
+
+    def kept() -> bool:
+        return any(key[0] == query for key in memo._entries)
+
+    first = call(app.wsgi_app, query, "application/sparql-results+json")
+    assert not kept()
     assert call(app.wsgi_app, query, "application/sparql-results+json") == first
+    assert kept()
+    assert call(app.wsgi_app, query, "application/sparql-results+json") == first
+
+
+def test_sightings_remember_a_key_for_one_to_two_generations() -> None:
+    """The memo's admission: a key is seen again within a generation of other keys, forgotten after two."""
+    seen = Sightings(per_generation=3)
+    assert [seen.again(key) for key in ("a", "b", "a")] == [False, False, True]
+    assert [seen.again(key) for key in ("c", "d", "e", "f", "g")] == [False] * 5
+    assert [seen.again(key) for key in ("a", "d", "g")] == [False, True, True]  # "a": two generations ago
 
 
 @pytest.mark.parametrize("function", ["STRUUID()", "RAND()"])

@@ -47,6 +47,9 @@ FUNCTIONS = frozenset(
 )  # fmt: skip
 OPERATORS = frozenset("()=!<>&|+-*/,")
 TERM_KINDS = frozenset({"var", "iri", "pname", "bnode", "string", "number"})
+# After the last token, two of these: a token one ahead is always there (no bound checks on the way), and
+# the end is never a term, a keyword or punctuation the grammar waits for.
+END: tuple[Lexeme, ...] = (("", "", -1),) * 2
 
 
 class _NotStreaming(Exception):
@@ -65,7 +68,8 @@ class _Reader:
     """Recursive descent over the whitelist grammar; collects each triple pattern's variables."""
 
     def __init__(self, lexed: Sequence[Lexeme]) -> None:
-        self.lexed = _split_trailing_dots(lexed)
+        self.lexed = [*_split_trailing_dots(lexed), *END]
+        self.end = len(self.lexed) - len(END)
         self.at = 0
         self.patterns: list[set[str]] = []  # the WHERE group's triple patterns, by their variables
 
@@ -87,12 +91,12 @@ class _Reader:
             self.at += 1
         self.group(template=False)
         self.modifiers()
-        return self.at == len(self.lexed) and connected(self.patterns)
+        return self.at == self.end and connected(self.patterns)
 
     def prologue(self) -> None:
         while self.word() in ("BASE", "PREFIX"):
             self.at += 2 if self.word() == "BASE" else 3
-            if self.kind(self.at - 1) != "iri":
+            if self.kind(-1) != "iri":
                 raise _NotStreaming("a prologue line without its IRI")
 
     def projection(self) -> None:
@@ -107,14 +111,14 @@ class _Reader:
 
     def datasets(self) -> None:
         while self.word() == "FROM":
-            self.at += 2 if self.word(self.at + 1) == "NAMED" else 1
+            self.at += 2 if self.word(1) == "NAMED" else 1
             if self.kind() not in ("iri", "pname"):
                 raise _NotStreaming("a dataset clause without an IRI")
             self.at += 1
 
     def modifiers(self) -> None:
         while self.word() in ("LIMIT", "OFFSET"):
-            if self.kind(self.at + 1) != "number":
+            if self.kind(1) != "number":
                 raise _NotStreaming("LIMIT or OFFSET without a number")
             self.at += 2
 
@@ -180,7 +184,7 @@ class _Reader:
             self.at += 2
             while self.text() == "-":  # en-GB: the lexer's words stop at "-"
                 self.at += 2
-        elif self.text() == "^" and self.text(self.at + 1) == "^":
+        elif self.text() == "^" and self.text(1) == "^":
             self.at += 2
             if self.kind() not in ("iri", "pname"):
                 raise _NotStreaming("a datatype that is not an IRI")
@@ -190,7 +194,7 @@ class _Reader:
 
     def filter(self) -> None:
         """``FILTER (...)`` or ``FILTER fn(...)``: balanced parentheses over whitelisted tokens only."""
-        if self.word() in FUNCTIONS and self.text(self.at + 1) == "(":
+        if self.word() in FUNCTIONS and self.text(1) == "(":
             self.at += 1
         self.expect_text("(")
         depth = 1
@@ -213,18 +217,17 @@ class _Reader:
             return text.upper() in FUNCTIONS
         return kind == "other" and text in OPERATORS
 
-    # ------------------------------------------------------------ tokens (past the end: "")
+    # ------------------------------------------------------------ tokens (``ahead`` of the current one)
 
-    def kind(self, at: int | None = None) -> str:
-        index = self.at if at is None else at
-        return self.lexed[index][0] if index < len(self.lexed) else ""
+    def kind(self, ahead: int = 0) -> str:
+        return self.lexed[self.at + ahead][0]
 
-    def text(self, at: int | None = None) -> str:
-        index = self.at if at is None else at
-        return self.lexed[index][1] if index < len(self.lexed) else ""
+    def text(self, ahead: int = 0) -> str:
+        return self.lexed[self.at + ahead][1]
 
-    def word(self, at: int | None = None) -> str:
-        return self.text(at).upper() if self.kind(at) == "word" else ""
+    def word(self, ahead: int = 0) -> str:
+        kind, text, _ = self.lexed[self.at + ahead]
+        return text.upper() if kind == "word" else ""
 
     def expect_text(self, text: str) -> None:
         if self.text() != text:
@@ -234,8 +237,8 @@ class _Reader:
 
 def _split_trailing_dots(lexed: Sequence[Lexeme]) -> Sequence[Lexeme]:
     """The lexer keeps a prefixed name's trailing dots (``schema:Person.``), which end the triple instead."""
-    if not any(kind == "pname" and text.endswith(".") for kind, text, _ in lexed):
-        return lexed
+    if not [text for kind, text, _ in lexed if kind == "pname" and text.endswith(".")]:
+        return lexed  # a list: for the usual query's twenty tokens, quicker than any() over a generator
     split: list[Lexeme] = []
     for kind, text, start in lexed:
         name = text.rstrip(".") if kind == "pname" else text

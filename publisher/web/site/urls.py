@@ -11,13 +11,16 @@ an entity, and which top-level names the app serves itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app, request
 from werkzeug.routing import Map
 from werkzeug.sansio.request import Request
 from werkzeug.sansio.utils import get_host
 from werkzeug.urls import iri_to_uri
+from werkzeug.wrappers import Request as WSGIRequest
 
 from publisher.formats import Format
 from publisher.web import publisher
@@ -45,6 +48,23 @@ def base_variant_of(req: Request, configured: str | None) -> str:
     trusted = tuple(req.trusted_hosts) if req.trusted_hosts else None
     host = checked_host(req.scheme, req.headers.get("host"), req.server, trusted)
     return f"{req.scheme}://{host}{req.root_path}/"
+
+
+BASE_ENVIRON_KEYS = ("wsgi.url_scheme", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "HTTP_HOST")
+
+
+def environ_base_variant(environ: Mapping[str, Any], configured: str | None) -> str:
+    """:func:`base_variant_of` a WSGI environ, remembered by the environ values a request's base comes from
+    (making a ``Request`` for it cost 2 us of a small query's 160 in process, 2026-12-07)."""
+    if configured:
+        return configured
+    return _base_variant_of_values(tuple(environ.get(key) for key in BASE_ENVIRON_KEYS))
+
+
+@lru_cache(maxsize=256)
+def _base_variant_of_values(values: tuple[str | None, ...]) -> str:
+    environ = {key: value for key, value in zip(BASE_ENVIRON_KEYS, values, strict=True) if value is not None}
+    return base_variant_of(WSGIRequest(environ, populate_request=False), None)
 
 
 @lru_cache(maxsize=256)

@@ -38,7 +38,7 @@ from publisher.web.site.caching import (
 )
 from publisher.web.site.errors import rendered
 from publisher.web.site.shortcut import Shortcut
-from publisher.web.site.urls import base_variant_of
+from publisher.web.site.urls import environ_base_variant
 from publisher.web.sparql.endpoint import CORS_HEADERS, answered, content_type, negotiated, protocol_headers
 from publisher.web.sparql.overrun import overrun_answer
 from publisher.web.sparql.protocol import answer_formats
@@ -74,7 +74,7 @@ class SparqlFastPath(Shortcut[UserQuery]):
             return self.next(environ, start_response)
         tag = variant_tag(
             state.build_id,
-            base_variant_of(self.app.request_class(environ), state.settings.web_base),
+            environ_base_variant(environ, state.settings.web_base),
             PATH,
             environ.get("QUERY_STRING", ""),
             content_type(result),
