@@ -41,9 +41,13 @@ def call(wsgi: Any, query: str, accept: str) -> tuple[str, dict[str, str], bytes
     return sent(wsgi, "query=" + quote(query), accept)
 
 
-def sent(wsgi: Any, query_string: str, accept: str) -> tuple[str, dict[str, str], bytes]:
+def sent(
+    wsgi: Any, query_string: str, accept: str, base_url: str | None = None
+) -> tuple[str, dict[str, str], bytes]:
     """What ``wsgi`` answers ``GET /sparql?<query_string>`` (status, headers but Date, body)."""
-    environ = EnvironBuilder(path="/sparql", query_string=query_string, headers={"Accept": accept})
+    environ = EnvironBuilder(
+        path="/sparql", base_url=base_url, query_string=query_string, headers={"Accept": accept}
+    )
     seen: list[tuple[str, list[tuple[str, str]]]] = []
     body = wsgi(environ.get_environ(), lambda status, headers, exc_info=None: seen.append((status, headers)))
     data = b"".join(body)
@@ -57,6 +61,19 @@ def test_the_fast_path_answers_as_the_view_does(app: Flask, query: str, accept: 
     fast = call(app.wsgi_app, query, accept)
     view = call(app.wsgi_app.next, query, accept)  # type: ignore[attr-defined]
     assert fast == view
+
+
+def test_the_fast_path_tags_an_answer_for_where_it_was_asked_as_the_view_does(app: Flask) -> None:
+    """The ETag hashes the base the answer was asked under (scheme, host, mount point), as the view's."""
+    bases = ["http://localhost/", "https://data.example.org/", "http://127.0.0.1:8080/kg/"]
+    tags = set()
+    for base in bases:
+        fast, view = (
+            sent(wsgi, "query=" + quote(SELECT), "*/*", base) for wsgi in (app.wsgi_app, app.wsgi_app.next)
+        )  # type: ignore[attr-defined]
+        assert fast == view
+        tags.add(fast[1]["ETag"])
+    assert len(tags) == len(bases)
 
 
 RAW_QUERY_STRINGS = [  # as clients send them: "+" for spaces, an encoded "&", a malformed escape, nothing
