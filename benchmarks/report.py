@@ -169,6 +169,9 @@ def targets_table(results: list[dict[str, Any]]) -> str:
             rows.append(f"| {check.name} | {check.size} | not measured | — |")
             continue
         value = check.measure(result)
+        if value != value:  # NaN: a peer the check compares with was skipped (--skip-peers) or failed
+            rows.append(f"| {check.name} | {check.size} | not measured | — |")
+            continue
         verdict = (
             "—"
             if check.at_least is None and check.below is None

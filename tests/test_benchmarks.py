@@ -14,7 +14,9 @@ from click.testing import CliRunner
 
 from benchmarks.generate import PENDING_DIR, add_pending, generate, parse_size
 from benchmarks.render import cpu_ms_per_render
+from benchmarks.report import targets_table
 from benchmarks.servers import parse_wrk
+from benchmarks.sparql import REPEATED, STATIC_ANSWER
 from publisher import create_app
 from publisher.cli import cli
 from publisher.settings import Settings
@@ -118,3 +120,17 @@ def test_validate_all_times_both_engines_over_a_published_release(
     monkeypatch.setattr("sys.argv", [*argv, "--repeat", "1"])
     validate_all.main()
     assert "SHACL-SPARQL rules:" in capsys.readouterr().out
+
+
+def test_a_target_whose_peer_was_not_run_is_reported_as_not_measured_not_missed() -> None:
+    """``--skip-peers`` leaves a target without its peer: the report says so rather than MISSED."""
+    loads = {
+        "kgpub": {"loads": {REPEATED: {"rps": 950.0}}},
+        STATIC_ANSWER: {"loads": {REPEATED: {"rps": 1e3}}},
+    }
+    lines = targets_table([{"size": "100k", "http": loads}]).splitlines()
+    cells = [line.strip("| ").split(" | ") for line in lines if line.startswith("| /sparql one text")]
+    verdicts = {(name, size): (shown, verdict) for name, size, shown, verdict in cells}
+    static = "/sparql one text (answer cache) ≥ 0.9× the same bytes as a static file"
+    assert verdicts[static, "100k"] == ("0.95×", "met")
+    assert verdicts["/sparql one text ≥ 10× rdflib-endpoint", "100k"] == ("not measured", "—")
