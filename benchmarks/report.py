@@ -9,7 +9,7 @@ from typing import Any
 
 from benchmarks.builds import full_or_cap
 from benchmarks.common import fmt, ratio
-from benchmarks.targets import Check, areas, rps
+from benchmarks.targets import Check, PeerNotRun, areas, rps
 
 NAN = float("nan")
 
@@ -168,9 +168,10 @@ def targets_table(results: list[dict[str, Any]]) -> str:
         if result is None:
             rows.append(f"| {check.name} | {check.size} | not measured | — |")
             continue
-        value = check.measure(result)
-        if value != value:  # NaN: a peer the check compares with was skipped (--skip-peers) or failed
-            rows.append(f"| {check.name} | {check.size} | not measured | — |")
+        try:
+            value = check.measure(result)
+        except PeerNotRun as skipped:
+            rows.append(f"| {check.name} | {check.size} | not measured ({skipped} not run) | — |")
             continue
         verdict = (
             "—"

@@ -103,6 +103,17 @@ def kgpub(label: str, key: str) -> Measure:
     return lambda r: r["http"]["kgpub"]["loads"][label][key]
 
 
+class PeerNotRun(LookupError):
+    """A check compares kgpub with a peer this run did not start (``--skip-peers``): nothing to say, which
+    differs from kgpub's own figure missing (NaN: the check is MISSED)."""
+
+
 def versus(peer: str, label: str, peer_label: str | None = None) -> Measure:
     """kgpub's rps on ``label`` over ``peer``'s on ``peer_label`` (the same label by default)."""
-    return lambda r: rps(r, "kgpub", label) / rps(r, peer, peer_label or label)
+
+    def ratio(result: dict[str, Any]) -> float:
+        if peer not in result["http"]:
+            raise PeerNotRun(peer)
+        return rps(result, "kgpub", label) / rps(result, peer, peer_label or label)
+
+    return ratio

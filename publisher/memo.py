@@ -103,7 +103,7 @@ class Sightings:
         self._previous: set[int] = set()
 
     def again(self, key: Hashable) -> bool:
-        """Whether ``key`` was seen lately; notes it either way. No lock: a race between threads can only
+        """Whether ``key`` was seen lately; a key not seen is noted. No lock: a race between threads can only
         forget a sighting or count one twice."""
         sighting = hash(key)
         if sighting in self._current or sighting in self._previous:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from publisher.errors import PublisherError, QueryTimeout
+from publisher.errors import PublisherError, QueryTimeout, ServerStopping
 from publisher.settings import Settings
 from publisher.store import watchdog as watchdogs
 from tests.conftest import free_port, running, serve_command
@@ -245,6 +245,20 @@ def test_a_query_in_time_is_left_alone(retired: list[bool]) -> None:
         pass
     time.sleep(0.5)
     assert answered == [] and retired == []
+
+
+def test_a_ticket_is_let_go_when_its_block_ends_or_raises_and_refused_once_the_worker_stops() -> None:
+    watchdog = watchdogs.Watchdog()  # its own: the process's is shared with the other tests
+    with watchdog.ticket(time.monotonic() + 30, print, QueryTimeout("late")):
+        assert watchdog.busy
+    assert not watchdog.busy
+    with pytest.raises(ValueError), watchdog.ticket(time.monotonic() + 30, print, QueryTimeout("late")):
+        raise ValueError("the engine's own error reaches the request")
+    assert not watchdog.busy
+    watchdog.overrun_all(ServerStopping())
+    with pytest.raises(ServerStopping), watchdog.ticket(time.monotonic() + 30, print, QueryTimeout("late")):
+        pass
+    assert not watchdog.busy
 
 
 def test_without_a_runaway_handler_nothing_runs_on_a_request_thread() -> None:

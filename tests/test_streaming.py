@@ -73,3 +73,15 @@ def test_these_stream(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_STREAMING.values(), ids=NOT_STREAMING.keys())
 def test_these_do_not(text: str) -> None:
     assert not streams(lexemes(text))
+
+
+@pytest.mark.parametrize("text", STREAMING)
+def test_a_query_cut_short_does_not_stream(text: str) -> None:
+    """Every text that ends inside the grammar (after PREFIX, FROM NAMED, "x"@, ^^, FILTER(, inside the
+    group...) is refused as not streaming, at whatever token it ends, and so is a LIMIT without its number."""
+    lexed = lexemes(text)
+    last_brace = max(at for at, (_, token, _) in enumerate(lexed) if token == "}")
+    for end in range(last_brace):
+        assert not streams(lexed[:end]), lexed[:end]
+    if lexed[-1][0] == "number":
+        assert not streams(lexed[:-1])

@@ -13,8 +13,9 @@ benchmark's first target at 1M got no answer at all), and a worker is fresh afte
 runaway. What that costs: a query without ``ORDER BY`` gets its rows in the engine's index order, which
 differs between the two stores, so in a worker's first seconds such a query (with a ``LIMIT``, other
 rows) may be answered otherwise than later; SPARQL leaves that order open, and the answer cache keeps
-whichever answer it was given to keep for the build. The entity pages page through windows in index
-order, so they stay on the on-disk store, like every query in the query processes.
+the answer to the query's second asking for the build, from whichever store gave it. The entity pages
+page through windows in index order, so they stay on the on-disk store, like every query in the query
+processes.
 
 A superseded release's copy is of no use: :meth:`MemoryCopy.close` (its release ends) drops a loaded copy
 and stops a load under way at its next read of the dump (the parser reads it in small pieces, through

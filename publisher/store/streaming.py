@@ -60,7 +60,7 @@ def streams(lexed: Sequence[Lexeme]) -> bool:
     """Whether the query (its significant tokens, from ``sparql_text.lexemes``) streams."""
     try:
         return _Reader(lexed).query()
-    except (_NotStreaming, IndexError):  # IndexError: the text ended inside the grammar
+    except (_NotStreaming, IndexError):  # IndexError: a safety net (the END tokens stop every reading)
         return False
 
 

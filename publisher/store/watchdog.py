@@ -63,12 +63,9 @@ class Ticket:
         self.error = error  # what the client is told if the deadline passes
         self.state = RUNNING
 
-    def claim(self, state: str) -> bool:
-        """Move from running to ``state``; false if the other side got there first."""
-        with self.watchdog._wake:
-            return self._claimed(state)
-
-    def _claimed(self, state: str) -> bool:  # under the watchdog's lock
+    def claimed(self, state: str) -> bool:
+        """Move from running to ``state``; false if the other side got there first (call it holding the
+        watchdog's lock)."""
         if self.state != RUNNING:
             return False
         self.state = state
@@ -81,7 +78,7 @@ class Ticket:
     def __exit__(self, *exc_info: object) -> None:
         with self.watchdog._wake:
             self.watchdog._tickets.discard(self)
-            finished = self._claimed(DONE)
+            finished = self.claimed(DONE)
         if not finished:
             self.watchdog._park()
 
@@ -146,9 +143,9 @@ class Watchdog:
                     retire_worker()
 
     def _overrun(self, ticket: Ticket, error: PublisherError) -> bool:
-        if not ticket.claim(OVERRUN):
-            return False
-        with self._wake:
+        with self._wake:  # one hold: ``busy`` never misses a request thread between its claim and its park
+            if not ticket.claimed(OVERRUN):
+                return False
             self.overran += 1
         try:
             ticket.on_overrun(error)

@@ -63,6 +63,8 @@ def environ_base_variant(environ: Mapping[str, Any], configured: str | None) -> 
 
 @lru_cache(maxsize=256)
 def _base_variant_of_values(values: tuple[str | None, ...]) -> str:
+    """Werkzeug's request reads these values as Flask's does; Flask's ``TRUSTED_HOSTS`` (unset here) would
+    not apply to it."""
     environ = {key: value for key, value in zip(BASE_ENVIRON_KEYS, values, strict=True) if value is not None}
     return base_variant_of(WSGIRequest(environ, populate_request=False), None)
 
